@@ -1,0 +1,53 @@
+//! The script-visible functions, one file per concern. Each file exposes
+//! `register(engine, host)`; `register_all` calls them in a fixed order.
+//!
+//! Every function is registered through [`def`] with its parameter names and a doc
+//! comment, so `clawshift functions` and `docs/scripting.md` can list exactly what a
+//! script can call.
+
+use std::rc::Rc;
+
+use rhai::{Dynamic, Engine, EvalAltResult, FuncRegistration};
+
+use crate::host::Host;
+
+pub mod backup;
+pub mod json;
+pub mod jwt;
+pub mod sys;
+
+pub type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
+
+pub fn register_all(engine: &mut Engine, host: &Rc<Host>) {
+    sys::register(engine, host);
+    json::register(engine, host);
+    jwt::register(engine, host);
+    backup::register(engine, host);
+}
+
+/// Describes one function: `params` are `name: type` strings followed by the return
+/// type; `doc` is plain text whose first line is the summary. The caller finishes with
+/// `.register_into_engine(engine, f)` or `.set_into_module(module, f)`.
+pub fn def(name: &str, params: &[&str], doc: &str) -> FuncRegistration {
+    let comments: Vec<String> = doc
+        .trim()
+        .lines()
+        .map(|l| format!("/// {l}").trim_end().to_string())
+        .collect();
+    // Every primitive reads files, the clock or processes, so none may be folded into a
+    // constant at compile time.
+    FuncRegistration::new(name)
+        .with_params_info(params)
+        .with_comments([comments.join("\n")])
+        .with_volatility(true)
+}
+
+/// Converts a message into a script error; Rhai fills in the call site.
+pub fn fail<T>(msg: impl Into<String>) -> RhaiResult<T> {
+    Err(msg.into().into())
+}
+
+/// Converts any serializable value into a script value.
+pub fn to_dynamic<T: serde::Serialize>(what: &str, value: &T) -> RhaiResult<Dynamic> {
+    rhai::serde::to_dynamic(value).map_err(|e| format!("{what}: cannot convert result: {e}").into())
+}

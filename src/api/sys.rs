@@ -1,0 +1,140 @@
+//! `now()`, `env(name)`, `confirm(prompt)` and the `time::` helpers: the script's view
+//! of the clock, the environment and the person at the terminal, all through `Host`.
+
+use std::io::{BufRead, Write};
+use std::rc::Rc;
+
+use rhai::{Dynamic, Engine, INT, Module};
+
+use super::{RhaiResult, def, fail};
+use crate::host::Host;
+
+pub fn register(engine: &mut Engine, host: &Rc<Host>) {
+    let h = host.clone();
+    def(
+        "now",
+        &["INT"],
+        "The current time in milliseconds since the Unix epoch (OpenClaw's unit); `CLAWSHIFT_NOW` fixes it.\n\
+         Example: `let in_an_hour = now() + 3600 * 1000;`",
+    )
+    .register_into_engine(
+        engine,
+        move || -> INT { h.now_ms() },
+    );
+    let h = host.clone();
+    def(
+        "env",
+        &["name: &str", "Dynamic"],
+        "The value of an environment variable as clawshift saw it at start, or `()` when unset.\n\
+         Example: `let who = env(\"USER\") ?? \"someone\";`",
+    )
+    .register_into_engine(engine, move |name: &str| -> Dynamic {
+        h.var(name).map_or(Dynamic::UNIT, |v| v.into())
+    });
+    let h = host.clone();
+    def(
+        "confirm",
+        &["prompt: &str", "bool"],
+        "Asks a yes/no question on the terminal and returns the answer; `--yes` answers yes without asking.\n\
+         Errors: stdin is not a terminal and `--yes` was not given (so cron never hangs on a prompt).\n\
+         Example: `if !confirm(\"Add profile alice?\") { throw #{message: \"cancelled\", exit: 1}; }`",
+    )
+    .register_into_engine(
+        engine,
+        move |prompt: &str| -> RhaiResult<bool> { confirm(&h, prompt) },
+    );
+
+    let mut m = Module::new();
+    def(
+        "human",
+        &["ms: INT", "String"],
+        "Formats a duration in milliseconds the way people read it: `41m`, `2h 5m`, `9d 23h`; negative durations get a leading `-`.\n\
+         Example: `print(time::human(90 * 60 * 1000));  // 1h 30m`",
+    )
+    .set_into_module(
+        &mut m,
+        |ms: INT| -> String { human_duration(ms) },
+    );
+    def(
+        "iso",
+        &["ms: INT", "String"],
+        "Formats milliseconds since the epoch as an RFC 3339 UTC time, e.g. `2026-11-25T12:00:00Z`.\n\
+         Example: `print(time::iso(now()));`",
+    )
+    .set_into_module(
+        &mut m,
+        |ms: INT| -> String { iso(ms) },
+    );
+    engine.register_static_module("time", m.into());
+}
+
+fn confirm(host: &Host, prompt: &str) -> RhaiResult<bool> {
+    if host.yes {
+        return Ok(true);
+    }
+    if !host.stdin_is_tty {
+        return fail(format!(
+            "confirm: cannot ask \"{prompt}\": stdin is not a terminal; rerun with --yes to answer yes"
+        ));
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{prompt} [y/N] ");
+    let _ = err.flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("confirm: cannot read the answer: {e}"))?;
+    Ok(matches!(
+        line.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
+/// `41m`, `2h 5m`, `9d 23h`, `30s`: two units at most, like OpenClaw's own labels.
+pub fn human_duration(ms: i64) -> String {
+    let sign = if ms < 0 { "-" } else { "" };
+    let s = ms.unsigned_abs() / 1000;
+    let (d, h, m) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60);
+    let body = if d > 0 {
+        if h > 0 {
+            format!("{d}d {h}h")
+        } else {
+            format!("{d}d")
+        }
+    } else if h > 0 {
+        if m > 0 {
+            format!("{h}h {m}m")
+        } else {
+            format!("{h}h")
+        }
+    } else if m > 0 {
+        format!("{m}m")
+    } else {
+        format!("{s}s")
+    };
+    format!("{sign}{body}")
+}
+
+pub fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_else(|| format!("{ms}ms"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_duration_keeps_two_units() {
+        assert_eq!(human_duration(41 * 60_000), "41m");
+        assert_eq!(human_duration((2 * 3600 + 5 * 60) * 1000), "2h 5m");
+        assert_eq!(
+            human_duration((9 * 86400 + 23 * 3600 + 59) * 1000),
+            "9d 23h"
+        );
+        assert_eq!(human_duration(30_000), "30s");
+        assert_eq!(human_duration(-120_000), "-2m");
+    }
+}

@@ -1,0 +1,79 @@
+//! The command line. Doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Keep an OpenClaw agent on a working model when its OpenAI Codex (ChatGPT) accounts hit
+/// their usage limits. Workflows are Rhai scripts you can eject and edit.
+#[derive(Debug, Parser)]
+#[command(name = "clawshift", version, max_term_width = 100)]
+pub struct Cli {
+    /// Show what would change, change nothing.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+
+    /// Answer yes to confirmation prompts (needed when stdin is not a terminal).
+    #[arg(long, short = 'y', global = true)]
+    pub yes: bool,
+
+    /// OpenClaw agent id to act on.
+    #[arg(long, global = true, value_name = "ID", default_value = "main")]
+    pub agent: String,
+
+    /// OpenClaw state directory (default: $OPENCLAW_STATE_DIR or ~/.openclaw).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub openclaw_dir: Option<PathBuf>,
+
+    /// Stop any script after this many seconds.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 60)]
+    pub timeout: u64,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a stock or user script by name, or a .rhai file by path (your copy wins).
+    Run {
+        /// Script name (e.g. `switch`) or path to a .rhai file.
+        script: String,
+        /// Arguments, available to the script as ARGS.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Run a one-off snippet; a non-() result is printed (maps and arrays as JSON).
+    Eval {
+        /// Rhai code, e.g. 'print(models_status().default_model)'.
+        snippet: String,
+    },
+    /// Compile scripts without running them (default: every user and stock script).
+    Check {
+        /// Script names or paths.
+        paths: Vec<String>,
+    },
+    /// List every function a script can call, with its signature and one-line doc.
+    Functions {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// See and copy the stock scripts.
+    #[command(subcommand)]
+    Scripts(ScriptsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScriptsCommand {
+    /// Show where each script name resolves (your file or the built-in copy).
+    List,
+    /// Copy stock scripts into your scripts dir for editing (default: all).
+    Eject {
+        /// Script names (e.g. `switch`).
+        names: Vec<String>,
+        /// Overwrite a copy you already have.
+        #[arg(long)]
+        force: bool,
+    },
+}

@@ -1,0 +1,254 @@
+//! The subcommands. Workflows (`add-profile`, `switch`) are scripts; the commands here
+//! find, check and run scripts, and describe the API.
+
+use std::process::ExitCode;
+use std::rc::Rc;
+
+use rhai::Dynamic;
+use serde::Serialize;
+
+use crate::cli::{Command, ScriptsCommand};
+use crate::engine;
+use crate::error::Error;
+use crate::files;
+use crate::host::Host;
+use crate::scripts::{self, Origin};
+
+pub fn dispatch(host: &Rc<Host>, command: Command) -> Result<ExitCode, Error> {
+    match command {
+        Command::Run { script, args } => run_script(host, &script, &args),
+        Command::Eval { snippet } => eval(host, &snippet),
+        Command::Check { paths } => check(host, &paths),
+        Command::Functions { json } => functions(host, json),
+        Command::Scripts(ScriptsCommand::List) => scripts_list(host),
+        Command::Scripts(ScriptsCommand::Eject { names, force }) => eject(host, &names, force),
+    }
+}
+
+/// Runs a script by name or path with `args` as `ARGS`.
+pub fn run_script(host: &Rc<Host>, name: &str, args: &[String]) -> Result<ExitCode, Error> {
+    let script = scripts::resolve(host, name)?;
+    let engine = engine::build_engine(host)?;
+    let mut scope = engine::scope(host, args);
+    let ast = engine::compile(&engine, &scope, &script.source, &script.text)
+        .map_err(|e| Error::Script(Box::new(e)))?;
+    let _ = engine::run(&engine, &mut scope, &ast, host)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn eval(host: &Rc<Host>, snippet: &str) -> Result<ExitCode, Error> {
+    let engine = engine::build_engine(host)?;
+    let mut scope = engine::scope(host, &[]);
+    let ast = engine::compile(&engine, &scope, "<eval>", snippet)
+        .map_err(|e| Error::Script(Box::new(e)))?;
+    let value = engine::run(&engine, &mut scope, &ast, host)?;
+    if !value.is_unit() {
+        host.println(&display_value(&value)?)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Strings print as themselves; maps and arrays as indented JSON; the rest as Rhai shows them.
+pub fn display_value(value: &Dynamic) -> Result<String, Error> {
+    if value.is_map() || value.is_array() {
+        let v = crate::api::json::to_value(value).map_err(|e| Error::Failure(e.to_string()))?;
+        serde_json::to_string_pretty(&v).map_err(|e| Error::Failure(e.to_string()))
+    } else {
+        Ok(value.to_string())
+    }
+}
+
+fn check(host: &Rc<Host>, paths: &[String]) -> Result<ExitCode, Error> {
+    let engine = engine::build_engine(host)?;
+    let scope = engine::scope(host, &[]);
+    let targets: Vec<String> = if paths.is_empty() {
+        names(host)
+    } else {
+        paths.to_vec()
+    };
+    let mut failed = None;
+    for target in &targets {
+        let script = scripts::resolve(host, target)?;
+        match engine::compile(&engine, &scope, &script.source, &script.text) {
+            Ok(_) => host.println(&format!("ok      {}", script.source))?,
+            Err(e) => {
+                eprint!("{}", crate::report::render_script(&e, None));
+                failed.get_or_insert(e.exit_code);
+            }
+        }
+    }
+    Ok(failed.map_or(ExitCode::SUCCESS, ExitCode::from))
+}
+
+/// Every script name a user can run: stock names plus their own `scripts/*.rhai`.
+fn names(host: &Host) -> Vec<String> {
+    let mut names: Vec<String> = scripts::STOCK.iter().map(|(n, _)| n.to_string()).collect();
+    if let Ok(entries) = std::fs::read_dir(host.user_scripts_dir()) {
+        for e in entries.filter_map(Result::ok) {
+            let file = e.file_name().to_string_lossy().to_string();
+            if let Some(stem) = file.strip_suffix(".rhai") {
+                names.push(stem.to_string());
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[derive(Serialize)]
+struct FnDoc {
+    name: String,
+    signature: String,
+    doc: String,
+}
+
+/// The documented functions, from Rhai's own metadata so the list cannot drift from
+/// what is registered.
+pub fn function_docs(host: &Rc<Host>) -> Result<Vec<(String, String, String)>, Error> {
+    let engine = engine::build_engine(host)?;
+    let json = engine
+        .gen_fn_metadata_to_json(false)
+        .map_err(|e| Error::Failure(format!("cannot list functions: {e}")))?;
+    let meta: serde_json::Value =
+        serde_json::from_str(&json).map_err(|e| Error::Failure(e.to_string()))?;
+    let mut out = Vec::new();
+    let mut add = |ns: &str, f: &serde_json::Value| {
+        let Some(comments) = f.get("docComments").and_then(|c| c.as_array()) else {
+            return;
+        };
+        let doc: String = comments
+            .iter()
+            .filter_map(|c| c.as_str())
+            .flat_map(|c| c.lines())
+            .map(|l| l.trim_start_matches("///").trim())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let name = f.get("name").and_then(|n| n.as_str()).unwrap_or_default();
+        let params: Vec<String> = f
+            .get("params")
+            .and_then(|p| p.as_array())
+            .map(|ps| {
+                ps.iter()
+                    .map(|p| {
+                        let n = p.get("name").and_then(|n| n.as_str()).unwrap_or("_");
+                        match p.get("type").and_then(|t| t.as_str()) {
+                            Some(t) => format!("{n}: {t}"),
+                            None => n.to_string(),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let ret = f.get("returnType").and_then(|r| r.as_str()).unwrap_or("()");
+        let full = if ns.is_empty() {
+            name.to_string()
+        } else {
+            format!("{ns}::{name}")
+        };
+        out.push((
+            full.clone(),
+            format!("{full}({}) -> {ret}", params.join(", ")),
+            doc,
+        ));
+    };
+    for f in meta
+        .get("functions")
+        .and_then(|f| f.as_array())
+        .into_iter()
+        .flatten()
+    {
+        add("", f);
+    }
+    if let Some(modules) = meta.get("modules").and_then(|m| m.as_object()) {
+        for (ns, m) in modules {
+            if ns.starts_with("std/") {
+                continue;
+            }
+            for f in m
+                .get("functions")
+                .and_then(|f| f.as_array())
+                .into_iter()
+                .flatten()
+            {
+                add(ns, f);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn functions(host: &Rc<Host>, json: bool) -> Result<ExitCode, Error> {
+    let docs = function_docs(host)?;
+    if json {
+        let list: Vec<FnDoc> = docs
+            .into_iter()
+            .map(|(name, signature, doc)| FnDoc {
+                name,
+                signature,
+                doc,
+            })
+            .collect();
+        let text =
+            serde_json::to_string_pretty(&list).map_err(|e| Error::Failure(e.to_string()))?;
+        host.println(&text)?;
+    } else {
+        for (_, signature, doc) in docs {
+            let summary = doc.lines().next().unwrap_or_default();
+            host.println(&format!("{signature}\n    {summary}"))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn scripts_list(host: &Rc<Host>) -> Result<ExitCode, Error> {
+    for name in names(host) {
+        let script = scripts::resolve(host, &name)?;
+        let from = match (&script.origin, scripts::stock(&name).is_some()) {
+            (Origin::User(p), true) => format!("{} (your copy; overrides built-in)", p.display()),
+            (Origin::User(p), false) => format!("{} (your script)", p.display()),
+            _ => "built-in".to_string(),
+        };
+        host.println(&format!("{name:<14} {from}"))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn eject(host: &Rc<Host>, names: &[String], force: bool) -> Result<ExitCode, Error> {
+    let wanted: Vec<String> = if names.is_empty() {
+        scripts::STOCK.iter().map(|(n, _)| n.to_string()).collect()
+    } else {
+        names.to_vec()
+    };
+    for name in &wanted {
+        let Some(text) = scripts::stock(name) else {
+            return Err(Error::Usage(format!(
+                "no built-in script named `{name}`; `clawshift scripts list` shows them"
+            )));
+        };
+        let target = scripts::user_path(host, name);
+        let current = files::read_optional(&target)?;
+        match current {
+            Some(bytes) if bytes == text.as_bytes() => {
+                host.println(&format!("unchanged {}", target.display()))?;
+            }
+            Some(_) if !force => {
+                return Err(Error::Failure(format!(
+                    "`{}` exists and differs from the built-in copy; keeping your edits (use --force to overwrite it; the old file is backed up)",
+                    target.display()
+                )));
+            }
+            _ => {
+                if let Some(dir) = target.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        Error::Failure(format!("cannot create `{}`: {e}", dir.display()))
+                    })?;
+                }
+                files::write_file(host, &target, text.as_bytes(), 0o644)?;
+                host.println(&format!("ejected {name} -> {}", target.display()))?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,240 @@
+//! `build_engine(host)`: the one Rhai engine used by every command and every test.
+//! Strict, with explicit limits and a wall-clock deadline, the primitives registered,
+//! and the embedded stdlib served as `std/<name>` ahead of any file on disk.
+
+use std::rc::Rc;
+
+use rhai::module_resolvers::{FileModuleResolver, ModuleResolversCollection, StaticModuleResolver};
+use rhai::{AST, Array, Dynamic, Engine, EvalAltResult, Module, ParseError, Position, Scope};
+
+use crate::error::{Error, Location, ScriptError};
+use crate::host::Host;
+use crate::scripts;
+
+/// Limits that keep a mistaken script from hanging cron or eating the machine. They are
+/// set explicitly so debug and release builds behave the same.
+pub const MAX_OPERATIONS: u64 = 200_000_000;
+pub const MAX_CALL_LEVELS: usize = 48;
+pub const MAX_EXPR_DEPTH: usize = 64;
+pub const MAX_FN_EXPR_DEPTH: usize = 48;
+pub const MAX_STRING_SIZE: usize = 16 * 1024 * 1024;
+pub const MAX_ARRAY_SIZE: usize = 1_000_000;
+pub const MAX_MAP_SIZE: usize = 1_000_000;
+pub const MAX_MODULES: usize = 64;
+
+/// The value `on_progress` ends a run with when the deadline passes.
+const TIMED_OUT: &str = "clawshift:timeout";
+
+pub fn build_engine(host: &Rc<Host>) -> Result<Engine, Error> {
+    let mut engine = Engine::new();
+    engine
+        .set_strict_variables(true)
+        .set_fail_on_invalid_map_property(true)
+        .set_max_operations(MAX_OPERATIONS)
+        .set_max_call_levels(MAX_CALL_LEVELS)
+        .set_max_expr_depths(MAX_EXPR_DEPTH, MAX_FN_EXPR_DEPTH)
+        .set_max_string_size(MAX_STRING_SIZE)
+        .set_max_array_size(MAX_ARRAY_SIZE)
+        .set_max_map_size(MAX_MAP_SIZE)
+        .set_max_modules(MAX_MODULES);
+    // `eval` would run code that `clawshift check` never saw.
+    engine.disable_symbol("eval");
+
+    let h = host.clone();
+    engine.on_progress(move |ops| {
+        if h.stdout_closed() || (ops.is_multiple_of(1024) && h.started.elapsed() >= h.timeout) {
+            Some(TIMED_OUT.into())
+        } else {
+            None
+        }
+    });
+    let h = host.clone();
+    engine.on_print(move |s| {
+        // A closed stdout is reported when the run ends; nothing useful can be done here.
+        let _ = h.println(s);
+    });
+    engine.on_debug(|s, src, pos| {
+        let at = match (src, pos.line()) {
+            (Some(src), Some(line)) => format!("{src}:{line}: "),
+            _ => String::new(),
+        };
+        eprintln!("{at}{s}");
+    });
+
+    crate::api::register_all(&mut engine, host);
+
+    // The stdlib is compiled once per process, with the primitives already registered.
+    let mut stdlib = StaticModuleResolver::new();
+    for (name, text) in scripts::STDLIB {
+        let source = format!("std/{name}");
+        let mut ast = engine
+            .compile(text)
+            .map_err(|e| Error::Script(Box::new(parse_error(&e, &source))))?;
+        ast.set_source(source.as_str());
+        set_resolvers(&mut engine, &stdlib, host);
+        let module = Module::eval_ast_as_new(Scope::new(), &ast, &engine)
+            .map_err(|e| Error::Script(Box::new(convert(&e, &source, host))))?;
+        stdlib.insert(source, module);
+    }
+    set_resolvers(&mut engine, &stdlib, host);
+    Ok(engine)
+}
+
+fn set_resolvers(engine: &mut Engine, stdlib: &StaticModuleResolver, host: &Host) {
+    let mut all = ModuleResolversCollection::new();
+    all.push(stdlib.clone());
+    all.push(FileModuleResolver::new_with_path(host.user_lib_dir()));
+    engine.set_module_resolver(all);
+}
+
+/// The constants every script sees. Compiling with the same scope lets strict mode
+/// accept them.
+pub fn scope(host: &Host, args: &[String]) -> Scope<'static> {
+    let mut scope = Scope::new();
+    let args: Array = args.iter().map(|a| Dynamic::from(a.clone())).collect();
+    scope.push_constant("ARGS", args);
+    scope.push_constant("DRY_RUN", host.dry_run);
+    scope.push_constant("AGENT", host.agent.clone());
+    scope.push_constant("VERSION", env!("CARGO_PKG_VERSION"));
+    scope
+}
+
+/// Compiles a script, tagging it with its source name for error messages.
+pub fn compile(
+    engine: &Engine,
+    scope: &Scope,
+    source: &str,
+    text: &str,
+) -> Result<AST, ScriptError> {
+    let text = strip_shebang(text);
+    let mut ast = engine
+        .compile_with_scope(scope, text)
+        .map_err(|e| parse_error(&e, source))?;
+    ast.set_source(source);
+    Ok(ast)
+}
+
+fn strip_shebang(text: &str) -> &str {
+    // Keep the line count intact so positions stay right: blank the `#!` line only.
+    if text.starts_with("#!") {
+        match text.find('\n') {
+            Some(i) => &text[i..],
+            None => "",
+        }
+    } else {
+        text
+    }
+}
+
+/// Runs a compiled script and returns its final value.
+pub fn run(engine: &Engine, scope: &mut Scope, ast: &AST, host: &Host) -> Result<Dynamic, Error> {
+    let source = ast.source().unwrap_or("<script>").to_string();
+    let result = engine.eval_ast_with_scope::<Dynamic>(scope, ast);
+    if host.stdout_closed() {
+        return Err(Error::BrokenPipe);
+    }
+    result.map_err(|e| Error::Script(Box::new(convert(&e, &source, host))))
+}
+
+pub fn parse_error(e: &ParseError, source: &str) -> ScriptError {
+    ScriptError {
+        message: format!("syntax error: {}", e.err_type()),
+        location: location(source, e.position()),
+        notes: Vec::new(),
+        exit_code: 2,
+        compile: true,
+    }
+}
+
+fn location(source: &str, pos: Position) -> Option<Location> {
+    Some(Location {
+        source: source.to_string(),
+        line: pos.line()?,
+        column: pos.position().unwrap_or(1),
+    })
+}
+
+/// Converts Rhai's layered error into one `ScriptError`: the root cause with its own
+/// location, and the chain of calls that led there as notes (outermost first).
+pub fn convert(err: &EvalAltResult, top_source: &str, host: &Host) -> ScriptError {
+    let mut notes = Vec::new();
+    let mut source = top_source.to_string();
+    let mut e = err;
+    loop {
+        match e {
+            EvalAltResult::ErrorInFunctionCall(name, fn_source, inner, pos) => {
+                if let Some(at) = location(&source, *pos) {
+                    notes.push(format!(
+                        "in call to `{name}` at {}:{}:{}",
+                        at.source, at.line, at.column
+                    ));
+                }
+                if !fn_source.is_empty() {
+                    source = fn_source.clone();
+                }
+                e = inner;
+            }
+            EvalAltResult::ErrorInModule(name, inner, pos) => {
+                if let Some(at) = location(&source, *pos) {
+                    notes.push(format!(
+                        "in module `{name}` imported at {}:{}:{}",
+                        at.source, at.line, at.column
+                    ));
+                }
+                source = name.clone();
+                e = inner;
+            }
+            _ => break,
+        }
+    }
+    let mut exit_code = 1;
+    let mut compile = false;
+    let message = match e {
+        EvalAltResult::ErrorRuntime(value, _) => thrown_message(value, &mut exit_code),
+        EvalAltResult::ErrorTerminated(..) => format!(
+            "timed out after {}s (limit set by --timeout); the script was stopped",
+            host.timeout.as_secs()
+        ),
+        EvalAltResult::ErrorTooManyOperations(..) => format!(
+            "operation limit exceeded ({MAX_OPERATIONS} operations); the script looks stuck in a loop"
+        ),
+        EvalAltResult::ErrorStackOverflow(..) => format!(
+            "call depth limit exceeded ({MAX_CALL_LEVELS} nested calls); look for runaway recursion"
+        ),
+        EvalAltResult::ErrorDataTooLarge(what, ..) => format!("size limit exceeded: {what}"),
+        EvalAltResult::ErrorParsing(p, ..) => {
+            exit_code = 2;
+            compile = true;
+            format!("syntax error: {p}")
+        }
+        other => {
+            // Rhai appends ` (line N, position M)`; the location is shown separately.
+            let text = other.to_string();
+            match text.rfind(" (line ") {
+                Some(i) if text.ends_with(')') => text[..i].to_string(),
+                _ => text,
+            }
+        }
+    };
+    ScriptError {
+        message,
+        location: location(&source, e.position()),
+        notes,
+        exit_code,
+        compile,
+    }
+}
+
+/// `throw "text"` exits 1; `throw #{message, exit}` exits with `exit`.
+fn thrown_message(value: &Dynamic, exit_code: &mut u8) -> String {
+    if let Some(map) = value.read_lock::<rhai::Map>() {
+        if let Some(code) = map.get("exit").and_then(|v| v.as_int().ok()) {
+            *exit_code = u8::try_from(code).unwrap_or(1);
+        }
+        return match map.get("message") {
+            Some(m) => m.to_string(),
+            None => value.to_string(),
+        };
+    }
+    value.to_string()
+}

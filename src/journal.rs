@@ -1,0 +1,62 @@
+//! The journal: an append-only JSON-lines file in the state dir. Every change is
+//! recorded before it is made, with the backup that undoes it, so `history` can list
+//! runs and `undo` can restore them byte for byte.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::files;
+use crate::host::Host;
+
+/// One changed file or row. Hashes are SHA-256 of the bytes; no content is recorded,
+/// so the journal never holds a token.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Change {
+    /// `backup`, `write` (a file), `row` (a SQLite row) or `undo`.
+    pub kind: String,
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Entry {
+    pub run: String,
+    pub at: String,
+    pub command: String,
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+pub fn append(host: &Host, change: &Change) -> Result<(), Error> {
+    files::private_dir(&host.state_dir)?;
+    let entry = Entry {
+        run: host.run_id.clone(),
+        at: host
+            .now()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        command: host.command.clone(),
+        change: change.clone(),
+    };
+    let line = serde_json::to_string(&entry)
+        .map_err(|e| Error::Failure(format!("journal: cannot encode entry: {e}")))?;
+    files::append_line(&host.journal_path(), &line)
+}
+
+/// Every entry, oldest first. A line that does not parse (a torn write from a crash on
+/// a filesystem without atomic appends) is skipped rather than failing the read.
+pub fn read(host: &Host) -> Result<Vec<Entry>, Error> {
+    let Some(bytes) = files::read_optional(&host.journal_path())? else {
+        return Ok(Vec::new());
+    };
+    Ok(String::from_utf8_lossy(&bytes)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect())
+}

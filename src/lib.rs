@@ -1,0 +1,50 @@
+//! clawshift: keeps an OpenClaw agent on a working model when its OpenAI Codex accounts
+//! hit usage limits. The binary is a thin shell around [`main`].
+
+pub mod api;
+pub mod backup;
+pub mod cli;
+pub mod commands;
+pub mod engine;
+pub mod error;
+pub mod files;
+pub mod host;
+pub mod journal;
+pub mod redact;
+pub mod report;
+pub mod scripts;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::error::Error;
+use crate::host::{Host, HostOptions};
+
+/// Runs one command line and turns the outcome into an exit code, printing any error.
+pub fn main(cli: cli::Cli) -> ExitCode {
+    let eval_text = match &cli.command {
+        cli::Command::Eval { snippet } => Some(snippet.clone()),
+        _ => None,
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(Error::BrokenPipe) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprint!("{}", report::render(&e, eval_text.as_deref()));
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+pub fn run(cli: cli::Cli) -> Result<ExitCode, Error> {
+    let opts = HostOptions {
+        dry_run: cli.dry_run,
+        yes: cli.yes,
+        agent: Some(cli.agent.clone()),
+        openclaw_dir: cli.openclaw_dir.clone(),
+        timeout: Some(Duration::from_secs(cli.timeout.max(1))),
+        command: std::env::args().skip(1).collect::<Vec<_>>().join(" "),
+    };
+    let host = std::rc::Rc::new(Host::from_env(opts)?);
+    commands::dispatch(&host, cli.command)
+}

@@ -1,0 +1,39 @@
+//! Renders errors for people: `error: <message>`, a `--> file:line:col` line, the
+//! offending source line with a caret under the column, and the call chain.
+
+use crate::error::{Error, ScriptError};
+use crate::scripts;
+
+/// Renders any error; `eval_text` is the snippet of `clawshift eval`, if any.
+pub fn render(err: &Error, eval_text: Option<&str>) -> String {
+    match err {
+        Error::Script(e) => render_script(e, eval_text),
+        other => format!("error: {other}\n"),
+    }
+}
+
+pub fn render_script(e: &ScriptError, eval_text: Option<&str>) -> String {
+    let mut out = format!("error: {}\n", e.message);
+    if let Some(at) = &e.location {
+        let line_no = at.line.to_string();
+        let pad = " ".repeat(line_no.len());
+        out.push_str(&format!(
+            "{pad}--> {}:{}:{}\n",
+            at.source, at.line, at.column
+        ));
+        let text = scripts::source_text(&at.source, eval_text);
+        if let Some(line) = text.as_deref().and_then(|t| t.lines().nth(at.line - 1)) {
+            // Tabs would misplace the caret; show them as single spaces.
+            let line = line.replace('\t', " ");
+            let caret_at = at.column.saturating_sub(1).min(line.chars().count());
+            out.push_str(&format!(
+                "{pad} |\n{line_no} | {line}\n{pad} | {}^\n",
+                " ".repeat(caret_at)
+            ));
+        }
+    }
+    for note in &e.notes {
+        out.push_str(&format!("  = {note}\n"));
+    }
+    out
+}

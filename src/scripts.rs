@@ -1,0 +1,103 @@
+//! The embedded stock scripts and stdlib, and how a script name resolves: the user's
+//! copy in `<CLAWSHIFT_HOME>/scripts/` wins over the built-in one.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::host::Host;
+
+/// Stock workflows, runnable by name and ejectable for editing.
+pub const STOCK: &[(&str, &str)] = &[];
+
+/// Modules imported as `std/<name>`; compiled into the binary so no file can shadow them.
+pub const STDLIB: &[(&str, &str)] = &[];
+
+/// Where a script came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// A file the user named on the command line.
+    Path(PathBuf),
+    /// `<CLAWSHIFT_HOME>/scripts/<name>.rhai`.
+    User(PathBuf),
+    /// The copy built into the binary.
+    Stock,
+}
+
+pub struct Script {
+    /// The name shown in error locations: a path, or `builtin:<name>.rhai`.
+    pub source: String,
+    pub text: String,
+    pub origin: Origin,
+}
+
+pub fn stock(name: &str) -> Option<&'static str> {
+    STOCK.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+pub fn stdlib(name: &str) -> Option<&'static str> {
+    STDLIB.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+/// Resolves `run <name|path>`.
+pub fn resolve(host: &Host, name: &str) -> Result<Script, Error> {
+    if name.contains('/') || name.ends_with(".rhai") {
+        let path = PathBuf::from(name);
+        let text = read_script(&path)?;
+        return Ok(Script {
+            source: name.to_string(),
+            text,
+            origin: Origin::Path(path),
+        });
+    }
+    let user = user_path(host, name);
+    if user.exists() {
+        return Ok(Script {
+            source: user.display().to_string(),
+            text: read_script(&user)?,
+            origin: Origin::User(user),
+        });
+    }
+    match stock(name) {
+        Some(text) => Ok(Script {
+            source: format!("builtin:{name}.rhai"),
+            text: text.to_string(),
+            origin: Origin::Stock,
+        }),
+        None => {
+            let known: Vec<&str> = STOCK.iter().map(|(n, _)| *n).collect();
+            Err(Error::Usage(format!(
+                "no script named `{name}`: looked for `{}` and the built-in scripts ({}); pass a path to run a file",
+                user.display(),
+                known.join(", ")
+            )))
+        }
+    }
+}
+
+pub fn user_path(host: &Host, name: &str) -> PathBuf {
+    host.user_scripts_dir().join(format!("{name}.rhai"))
+}
+
+pub fn read_script(path: &Path) -> Result<String, Error> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::Usage(format!("cannot read script `{}`: {e}", path.display())))?;
+    String::from_utf8(bytes)
+        .map_err(|_| Error::Usage(format!("script `{}` is not valid UTF-8", path.display())))
+}
+
+/// The text of a source named in an error location, for showing the offending line.
+pub fn source_text(source: &str, eval_text: Option<&str>) -> Option<String> {
+    if let Some(name) = source.strip_prefix("std/") {
+        return stdlib(name).map(str::to_string);
+    }
+    if let Some(name) = source
+        .strip_prefix("builtin:")
+        .and_then(|n| n.strip_suffix(".rhai"))
+    {
+        return stock(name).map(str::to_string);
+    }
+    if source == "<eval>" {
+        return eval_text.map(str::to_string);
+    }
+    std::fs::read_to_string(source).ok()
+}

@@ -1,0 +1,5 @@
+//! Integration tests: the real `clawshift` binary in a sandbox per test.
+
+mod support;
+
+mod runtime;
