@@ -62,6 +62,34 @@ pub enum Command {
     /// See and copy the stock scripts.
     #[command(subcommand)]
     Scripts(ScriptsCommand),
+    /// Move the agent to the best usable model and account; silent when nothing changes.
+    ///
+    /// Runs the `switch` script (your ejected copy wins) with these flags as ARGS.
+    Switch {
+        /// Also print the inputs, every candidate with the rule that accepted or rejected
+        /// it, and the decision.
+        #[arg(long)]
+        explain: bool,
+        /// Print the decision as one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Run the policy over recorded status snapshots (*.json) in DIR with the clock
+        /// of each, print the decisions, change nothing.
+        #[arg(long, value_name = "DIR")]
+        replay: Option<PathBuf>,
+    },
+    /// Schedule `clawshift switch` (user crontab or OpenClaw cron).
+    Cron {
+        /// print: show the entry; install: add or update it; remove: delete it.
+        #[arg(value_enum)]
+        action: crate::cron::Action,
+        /// How often: minutes (1m-59m) or hours (1h-23h).
+        #[arg(long, value_name = "INTERVAL", default_value = "10m")]
+        every: String,
+        /// Where the schedule lives.
+        #[arg(long, value_enum, default_value = "crontab")]
+        via: crate::cron::Via,
+    },
 }
 
 #[derive(Debug, Subcommand)]

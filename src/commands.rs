@@ -22,7 +22,33 @@ pub fn dispatch(host: &Rc<Host>, command: Command) -> Result<ExitCode, Error> {
         Command::Functions { json } => functions(host, json),
         Command::Scripts(ScriptsCommand::List) => scripts_list(host),
         Command::Scripts(ScriptsCommand::Eject { names, force }) => eject(host, &names, force),
+        Command::Switch {
+            explain,
+            json,
+            replay,
+        } => run_script(
+            host,
+            "switch",
+            &switch_args(explain, json, replay.as_deref()),
+        ),
+        Command::Cron { action, every, via } => crate::cron::run(host, action, &every, via),
     }
+}
+
+/// `clawshift switch` flags, handed to the switch script as ARGS in a fixed order.
+fn switch_args(explain: bool, json: bool, replay: Option<&std::path::Path>) -> Vec<String> {
+    let mut args = Vec::new();
+    if explain {
+        args.push("--explain".to_string());
+    }
+    if json {
+        args.push("--json".to_string());
+    }
+    if let Some(dir) = replay {
+        args.push("--replay".to_string());
+        args.push(dir.display().to_string());
+    }
+    args
 }
 
 /// Runs a script by name or path with `args` as `ARGS`.

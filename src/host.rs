@@ -237,6 +237,15 @@ impl Host {
         which::which_in(name, self.path_var.as_deref(), cwd).ok()
     }
 
+    /// This program's own absolute path, for the command lines `cron install` writes.
+    pub fn current_exe(&self) -> Result<PathBuf, Error> {
+        std::env::current_exe().map_err(|e| {
+            Error::Failure(format!(
+                "cannot find the path of the running clawshift binary: {e}"
+            ))
+        })
+    }
+
     pub fn user_scripts_dir(&self) -> PathBuf {
         self.config_dir.join("scripts")
     }

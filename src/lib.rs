@@ -3,8 +3,11 @@
 
 pub mod api;
 pub mod backup;
+pub mod child;
 pub mod cli;
 pub mod commands;
+pub mod config;
+pub mod cron;
 pub mod engine;
 pub mod error;
 pub mod files;

@@ -14,6 +14,9 @@ use crate::host::Host;
 pub mod backup;
 pub mod json;
 pub mod jwt;
+pub mod notify;
+pub mod replay;
+pub mod state;
 pub mod sys;
 
 pub type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
@@ -23,6 +26,9 @@ pub fn register_all(engine: &mut Engine, host: &Rc<Host>) {
     json::register(engine, host);
     jwt::register(engine, host);
     backup::register(engine, host);
+    state::register(engine, host);
+    notify::register(engine, host);
+    replay::register(engine, host);
 }
 
 /// Describes one function: `params` are `name: type` strings followed by the return

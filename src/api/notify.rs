@@ -1,0 +1,187 @@
+//! `notify(text)` / `notify(text, opts)`: tell a person something changed. The text goes
+//! to stdout (which cron mails), then to the command and the OpenClaw chat channel named
+//! in `config.json` under `notify`, each bounded by a deadline. A failing command or
+//! channel is a warning on stderr and a field in the result, not a failed run: by the
+//! time a script notifies, the change it reports has already been made.
+
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::Duration;
+
+use rhai::{Dynamic, Engine, Map};
+
+use super::{RhaiResult, def};
+use crate::child;
+use crate::config::{self, CommandSpec};
+use crate::host::Host;
+
+/// Deadline for the notify command and for `openclaw message send` when the config
+/// does not set `notify.timeout_secs`.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+
+pub fn register(engine: &mut Engine, host: &Rc<Host>) {
+    let h = host.clone();
+    def(
+        "notify",
+        &["text: &str", "Map"],
+        "Prints `text` on stdout (cron mails it), then runs `notify.command` from `config.json` with the text on stdin and sends it to `notify.openclaw` (`openclaw message send --channel C --target T --message text`) when configured.\n\
+         Returns `#{stdout, command, openclaw}`: `true` for stdout, and `\"sent\"`, `\"failed: <why>\"` or `()` (not configured) for the other two.\n\
+         A failing command or channel prints a warning on stderr and does not stop the script. Under `--dry-run` the text is printed and the rest only reported.\n\
+         Errors: `config.json` is not valid (the message names the key).\n\
+         Example: `notify(\"switched openai/gpt-5.5@openai:work → openai/gpt-5.5@openai:alice: openai:work cooling down for 41m\");`",
+    )
+    .register_into_engine(engine, move |text: &str| -> RhaiResult<Map> {
+        notify(&h, text, true)
+    });
+    let h = host.clone();
+    def(
+        "notify",
+        &["text: &str", "opts: Map", "Map"],
+        "As `notify(text)`, with options: `stdout: false` skips stdout (for scripts whose stdout is JSON).\n\
+         Errors: as `notify(text)`; an unknown option.\n\
+         Example: `notify(line, #{stdout: false});`",
+    )
+    .register_into_engine(engine, move |text: &str, opts: Map| -> RhaiResult<Map> {
+        let mut stdout = true;
+        for (k, v) in &opts {
+            match k.as_str() {
+                "stdout" => {
+                    stdout = v
+                        .as_bool()
+                        .map_err(|_| "notify: option `stdout` must be true or false")?;
+                }
+                other => {
+                    return Err(format!("notify: unknown option `{other}`; the only one is `stdout`").into());
+                }
+            }
+        }
+        notify(&h, text, stdout)
+    });
+}
+
+fn notify(host: &Host, text: &str, to_stdout: bool) -> RhaiResult<Map> {
+    let mut result = Map::new();
+    if to_stdout {
+        host.println(text).map_err(|e| e.to_string())?;
+    }
+    result.insert("stdout".into(), to_stdout.into());
+    let cfg = config::load(host).map_err(|e| format!("notify: {e}"))?;
+    let timeout = Duration::from_secs(
+        cfg.notify
+            .timeout_secs
+            .unwrap_or(DEFAULT_TIMEOUT_SECS)
+            .max(1),
+    );
+
+    let command = match &cfg.notify.command {
+        None => Dynamic::UNIT,
+        Some(spec) => {
+            let (program, args) = match spec {
+                CommandSpec::Shell(s) => {
+                    (PathBuf::from("/bin/sh"), vec!["-c".to_string(), s.clone()])
+                }
+                CommandSpec::Argv(argv) => (resolve(host, &argv[0]), argv[1..].to_vec()),
+            };
+            let shown = match spec {
+                CommandSpec::Shell(s) => s.clone(),
+                CommandSpec::Argv(argv) => argv.join(" "),
+            };
+            if host.dry_run {
+                report_dry(
+                    host,
+                    &format!("dry-run: would run notify command `{shown}`"),
+                )?
+            } else {
+                let mut input = text.as_bytes().to_vec();
+                input.push(b'\n');
+                outcome(
+                    &format!("notify command `{shown}`"),
+                    child::run(&program, &args, &[], Some(&input), timeout),
+                    timeout,
+                )
+            }
+        }
+    };
+    result.insert("command".into(), command);
+
+    let openclaw = match &cfg.notify.openclaw {
+        None => Dynamic::UNIT,
+        Some(ch) => {
+            let args = vec![
+                "message".to_string(),
+                "send".to_string(),
+                "--channel".to_string(),
+                ch.channel.clone(),
+                "--target".to_string(),
+                ch.target.clone(),
+                "--message".to_string(),
+                text.to_string(),
+            ];
+            let what = format!(
+                "openclaw message send --channel {} --target {}",
+                ch.channel, ch.target
+            );
+            if host.dry_run {
+                report_dry(host, &format!("dry-run: would run `{what}`"))?
+            } else {
+                match host.openclaw_bin() {
+                    None => {
+                        let why = "`openclaw` not found on PATH; set CLAWSHIFT_OPENCLAW_BIN or remove notify.openclaw from config.json";
+                        eprintln!("warning: notify: {why}");
+                        format!("failed: {why}").into()
+                    }
+                    Some(bin) => outcome(
+                        &format!("`{what}`"),
+                        // Without this, OpenClaw tries to reach the npm registry and can hang
+                        // for minutes on a machine without network.
+                        child::run(
+                            &bin,
+                            &args,
+                            &[("npm_config_offline", "true")],
+                            None,
+                            timeout,
+                        ),
+                        timeout,
+                    ),
+                }
+            }
+        }
+    };
+    result.insert("openclaw".into(), openclaw);
+    Ok(result)
+}
+
+fn report_dry(host: &Host, line: &str) -> RhaiResult<Dynamic> {
+    host.println(line).map_err(|e| e.to_string())?;
+    Ok(Dynamic::UNIT)
+}
+
+/// A bare program name is looked up on the PATH clawshift started with.
+fn resolve(host: &Host, program: &str) -> PathBuf {
+    if program.contains('/') {
+        return PathBuf::from(program);
+    }
+    let cwd = PathBuf::from("/");
+    which::which_in(program, host.path_var(), cwd).unwrap_or_else(|_| PathBuf::from(program))
+}
+
+fn outcome(
+    what: &str,
+    res: Result<child::Output, crate::error::Error>,
+    timeout: Duration,
+) -> Dynamic {
+    let why = match res {
+        Ok(out) if out.success() => return "sent".into(),
+        Ok(out) => {
+            let line = out.first_error_line();
+            if line.is_empty() {
+                out.describe(timeout)
+            } else {
+                format!("{}: {line}", out.describe(timeout))
+            }
+        }
+        Err(e) => e.to_string(),
+    };
+    eprintln!("warning: notify: {what} failed: {why}");
+    format!("failed: {why}").into()
+}

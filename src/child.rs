@@ -1,0 +1,167 @@
+//! Running an external program with a deadline: `notify`'s command and OpenClaw channel,
+//! `crontab`, `openclaw cron`. A child that outlives its deadline is killed with its
+//! whole process group (a `sh -c` wrapper must not leave its children behind), so a
+//! hung notifier cannot pile up cron runs.
+
+use std::io::{Read, Write};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::error::Error;
+
+/// What a bounded run produced.
+#[derive(Debug)]
+pub struct Output {
+    /// `None` when the child was killed at the deadline.
+    pub status: Option<ExitStatus>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn success(&self) -> bool {
+        self.status.is_some_and(|s| s.success())
+    }
+
+    /// `exit 3`, `killed after 30s`, `killed by signal 9`: for messages.
+    pub fn describe(&self, timeout: Duration) -> String {
+        match self.status {
+            None => format!("killed after {}s", timeout.as_secs()),
+            Some(s) => match s.code() {
+                Some(c) => format!("exit {c}"),
+                None => "killed by a signal".to_string(),
+            },
+        }
+    }
+
+    /// The first non-empty line of stderr (else stdout), to explain a failure briefly.
+    pub fn first_error_line(&self) -> String {
+        self.stderr
+            .lines()
+            .chain(self.stdout.lines())
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+/// Runs `program args…` with `env` added to the inherited environment, feeding `stdin`,
+/// and kills it (and its process group) once `timeout` has passed.
+pub fn run(
+    program: &Path,
+    args: &[String],
+    env: &[(&str, &str)],
+    stdin: Option<&[u8]>,
+    timeout: Duration,
+) -> Result<Output, Error> {
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| Error::Failure(format!("cannot run `{}`: {e}", program.display())))?;
+    let writer = match (stdin, child.stdin.take()) {
+        (Some(bytes), Some(mut pipe)) => {
+            let bytes = bytes.to_vec();
+            // A child that never reads its stdin must not block us: write from a thread.
+            Some(std::thread::spawn(move || {
+                let _ = pipe.write_all(&bytes);
+            }))
+        }
+        _ => None,
+    };
+    let out_reader = reader(child.stdout.take());
+    let err_reader = reader(child.stderr.take());
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break Some(s),
+            Ok(None) if started.elapsed() >= timeout => {
+                // The group id is the child's pid (process_group(0) above).
+                if let Ok(pid) = i32::try_from(child.id()) {
+                    // SAFETY: kill(2) with a negative pid signals that process group only.
+                    unsafe {
+                        libc::kill(-pid, libc::SIGKILL);
+                    }
+                }
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => {
+                return Err(Error::Failure(format!(
+                    "cannot wait for `{}`: {e}",
+                    program.display()
+                )));
+            }
+        }
+    };
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
+    Ok(Output {
+        status,
+        stdout: out_reader.join().unwrap_or_default(),
+        stderr: err_reader.join().unwrap_or_default(),
+    })
+}
+
+fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(mut p) = pipe {
+            let _ = p.read_to_end(&mut buf);
+        }
+        String::from_utf8_lossy(&buf).to_string()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_child_past_its_deadline_is_killed_with_its_group() {
+        let started = Instant::now();
+        let out = run(
+            Path::new("/bin/sh"),
+            &["-c".into(), "sleep 30; echo late".into()],
+            &[],
+            None,
+            Duration::from_millis(200),
+        )
+        .expect("run");
+        assert!(out.status.is_none());
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_eq!(out.stdout, "");
+    }
+
+    #[test]
+    fn stdin_is_fed_and_output_captured() {
+        let out = run(
+            Path::new("/bin/sh"),
+            &["-c".into(), "cat; echo err >&2".into()],
+            &[("X", "1")],
+            Some(b"hello\n"),
+            Duration::from_secs(10),
+        )
+        .expect("run");
+        assert!(out.success());
+        assert_eq!(out.stdout, "hello\n");
+        assert_eq!(out.stderr, "err\n");
+    }
+}
