@@ -3,3 +3,4 @@
 mod support;
 
 mod runtime;
+mod switch;

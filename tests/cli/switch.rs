@@ -1,0 +1,672 @@
+//! Issue #6: `clawshift switch` (the stock policy, replayed over recorded snapshots and
+//! run against fixture OpenClaw states), its state file, `notify`, and `clawshift cron`.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::*;
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/switch")
+        .join(rel)
+}
+
+/// `clawshift switch --replay tests/fixtures/switch/<scenario>`: stdout, checked to succeed.
+fn replay(s: &Sandbox, scenario: &str, extra: &[&str]) -> String {
+    let out = s
+        .cmd()
+        .args(["switch", "--replay"])
+        .arg(fixture(scenario))
+        .args(extra)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    stdout(&out)
+}
+
+#[test]
+fn replay_chooses_opus_when_it_is_available() {
+    let s = Sandbox::new();
+    assert_eq!(
+        replay(&s, "opus-available", &[]),
+        "2026-11-25T12:00:00Z  01.json  switch openai/gpt-5.5@openai:work → anthropic/claude-opus-4-7: anthropic:me usable; preferred over openai/gpt-5.5@openai:work\n"
+    );
+}
+
+#[test]
+fn replay_falls_back_to_the_first_codex_account_while_opus_cools_down() {
+    let s = Sandbox::new();
+    assert_eq!(
+        replay(&s, "opus-cooling", &[]),
+        "2026-11-25T12:00:00Z  01.json  switch anthropic/claude-opus-4-7 → openai/gpt-5.5@openai:work: anthropic:me cooling down for 41m; openai:work usable\n"
+    );
+}
+
+#[test]
+fn replay_picks_the_shortest_wait_when_everything_is_blocked() {
+    let s = Sandbox::new();
+    assert_eq!(
+        replay(&s, "all-blocked", &[]),
+        "2026-11-25T12:00:00Z  01.json  switch openai/gpt-5.5@openai:work → openai/gpt-5.5@openai:alice: openai:work cooling down for 41m; nothing usable; shortest wait: openai:alice cooling down for 5m\n"
+    );
+}
+
+#[test]
+fn replay_excludes_disabled_and_expired_accounts() {
+    let s = Sandbox::new();
+    let out = replay(&s, "disabled-expired", &["--explain"]);
+    assert!(
+        out.contains(
+            "  2. openai/gpt-5.5@openai:work   rejected  disabled         openai:work disabled (billing) for 5h (current)\n\
+             \x20 3. openai/gpt-5.5@openai:alice  rejected  expired          openai:alice expired 1h 30m ago\n\
+             * 4. openai/gpt-5.5@openai:bob    accepted  usable           openai:bob usable\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.ends_with(
+            "decision: switch openai/gpt-5.5@openai:work → openai/gpt-5.5@openai:bob: openai:work disabled (billing) for 5h; openai:bob usable\n"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn replay_ignores_a_cooldown_scoped_to_another_model() {
+    let s = Sandbox::new();
+    assert_eq!(
+        replay(&s, "other-model-cooldown", &[]),
+        "2026-11-25T12:00:00Z  01.json  switch openai/gpt-5.5@openai:work → anthropic/claude-opus-4-7: anthropic:me usable (its cooldown is for anthropic/claude-sonnet-4-6 only); preferred over openai/gpt-5.5@openai:work\n\
+         2026-11-25T12:10:00Z  02.json  switch anthropic/claude-opus-4-7 → openai/gpt-5.5@openai:work: anthropic:me cooling down for 30m; openai:work usable (its cooldown is for gpt-5.4-mini only)\n"
+    );
+}
+
+#[test]
+fn replay_holds_off_flapping_and_switches_back_after_recovery() {
+    let s = Sandbox::new();
+    assert_eq!(
+        replay(&s, "flapping", &[]),
+        "2026-11-25T12:00:00Z  01.json  stay anthropic/claude-opus-4-7: anthropic:me usable\n\
+         2026-11-25T12:10:00Z  02.json  switch anthropic/claude-opus-4-7 → openai/gpt-5.5@openai:work: anthropic:me cooling down for 5m; openai:work usable\n\
+         2026-11-25T12:20:00Z  03.json  hold openai/gpt-5.5@openai:work: anthropic/claude-opus-4-7 usable again; staying on openai/gpt-5.5@openai:work for 20m more (30m minimum after a switch)\n\
+         2026-11-25T12:30:00Z  04.json  hold openai/gpt-5.5@openai:work: anthropic/claude-opus-4-7 usable again; staying on openai/gpt-5.5@openai:work for 10m more (30m minimum after a switch)\n\
+         2026-11-25T12:40:00Z  05.json  switch openai/gpt-5.5@openai:work → anthropic/claude-opus-4-7: anthropic:me usable; preferred over openai/gpt-5.5@openai:work\n\
+         2026-11-25T12:50:00Z  06.json  switch anthropic/claude-opus-4-7 → openai/gpt-5.5@openai:work: anthropic:me cooling down for 5m; openai:work usable\n\
+         2026-11-25T13:00:00Z  07.json  hold openai/gpt-5.5@openai:work: anthropic/claude-opus-4-7 usable again; staying on openai/gpt-5.5@openai:work for 20m more (30m minimum after a switch)\n\
+         2026-11-25T13:10:00Z  08.json  switch openai/gpt-5.5@openai:work → anthropic/claude-opus-4-7: openai:work cooling down for 1h; anthropic:me usable\n\
+         2026-11-25T13:20:00Z  09.json  stay anthropic/claude-opus-4-7: anthropic:me usable\n"
+    );
+}
+
+#[test]
+fn replay_changes_nothing_on_disk() {
+    let s = Sandbox::new();
+    replay(&s, "flapping", &[]);
+    replay(&s, "flapping", &["--explain"]);
+    replay(&s, "flapping", &["--json"]);
+    let left: Vec<_> = std::fs::read_dir(s.home())
+        .expect("home")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn replay_explain_prints_inputs_candidates_and_decision() {
+    let s = Sandbox::new();
+    let out = replay(&s, "flapping", &["--explain"]);
+    let step3 = out
+        .split("== ")
+        .find(|b| b.starts_with("03.json"))
+        .expect("step 3");
+    assert_eq!(
+        step3,
+        "03.json: Opus usable again: held\n\
+         inputs:\n\
+         \x20 now          2026-11-25T12:20:00Z\n\
+         \x20 layout       sqlite (native)\n\
+         \x20 current      openai/gpt-5.5@openai:work (replay)\n\
+         \x20 default      anthropic/claude-opus-4-7\n\
+         \x20 fallbacks    anthropic/claude-opus-4-7\n\
+         \x20 priority     opus, codex\n\
+         \x20 last switch  2026-11-25T12:10:00Z (10m ago) to openai/gpt-5.5@openai:work\n\
+         candidates:\n\
+         \x20 1. anthropic/claude-opus-4-7    accepted  usable           anthropic:me usable\n\
+         * 2. openai/gpt-5.5@openai:work   accepted  usable           openai:work usable (current)\n\
+         \x20 3. openai/gpt-5.5@openai:alice  accepted  usable           openai:alice usable\n\
+         \x20 4. openai/gpt-5.5@openai:bob    accepted  usable           openai:bob usable\n\
+         decision: hold openai/gpt-5.5@openai:work: anthropic/claude-opus-4-7 usable again; staying on openai/gpt-5.5@openai:work for 20m more (30m minimum after a switch)\n"
+    );
+}
+
+#[test]
+fn replay_json_is_one_object_with_every_decision() {
+    let s = Sandbox::new();
+    let out = replay(&s, "flapping", &["--json"]);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let actions: Vec<&str> = v["decisions"]
+        .as_array()
+        .expect("decisions")
+        .iter()
+        .map(|d| d["action"].as_str().expect("action"))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "stay", "switch", "hold", "hold", "switch", "switch", "hold", "switch", "stay"
+        ]
+    );
+    let second = &v["decisions"][1];
+    assert_eq!(second["file"], "02.json");
+    assert_eq!(second["to"], "openai/gpt-5.5@openai:work");
+    assert_eq!(second["profile"], "openai:work");
+    assert_eq!(second["candidates"][0]["rule"], "cooldown");
+    assert_eq!(second["candidates"][0]["ends_at"], 1795608900000_i64);
+}
+
+#[test]
+fn replay_reads_a_bare_status_map_with_its_own_clock() {
+    let s = Sandbox::new();
+    let text = std::fs::read_to_string(fixture("opus-cooling/01.json")).expect("fixture");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let mut status = v["status"].clone();
+    // Ten minutes later than the wrapper's `at`: the cooldown has 31m left.
+    status["now"] = serde_json::json!(1795608600000_i64);
+    s.write(
+        "snaps/a.json",
+        &serde_json::to_string_pretty(&status).expect("json"),
+    );
+    s.cmd()
+        .args(["switch", "--replay", "snaps"])
+        .assert()
+        .success()
+        .stdout("2026-11-25T12:10:00Z  a.json  switch anthropic/claude-opus-4-7 → openai/gpt-5.5@openai:work: anthropic:me cooling down for 31m; openai:work usable\n");
+}
+
+#[test]
+fn replay_names_a_broken_snapshot_and_a_missing_directory() {
+    let s = Sandbox::new();
+    s.write("snaps/01.json", "{\"at\": \"2026-11-25T12:00:00Z\",\n");
+    let out = s
+        .cmd()
+        .args(["switch", "--replay", "snaps"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: replay::snapshots: `snaps/01.json` is not valid JSON: EOF while parsing a value at line 2 column 0\n"),
+        "{err}"
+    );
+    s.write("snaps/01.json", "{\"status\": {}}");
+    let out = s
+        .cmd()
+        .args(["switch", "--replay", "snaps"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: replay::snapshots: `snaps/01.json` has no usable time"),
+        "{}",
+        stderr(&out)
+    );
+    let out = s
+        .cmd()
+        .args(["switch", "--replay", "nowhere"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: replay::snapshots: cannot read directory `nowhere`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_ejected_and_edited_priority_list_wins() {
+    let s = Sandbox::new();
+    s.cmd()
+        .args(["scripts", "eject", "switch"])
+        .assert()
+        .success();
+    let path = s.home().join("scripts/switch.rhai");
+    let text = std::fs::read_to_string(&path).expect("ejected");
+    let edited = text.replace(
+        "const PRIORITY = [\"opus\", \"codex\"];",
+        "const PRIORITY = [\"openai/gpt-5.5@openai:bob\", \"opus\"];",
+    );
+    assert_ne!(text, edited);
+    std::fs::write(&path, edited).expect("edit");
+    assert_eq!(
+        replay(&s, "opus-available", &[]),
+        "2026-11-25T12:00:00Z  01.json  switch openai/gpt-5.5@openai:work → openai/gpt-5.5@openai:bob: openai/gpt-5.5@openai:work is not in the priority list; openai:bob usable\n"
+    );
+}
+
+#[test]
+fn check_reports_a_broken_edit_with_file_line_and_column() {
+    let s = Sandbox::new();
+    s.cmd()
+        .args(["scripts", "eject", "switch"])
+        .assert()
+        .success();
+    let path = s.home().join("scripts/switch.rhai");
+    let text = std::fs::read_to_string(&path).expect("ejected");
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("const PRIORITY"))
+        .expect("PRIORITY")
+        + 1;
+    std::fs::write(
+        &path,
+        text.replace(
+            "const PRIORITY = [\"opus\", \"codex\"];",
+            "const PRIORITY = [\"opus\" \"codex\"];",
+        ),
+    )
+    .expect("edit");
+    let out = s.cmd().arg("check").output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(&format!(
+            "error: syntax error: Expecting ',' to separate the items of this array literal\n  --> {}:{line}:26\n",
+            path.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("const PRIORITY = [\"opus\" \"codex\"];\n   |                          ^\n"),
+        "{err}"
+    );
+}
+
+#[test]
+fn switch_rejects_an_unknown_flag_as_a_usage_error() {
+    let s = Sandbox::new();
+    let out = s
+        .cmd()
+        .args(["run", "switch", "--bogus"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with(
+            "error: switch: unknown argument \"--bogus\"; use --explain, --json or --replay DIR\n"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn state_save_writes_0600_and_load_reads_it_back() {
+    let s = Sandbox::new();
+    s.cmd()
+        .args(["eval", r#"state::save("t", #{a: 1, b: [true, ()]})"#])
+        .assert()
+        .success()
+        .stdout("");
+    let p = s.home().join("t.json");
+    assert_eq!(
+        std::fs::read_to_string(&p).expect("state"),
+        "{\n  \"a\": 1,\n  \"b\": [\n    true,\n    null\n  ]\n}\n"
+    );
+    assert_eq!(mode(&p), 0o600);
+    s.cmd()
+        .args(["eval", r#"state::load("t").b[0]"#])
+        .assert()
+        .success()
+        .stdout("true\n");
+    s.cmd()
+        .args(["eval", r#"state::load("absent") == ()"#])
+        .assert()
+        .success()
+        .stdout("true\n");
+    s.cmd()
+        .args(["--dry-run", "eval", r#"state::save("t", #{a: 2})"#])
+        .assert()
+        .success()
+        .stdout(format!("dry-run: would save {}\n", p.display()));
+    assert!(
+        std::fs::read_to_string(&p)
+            .expect("state")
+            .contains("\"a\": 1")
+    );
+    let out = s
+        .cmd()
+        .args(["eval", r#"state::load("../x")"#])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).starts_with(
+        "error: state::load: `../x` is not a valid state name; use letters, digits, `-`, `_` and `.` (e.g. \"switch-state\")\n"
+    ));
+}
+
+#[test]
+fn a_corrupt_state_file_is_kept_aside_and_treated_as_absent() {
+    let s = Sandbox::new();
+    let p = s.write("clawshift/switch-state.json", "{\"lastCheckedAt\": 17");
+    let out = s
+        .cmd()
+        .args(["eval", r#"state::load("switch-state") == ()"#])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "true\n");
+    let aside = s.home().join("switch-state.json.corrupt-1795608000");
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "warning: state file `{}` was corrupt: it is not valid JSON (EOF while parsing an object at line 1 column 20); moved it to `{}` and starting afresh\n",
+            p.display(),
+            aside.display()
+        )
+    );
+    assert!(!p.exists());
+    assert_eq!(
+        std::fs::read_to_string(&aside).expect("aside"),
+        "{\"lastCheckedAt\": 17"
+    );
+}
+
+/// A `config.json` in the sandbox's CLAWSHIFT_HOME.
+fn configure(s: &Sandbox, json: &str) {
+    s.write("clawshift/config.json", json);
+}
+
+#[test]
+fn notify_prints_and_feeds_the_configured_command_on_stdin() {
+    let s = Sandbox::new();
+    s.install_bin("record", "#!/bin/sh\ncat > \"$1\"\n");
+    let sink = s.root().join("received.txt");
+    configure(
+        &s,
+        &format!(
+            r#"{{"notify": {{"command": ["record", "{}"]}}}}"#,
+            sink.display()
+        ),
+    );
+    s.cmd()
+        .args(["eval", r#"notify("switched a → b: why")"#])
+        .assert()
+        .success()
+        .stdout("switched a → b: why\n{\n  \"command\": \"sent\",\n  \"openclaw\": null,\n  \"stdout\": true\n}\n");
+    assert_eq!(
+        std::fs::read_to_string(&sink).expect("sink"),
+        "switched a → b: why\n"
+    );
+}
+
+#[test]
+fn notify_runs_a_shell_string_and_a_failure_is_only_a_warning() {
+    let s = Sandbox::new();
+    configure(
+        &s,
+        r#"{"notify": {"command": "cat > /dev/null; echo mail server down >&2; exit 3"}}"#,
+    );
+    let out = s
+        .cmd()
+        .args(["eval", r#"notify("hello", #{stdout: false}).command"#])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "failed: exit 3: mail server down\n");
+    assert_eq!(
+        stderr(&out),
+        "warning: notify: notify command `cat > /dev/null; echo mail server down >&2; exit 3` failed: exit 3: mail server down\n"
+    );
+}
+
+#[test]
+fn notify_sends_to_the_openclaw_channel_offline() {
+    let s = Sandbox::new();
+    s.install_bin(
+        "openclaw",
+        "#!/bin/sh\nd=\"$(dirname \"$0\")/..\"\nprintf '%s\\n' \"$@\" > \"$d/openclaw-args.txt\"\necho \"offline=$npm_config_offline\" >> \"$d/openclaw-args.txt\"\n",
+    );
+    configure(
+        &s,
+        r#"{"notify": {"openclaw": {"channel": "telegram", "target": "@mychat"}}}"#,
+    );
+    s.cmd()
+        .args(["eval", r#"notify("switched x → y: z").openclaw"#])
+        .assert()
+        .success()
+        .stdout("switched x → y: z\nsent\n");
+    assert_eq!(
+        s.read("openclaw-args.txt"),
+        "message\nsend\n--channel\ntelegram\n--target\n@mychat\n--message\nswitched x → y: z\noffline=true\n"
+    );
+}
+
+#[test]
+fn notify_under_dry_run_runs_nothing_and_a_typo_in_config_is_named() {
+    let s = Sandbox::new();
+    configure(&s, r#"{"notify": {"command": "touch ran"}}"#);
+    s.cmd()
+        .args(["--dry-run", "eval", r#"notify("hi"); ()"#])
+        .assert()
+        .success()
+        .stdout("hi\ndry-run: would run notify command `touch ran`\n");
+    assert!(!s.root().join("ran").exists());
+    configure(&s, r#"{"notify": {"comand": "x"}}"#);
+    let out = s
+        .cmd()
+        .args(["eval", r#"notify("hi"); ()"#])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("config.json` is not valid: unknown field `comand`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+const FAKE_CRONTAB: &str = r#"#!/bin/sh
+f="$(dirname "$0")/../crontab.txt"
+case "$1" in
+  -l) if [ -f "$f" ]; then cat "$f"; else echo "no crontab for tester" >&2; exit 1; fi ;;
+  -) cat > "$f" ;;
+  *) echo "fake crontab: unexpected $*" >&2; exit 2 ;;
+esac
+"#;
+
+fn exe() -> String {
+    assert_cmd::cargo::cargo_bin("clawshift")
+        .display()
+        .to_string()
+}
+
+/// The line `cron install` puts in the sandbox's crontab.
+fn cron_line(s: &Sandbox, schedule: &str) -> String {
+    format!(
+        "{schedule} PATH={}:/usr/bin:/bin CLAWSHIFT_HOME={} OPENCLAW_STATE_DIR={} {} switch # clawshift-switch",
+        s.bin().display(),
+        s.home().display(),
+        s.openclaw().display(),
+        exe()
+    )
+}
+
+#[test]
+fn cron_print_shows_the_line_with_the_binary_and_its_environment() {
+    let s = Sandbox::new();
+    s.cmd()
+        .args(["cron", "print"])
+        .assert()
+        .success()
+        .stdout(format!("{}\n", cron_line(&s, "*/10 * * * *")));
+    s.cmd()
+        .args(["cron", "print", "--every", "2h"])
+        .assert()
+        .success()
+        .stdout(format!("{}\n", cron_line(&s, "0 */2 * * *")));
+    let out = s
+        .cmd()
+        .args(["cron", "print", "--every", "90m"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: --every `90m`: use minutes (1m to 59m) or hours (1h to 23h), e.g. --every 10m\n"
+    );
+}
+
+#[test]
+fn cron_install_twice_leaves_one_line_and_remove_takes_exactly_it() {
+    let s = Sandbox::new();
+    s.install_bin("crontab", FAKE_CRONTAB);
+    let mine = "MAILTO=me@example.com\n0 3 * * * /usr/bin/backup # nightly\n";
+    s.write("crontab.txt", mine);
+    let line = cron_line(&s, "*/10 * * * *");
+    s.cmd()
+        .args(["cron", "install"])
+        .assert()
+        .success()
+        .stdout(format!("installed in your crontab: {line}\n"));
+    s.cmd()
+        .args(["cron", "install"])
+        .assert()
+        .success()
+        .stdout(format!("already in your crontab: {line}\n"));
+    assert_eq!(s.read("crontab.txt"), format!("{mine}{line}\n"));
+    // A new interval replaces the line in place.
+    let hourly = cron_line(&s, "0 * * * *");
+    s.cmd()
+        .args(["cron", "install", "--every", "1h"])
+        .assert()
+        .success()
+        .stdout(format!("installed in your crontab: {hourly}\n"));
+    assert_eq!(s.read("crontab.txt"), format!("{mine}{hourly}\n"));
+    s.cmd()
+        .args(["cron", "remove"])
+        .assert()
+        .success()
+        .stdout(format!("removed from your crontab: {hourly}\n"));
+    assert_eq!(s.read("crontab.txt"), mine);
+    s.cmd()
+        .args(["cron", "remove"])
+        .assert()
+        .success()
+        .stdout("nothing to remove: no line in your crontab ends with `# clawshift-switch`\n");
+    // The crontab as it was before each change is kept in the backups dir.
+    assert_eq!(
+        std::fs::read_to_string(s.home().join("backups/crontab.bak-1795608000")).expect("backup"),
+        mine
+    );
+}
+
+#[test]
+fn cron_install_starts_a_crontab_when_there_is_none_and_dry_run_leaves_it() {
+    let s = Sandbox::new();
+    s.install_bin("crontab", FAKE_CRONTAB);
+    let line = cron_line(&s, "*/10 * * * *");
+    s.cmd()
+        .args(["--dry-run", "cron", "install"])
+        .assert()
+        .success()
+        .stdout(format!("dry-run: would put in your crontab: {line}\n"));
+    assert!(!s.root().join("crontab.txt").exists());
+    s.cmd().args(["cron", "install"]).assert().success();
+    assert_eq!(s.read("crontab.txt"), format!("{line}\n"));
+}
+
+#[test]
+fn cron_without_crontab_names_the_alternatives() {
+    let s = Sandbox::new();
+    let out = s
+        .cmd()
+        .env("PATH", s.bin())
+        .args(["cron", "install"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: `crontab` not found on PATH; install cron (e.g. `apt install cron`), or schedule through OpenClaw with --via openclaw\n"
+    );
+}
+
+/// A fake `openclaw` that keeps at most one cron job in `<root>/job.json` and logs
+/// every call to `<root>/calls.txt`.
+const FAKE_OPENCLAW_CRON: &str = r#"#!/bin/sh
+d="$(dirname "$0")/.."
+echo "$* offline=$npm_config_offline" >> "$d/calls.txt"
+case "$1 $2" in
+  "cron list")
+    if [ -f "$d/job.json" ]; then printf '{"jobs": [%s]}\n' "$(cat "$d/job.json")"; else echo '{"jobs": []}'; fi ;;
+  "cron add")
+    shift 2
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        --name) name=$2; shift 2 ;;
+        --every) every=$2; shift 2 ;;
+        --command) cmd=$2; shift 2 ;;
+        *) echo "unexpected $1" >&2; exit 2 ;;
+      esac
+    done
+    n=${every%m}
+    printf '{"id": "job-1", "name": "%s", "schedule": {"kind": "every", "everyMs": %s}, "payload": {"kind": "command", "argv": ["sh", "-lc", "%s"]}}' "$name" $((n * 60000)) "$cmd" > "$d/job.json"
+    cat "$d/job.json" ;;
+  "cron rm")
+    [ "$3" = job-1 ] && rm -f "$d/job.json" ;;
+  *) echo "unexpected $*" >&2; exit 2 ;;
+esac
+"#;
+
+#[test]
+fn cron_via_openclaw_adds_one_command_job_and_removes_it() {
+    let s = Sandbox::new();
+    s.install_bin("openclaw", FAKE_OPENCLAW_CRON);
+    let command = format!(
+        "PATH={}:/usr/bin:/bin CLAWSHIFT_HOME={} OPENCLAW_STATE_DIR={} {} switch",
+        s.bin().display(),
+        s.home().display(),
+        s.openclaw().display(),
+        exe()
+    );
+    s.cmd()
+        .args(["cron", "print", "--via", "openclaw"])
+        .assert()
+        .success()
+        .stdout(format!(
+            "openclaw cron add --name clawshift-switch --every 10m --command '{command}'\n"
+        ));
+    s.cmd()
+        .args(["cron", "install", "--via", "openclaw"])
+        .assert()
+        .success()
+        .stdout(format!(
+            "installed OpenClaw cron job clawshift-switch every 10m: {command}\n"
+        ));
+    s.cmd()
+        .args(["cron", "install", "--via", "openclaw"])
+        .assert()
+        .success()
+        .stdout(format!(
+            "already an OpenClaw cron job: clawshift-switch every 10m: {command}\n"
+        ));
+    s.cmd()
+        .args(["cron", "remove", "--via", "openclaw"])
+        .assert()
+        .success()
+        .stdout("removed OpenClaw cron job clawshift-switch (job-1)\n");
+    assert!(!s.root().join("job.json").exists());
+    assert_eq!(
+        s.read("calls.txt"),
+        format!(
+            "cron list --json offline=true\n\
+             cron add --name clawshift-switch --every 10m --command {command} offline=true\n\
+             cron list --json offline=true\n\
+             cron list --json offline=true\n\
+             cron rm job-1 offline=true\n"
+        )
+    );
+}
