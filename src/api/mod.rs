@@ -15,6 +15,7 @@ pub mod backup;
 pub mod json;
 pub mod jwt;
 pub mod notify;
+pub mod openclaw;
 pub mod replay;
 pub mod state;
 pub mod sys;
@@ -26,6 +27,7 @@ pub fn register_all(engine: &mut Engine, host: &Rc<Host>) {
     json::register(engine, host);
     jwt::register(engine, host);
     backup::register(engine, host);
+    openclaw::register(engine, host);
     state::register(engine, host);
     notify::register(engine, host);
     replay::register(engine, host);
