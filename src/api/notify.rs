@@ -26,7 +26,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
         &["text: &str", "Map"],
         "Prints `text` on stdout (cron mails it), then runs `notify.command` from `config.json` with the text on stdin and sends it to `notify.openclaw` (`openclaw message send --channel C --target T --message text`) when configured.\n\
          Returns `#{stdout, command, openclaw}`: `true` for stdout, and `\"sent\"`, `\"failed: <why>\"` or `()` (not configured) for the other two.\n\
-         A failing command or channel prints a warning on stderr and does not stop the script. Under `--dry-run` the text is printed and the rest only reported.\n\
+         A failing command or channel prints a warning on stderr and does not stop the script. Under `--dry-run` prints `dry-run: would notify: <text>` and only reports the command and channel.\n\
          Errors: `config.json` is not valid (the message names the key).\n\
          Example: `notify(\"switched openai/gpt-5.5@openai:work → openai/gpt-5.5@openai:alice: openai:work cooling down for 41m\");`",
     )
@@ -62,7 +62,13 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
 fn notify(host: &Host, text: &str, to_stdout: bool) -> RhaiResult<Map> {
     let mut result = Map::new();
     if to_stdout {
-        host.println(text).map_err(|e| e.to_string())?;
+        // Under --dry-run nothing is announced, so say so rather than look like it was.
+        let line = if host.dry_run {
+            format!("dry-run: would notify: {text}")
+        } else {
+            text.to_string()
+        };
+        host.println(&line).map_err(|e| e.to_string())?;
     }
     result.insert("stdout".into(), to_stdout.into());
     let cfg = config::load(host).map_err(|e| format!("notify: {e}"))?;

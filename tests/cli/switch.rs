@@ -452,7 +452,7 @@ fn notify_under_dry_run_runs_nothing_and_a_typo_in_config_is_named() {
         .args(["--dry-run", "eval", r#"notify("hi"); ()"#])
         .assert()
         .success()
-        .stdout("hi\ndry-run: would run notify command `touch ran`\n");
+        .stdout("dry-run: would notify: hi\ndry-run: would run notify command `touch ran`\n");
     assert!(!s.root().join("ran").exists());
     configure(&s, r#"{"notify": {"comand": "x"}}"#);
     let out = s
@@ -669,4 +669,390 @@ fn cron_via_openclaw_adds_one_command_job_and_removes_it() {
              cron rm job-1 offline=true\n"
         )
     );
+}
+
+/// Seeds the sandbox's OpenClaw state from `tests/fixtures/switch/states/<name>`:
+/// `auth-profiles.json` makes the legacy JSON layout; `store.json` and `state.json`
+/// become the rows of the shared SQLite store (the 2026.8+ layout).
+fn seed(s: &Sandbox, name: &str) {
+    let dir = fixture(&format!("states/{name}"));
+    std::fs::copy(
+        dir.join("openclaw.json"),
+        s.openclaw().join("openclaw.json"),
+    )
+    .expect("config");
+    if dir.join("auth-profiles.json").exists() {
+        let agent = s.openclaw().join("agents/main/agent");
+        std::fs::create_dir_all(&agent).expect("agent dir");
+        std::fs::copy(
+            dir.join("auth-profiles.json"),
+            agent.join("auth-profiles.json"),
+        )
+        .expect("store");
+        return;
+    }
+    std::fs::create_dir_all(s.openclaw().join("state")).expect("state dir");
+    let conn = rusqlite::Connection::open(s.openclaw().join("state/openclaw.sqlite")).expect("db");
+    conn.execute_batch(
+        "CREATE TABLE config_machine_state (
+           state_key TEXT NOT NULL PRIMARY KEY,
+           value_json TEXT NOT NULL,
+           updated_at_ms INTEGER NOT NULL
+         ) STRICT;",
+    )
+    .expect("schema");
+    let compact = |file: &str| {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join(file)).expect("read"))
+                .expect("json");
+        v.to_string()
+    };
+    for (key, value) in [
+        ("auth.sharedStore", r#"{"location":"state-db"}"#.to_string()),
+        ("authProfiles.store", compact("store.json")),
+        ("authProfiles.state", compact("state.json")),
+    ] {
+        conn.execute(
+            "INSERT INTO config_machine_state VALUES (?1, ?2, 1795600000000)",
+            rusqlite::params![key, value],
+        )
+        .expect("row");
+    }
+}
+
+/// The agent's default model and its Codex account order, as OpenClaw would read them.
+fn agent_setting(s: &Sandbox, provider: &str) -> (String, Vec<String>) {
+    let out = s
+        .cmd()
+        .args([
+            "eval",
+            &format!(
+                r#"let st = models_status(); `${{st.default_model}} ${{st.providers["{provider}"].order}}`"#
+            ),
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let (model, order) = text.trim_end().split_once(' ').expect("two parts");
+    let order: Vec<String> = serde_json::from_str(order).expect("order");
+    (model.to_string(), order)
+}
+
+fn state_json(s: &Sandbox) -> serde_json::Value {
+    serde_json::from_str(&s.read("clawshift/switch-state.json")).expect("state")
+}
+
+#[test]
+fn switch_applies_the_stock_policy_to_fixture_openclaw_states() {
+    // (state, stdout of the run, default model and Codex order afterwards)
+    let table = [
+        (
+            "opus-available",
+            "switched openai/gpt-5.5@openai:work → anthropic/claude-opus-4-7: anthropic:me usable; preferred over openai/gpt-5.5@openai:work\n",
+            "anthropic/claude-opus-4-7",
+            "openai",
+            &["openai:work", "openai:alice", "openai:bob"][..],
+        ),
+        (
+            "opus-cooling",
+            "switched anthropic/claude-opus-4-7 → openai/gpt-5.5@openai:work: anthropic:me cooling down for 41m; openai:work usable\n",
+            "openai/gpt-5.5",
+            "openai",
+            &["openai:work", "openai:alice", "openai:bob"][..],
+        ),
+        (
+            "all-blocked",
+            "switched openai/gpt-5.5@openai:work → openai/gpt-5.5@openai:alice: openai:work cooling down for 41m; nothing usable; shortest wait: openai:alice cooling down for 5m\n",
+            "openai/gpt-5.5",
+            "openai",
+            &["openai:alice", "openai:work", "openai:bob"][..],
+        ),
+        (
+            "disabled-expired",
+            "switched openai/gpt-5.5@openai:work → openai/gpt-5.5@openai:bob: openai:work disabled (billing) for 5h; openai:bob usable\n",
+            "openai/gpt-5.5",
+            "openai",
+            &["openai:bob", "openai:work", "openai:alice"][..],
+        ),
+        (
+            "other-model-cooldown",
+            "switched openai/gpt-5.5@openai:work → anthropic/claude-opus-4-7: anthropic:me usable (its cooldown is for anthropic/claude-sonnet-4-6 only); preferred over openai/gpt-5.5@openai:work\n",
+            "anthropic/claude-opus-4-7",
+            "openai",
+            &["openai:work", "openai:alice", "openai:bob"][..],
+        ),
+        (
+            "legacy-opus-cooling",
+            "switched anthropic/claude-opus-4-7 → openai-codex/gpt-5.5@openai-codex:work: anthropic:me cooling down for 41m; openai-codex:work usable\n",
+            "openai-codex/gpt-5.5",
+            "openai-codex",
+            &[
+                "openai-codex:work",
+                "openai-codex:alice",
+                "openai-codex:bob",
+            ][..],
+        ),
+    ];
+    for (state, expected, model, provider, order) in table {
+        let s = Sandbox::new();
+        seed(&s, state);
+        let out = s.cmd().arg("switch").output().expect("run");
+        assert!(out.status.success(), "{state}: {}", stderr(&out));
+        assert_eq!(stdout(&out), expected, "{state}");
+        assert_eq!(stderr(&out), "", "{state}");
+        assert_eq!(
+            agent_setting(&s, provider),
+            (
+                model.to_string(),
+                order.iter().map(|o| o.to_string()).collect::<Vec<_>>()
+            ),
+            "{state}"
+        );
+        let st = state_json(&s);
+        assert_eq!(st["lastCheckedAt"], 1795608000000_i64, "{state}");
+        assert_eq!(st["lastSwitchAt"], 1795608000000_i64, "{state}");
+        assert_eq!(
+            st["lastEffectiveModel"].as_str(),
+            expected
+                .split(" → ")
+                .nth(1)
+                .and_then(|r| r.split(": ").next()),
+            "{state}"
+        );
+        assert_eq!(mode(&s.home().join("switch-state.json")), 0o600);
+    }
+}
+
+#[test]
+fn a_second_run_is_silent_and_writes_nothing_but_last_checked_at() {
+    let s = Sandbox::new();
+    seed(&s, "opus-cooling");
+    s.cmd().arg("switch").assert().success();
+    let before = state_json(&s);
+    let db = s.openclaw().join("state/openclaw.sqlite");
+    let db_before = std::fs::read(&db).expect("db");
+    let config_before = s.read("openclaw/openclaw.json");
+    let journal_before = s.read("clawshift/journal.jsonl");
+    s.cmd()
+        .env("CLAWSHIFT_NOW", "2026-11-25T12:10:00Z")
+        .arg("switch")
+        .assert()
+        .success()
+        .stdout("")
+        .stderr("");
+    let mut after = state_json(&s);
+    assert_eq!(after["lastCheckedAt"], 1795608600000_i64);
+    after["lastCheckedAt"] = before["lastCheckedAt"].clone();
+    assert_eq!(after, before);
+    assert_eq!(std::fs::read(&db).expect("db"), db_before);
+    assert_eq!(s.read("openclaw/openclaw.json"), config_before);
+    assert_eq!(s.read("clawshift/journal.jsonl"), journal_before);
+}
+
+#[test]
+fn switch_goes_back_to_opus_once_it_recovers_and_the_hold_is_over() {
+    let s = Sandbox::new();
+    seed(&s, "opus-cooling");
+    s.cmd().arg("switch").assert().success();
+    // 20 minutes on: Opus still cools down (41m); nothing to say.
+    s.cmd()
+        .env("CLAWSHIFT_NOW", "2026-11-25T12:20:00Z")
+        .arg("switch")
+        .assert()
+        .success()
+        .stdout("");
+    // 45 minutes on: the cooldown is over and so is the 30m hold.
+    s.cmd()
+        .env("CLAWSHIFT_NOW", "2026-11-25T12:45:00Z")
+        .arg("switch")
+        .assert()
+        .success()
+        .stdout("switched openai/gpt-5.5@openai:work → anthropic/claude-opus-4-7: anthropic:me usable; preferred over openai/gpt-5.5@openai:work\n");
+    assert_eq!(agent_setting(&s, "openai").0, "anthropic/claude-opus-4-7");
+}
+
+#[test]
+fn switch_back_among_codex_accounts_follows_the_order_from_before_the_switch() {
+    let s = Sandbox::new();
+    seed(&s, "all-blocked");
+    s.cmd().arg("switch").assert().success();
+    assert_eq!(
+        agent_setting(&s, "openai").1,
+        ["openai:alice", "openai:work", "openai:bob"]
+    );
+    // 45 minutes on: work (41m) and alice (5m) have recovered, Opus (2h) has not. work
+    // comes first in the order the user set, so the agent goes back to it.
+    s.cmd()
+        .env("CLAWSHIFT_NOW", "2026-11-25T12:45:00Z")
+        .arg("switch")
+        .assert()
+        .success()
+        .stdout("switched openai/gpt-5.5@openai:alice → openai/gpt-5.5@openai:work: openai:work usable; preferred over openai/gpt-5.5@openai:alice\n");
+    assert_eq!(
+        agent_setting(&s, "openai").1,
+        ["openai:work", "openai:alice", "openai:bob"]
+    );
+}
+
+#[test]
+fn switch_explain_and_json_describe_the_run() {
+    let s = Sandbox::new();
+    seed(&s, "disabled-expired");
+    let out = s
+        .cmd()
+        .args(["--dry-run", "switch", "--explain"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(
+            "inputs:\n  now          2026-11-25T12:00:00Z\n  layout       sqlite (native)\n  current      openai/gpt-5.5@openai:work (default)\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("  3. openai/gpt-5.5@openai:alice  rejected  expired          openai:alice expired 1h 30m ago\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "dry-run: would notify: switched openai/gpt-5.5@openai:work → openai/gpt-5.5@openai:bob"
+        ),
+        "{text}"
+    );
+    assert!(!s.home().join("switch-state.json").exists());
+    let out = s.cmd().args(["switch", "--json"]).output().expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 1);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(v["action"], "switch");
+    assert_eq!(v["to"], "openai/gpt-5.5@openai:bob");
+    assert_eq!(v["applied"]["changed"], true);
+    assert_eq!(v["candidates"][2]["rule"], "expired");
+    assert_eq!(v["candidates"][1]["rule"], "disabled");
+}
+
+#[test]
+fn switch_keeps_a_corrupt_state_file_aside_and_carries_on() {
+    let s = Sandbox::new();
+    seed(&s, "opus-cooling");
+    s.write("clawshift/switch-state.json", "not json");
+    let out = s.cmd().arg("switch").output().expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with(&format!(
+            "warning: state file `{}` was corrupt: it is not valid JSON",
+            s.home().join("switch-state.json").display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        s.read("clawshift/switch-state.json.corrupt-1795608000"),
+        "not json"
+    );
+    assert_eq!(
+        state_json(&s)["lastEffectiveModel"],
+        "openai/gpt-5.5@openai:work"
+    );
+}
+
+#[test]
+fn the_same_change_is_announced_once_even_if_it_has_to_be_made_again() {
+    let s = Sandbox::new();
+    seed(&s, "opus-cooling");
+    s.install_bin("record", "#!/bin/sh\ncat >> \"$1\"\n");
+    let sink = s.root().join("notices.txt");
+    configure(
+        &s,
+        &format!(
+            r#"{{"notify": {{"command": ["record", "{}"]}}}}"#,
+            sink.display()
+        ),
+    );
+    s.cmd().arg("switch").assert().success();
+    // Something (a gateway, a person) puts Opus back while it still cools down.
+    s.cmd()
+        .args(["eval", r#"set_model("anthropic/claude-opus-4-7").changed"#])
+        .assert()
+        .success()
+        .stdout("true\n");
+    s.cmd()
+        .env("CLAWSHIFT_NOW", "2026-11-25T12:10:00Z")
+        .arg("switch")
+        .assert()
+        .success()
+        .stdout("");
+    assert_eq!(agent_setting(&s, "openai").0, "openai/gpt-5.5");
+    assert_eq!(
+        std::fs::read_to_string(&sink).expect("sink"),
+        "switched anthropic/claude-opus-4-7 → openai/gpt-5.5@openai:work: anthropic:me cooling down for 41m; openai:work usable\n"
+    );
+}
+
+#[test]
+fn an_ejected_priority_list_drives_the_live_switch() {
+    let s = Sandbox::new();
+    seed(&s, "opus-available");
+    s.cmd()
+        .args(["scripts", "eject", "switch"])
+        .assert()
+        .success();
+    let path = s.home().join("scripts/switch.rhai");
+    let text = std::fs::read_to_string(&path).expect("ejected");
+    std::fs::write(
+        &path,
+        text.replace(
+            "const PRIORITY = [\"opus\", \"codex\"];",
+            "const PRIORITY = [\"openai/gpt-5.5@openai:bob\", \"opus\"];",
+        ),
+    )
+    .expect("edit");
+    s.cmd()
+        .arg("switch")
+        .assert()
+        .success()
+        .stdout("switched openai/gpt-5.5@openai:work → openai/gpt-5.5@openai:bob: openai/gpt-5.5@openai:work is not in the priority list; openai:bob usable\n");
+    assert_eq!(
+        agent_setting(&s, "openai"),
+        (
+            "openai/gpt-5.5".to_string(),
+            vec![
+                "openai:bob".to_string(),
+                "openai:work".to_string(),
+                "openai:alice".to_string()
+            ]
+        )
+    );
+}
+
+#[test]
+fn eval_set_model_without_a_terminal_exits_non_zero_on_failure() {
+    let s = Sandbox::new();
+    seed(&s, "opus-available");
+    let out = s
+        .cmd()
+        .args(["eval", r#"set_model("not-a-model")"#])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: set_model: `not-a-model` is neither `provider/model`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = s
+        .cmd()
+        .args(["eval", r#"set_model("openai/gpt-5.5", "openai:nobody")"#])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: set_model: no profile `openai:nobody`"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(agent_setting(&s, "openai").0, "openai/gpt-5.5");
 }
