@@ -59,6 +59,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the runs that changed files, newest last.
+    History {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore every file a run changed, from its backups (default: the last run).
+    Undo {
+        /// Run id from `clawshift history`.
+        id: Option<String>,
+        /// Restore even if a file changed since that run.
+        #[arg(long)]
+        force: bool,
+    },
     /// See and copy the stock scripts.
     #[command(subcommand)]
     Scripts(ScriptsCommand),

@@ -59,6 +59,8 @@ pub struct Host {
     pub stdout_is_tty: bool,
     pub out: Sink,
     closed: Cell<bool>,
+    /// While `undo` runs: the run being reverted, recorded on every change it makes.
+    pub undoing: RefCell<Option<String>>,
 }
 
 /// The wall-clock budget for one run when `--timeout` is not given: long enough for an
@@ -155,6 +157,7 @@ impl Host {
             stdout_is_tty: streams.stdout,
             vars,
             closed: Cell::new(false),
+            undoing: RefCell::new(None),
             out: if streams.capture {
                 Sink::Buffer(RefCell::new(String::new()))
             } else {
