@@ -21,12 +21,10 @@ fn documented() -> BTreeMap<String, Vec<String>> {
         if let Some(sig) = line.strip_prefix("### `").and_then(|l| l.strip_suffix('`')) {
             current = Some(sig.to_string());
             out.insert(sig.to_string(), Vec::new());
-        } else if let Some(sig) = &current {
-            if !line.trim().is_empty() {
-                out.get_mut(sig)
-                    .expect("entry")
-                    .push(line.trim_end().to_string());
-            }
+        } else if let (Some(sig), false) = (&current, line.trim().is_empty()) {
+            out.get_mut(sig)
+                .expect("entry")
+                .push(line.trim_end().to_string());
         }
     }
     out
