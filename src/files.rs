@@ -58,6 +58,7 @@ pub fn write_file(host: &Host, path: &Path, bytes: &[u8], mode: u32) -> Result<O
         Some(_) => Some(backup::backup_file(host, path)?),
         None => None,
     };
+    crate::testhook::point("backed-up");
     journal::append(
         host,
         &Change {
@@ -121,7 +122,9 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
     fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode)).map_err(ctx)?;
     tmp.write_all(bytes).map_err(ctx)?;
     tmp.as_file().sync_all().map_err(ctx)?;
+    crate::testhook::point("temp-written");
     tmp.persist(path).map_err(|e| ctx(e.error))?;
+    crate::testhook::point("renamed");
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
     }

@@ -120,6 +120,9 @@ impl Host {
             ),
             None => None,
         };
+        if let Some(n) = get("__CLAWSHIFT_TEST_PAUSE_AT").and_then(|v| v.parse().ok()) {
+            crate::testhook::arm(n);
+        }
         let agent = opts.agent.clone().unwrap_or_else(|| "main".to_string());
         if !valid_agent_id(&agent) {
             return Err(Error::Usage(format!(

@@ -13,6 +13,7 @@ pub mod journal;
 pub mod redact;
 pub mod report;
 pub mod scripts;
+pub mod testhook;
 pub mod undo;
 
 use std::process::ExitCode;
