@@ -3,3 +3,5 @@
 mod support;
 
 mod runtime;
+
+mod openclaw;
