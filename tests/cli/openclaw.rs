@@ -419,7 +419,7 @@ fn merge_profile_adds_updates_and_leaves_unchanged_keeping_unknown_fields() {
             "openai-codex:dave"
         ])
     );
-    assert_eq!(cfg["x-user-setting"], json!({"keep": true}));
+    assert_eq!(cfg["meta"], json!({"lastTouchedVersion": "2026.9.6"}));
     let cfg_text = fs::read_to_string(s.openclaw().join("openclaw.json")).expect("cfg");
     let changed: Vec<_> = similar::TextDiff::from_lines(&cfg_before, &cfg_text)
         .iter_all_changes()
