@@ -665,6 +665,42 @@ fn merge_profile_on_an_empty_state_creates_the_sqlite_store_openclaw_accepts() {
 }
 
 #[test]
+fn a_state_database_without_auth_rows_gets_the_shared_store_on_first_write() {
+    // What `openclaw config set` leaves in a fresh 2026.9 state dir.
+    let s = Sandbox::new();
+    let db = shared_db(&s);
+    fs::create_dir_all(db.parent().expect("parent")).expect("mkdir");
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    conn.execute_batch(&fs::read_to_string(fixtures().join("schema-state.sql")).expect("schema"))
+        .expect("schema");
+    conn.execute(
+        "INSERT INTO config_machine_state VALUES ('config.lastTouchedAt', '\"2026-11-25T11:27:39.216Z\"', 1)",
+        [],
+    )
+    .expect("insert");
+    drop(conn);
+    assert_eq!(ok(eval(&s, "models_status().layout")), "sqlite\n");
+    assert_eq!(
+        ok(eval(
+            &s,
+            &format!(r#"merge_profile("openai:dave", {}).action"#, cred("dave"))
+        )),
+        "added\n"
+    );
+    assert_eq!(
+        row(&db, "config_machine_state", "auth.sharedStore"),
+        Some(json!({"location": "state-db"}))
+    );
+    assert_eq!(
+        row(&db, "config_machine_state", "authProfiles.store").expect("row")["profiles"]["openai:dave"]
+            ["accountId"],
+        "acct-dave-0001"
+    );
+    assert!(!agent_db(&s).exists());
+    assert!(!store_json(&s).exists());
+}
+
+#[test]
 fn set_model_is_idempotent_and_a_second_run_writes_nothing() {
     for fixture in ["legacy", "sqlite"] {
         let s = Sandbox::new();
