@@ -24,6 +24,7 @@ pub fn dispatch(host: &Rc<Host>, command: Command) -> Result<ExitCode, Error> {
         Command::Undo { id, force } => crate::undo::undo(host, id.as_deref(), force),
         Command::Scripts(ScriptsCommand::List) => scripts_list(host),
         Command::Scripts(ScriptsCommand::Eject { names, force }) => eject(host, &names, force),
+        Command::Status { json } => crate::status::run(host, json),
     }
 }
 

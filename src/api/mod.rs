@@ -14,6 +14,7 @@ use crate::host::Host;
 pub mod backup;
 pub mod json;
 pub mod jwt;
+pub mod openclaw;
 pub mod sys;
 
 pub type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
@@ -23,6 +24,7 @@ pub fn register_all(engine: &mut Engine, host: &Rc<Host>) {
     json::register(engine, host);
     jwt::register(engine, host);
     backup::register(engine, host);
+    openclaw::register(engine, host);
 }
 
 /// Describes one function: `params` are `name: type` strings followed by the return

@@ -4,3 +4,5 @@ mod support;
 
 mod docs;
 mod runtime;
+
+mod openclaw;

@@ -29,7 +29,7 @@ set -u -o pipefail
 NODE_PKG_VERSION=24.21.0
 OC_MAIN_VERSION=2026.9.6
 OC_OPTIONAL_VERSIONS=${CLAWSHIFT_COMPAT_OPTIONAL-"2026.5.28 2026.4.21"}
-CACHE=${CLAWSHIFT_COMPAT_CACHE:-$HOME/.cache/clawshift-compat}
+CACHE=${CLAWSHIFT_COMPAT_CACHE:-${HOME:-/tmp}/.cache/clawshift-compat}
 TMO=${CLAWSHIFT_COMPAT_TIMEOUT:-900}
 
 if [ "${1:-}" = "--env-file" ]; then echo "$CACHE/env.sh"; exit 0; fi
