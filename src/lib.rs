@@ -4,7 +4,9 @@
 pub mod api;
 pub mod backup;
 pub mod cli;
+pub mod codex;
 pub mod commands;
+pub mod custody;
 pub mod engine;
 pub mod error;
 pub mod files;

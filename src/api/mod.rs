@@ -12,6 +12,9 @@ use rhai::{Dynamic, Engine, EvalAltResult, FuncRegistration};
 use crate::host::Host;
 
 pub mod backup;
+pub mod codex;
+pub mod console;
+pub mod custody;
 pub mod json;
 pub mod jwt;
 pub mod sys;
@@ -23,6 +26,9 @@ pub fn register_all(engine: &mut Engine, host: &Rc<Host>) {
     json::register(engine, host);
     jwt::register(engine, host);
     backup::register(engine, host);
+    codex::register(engine, host);
+    console::register(engine, host);
+    custody::register(engine, host);
 }
 
 /// Describes one function: `params` are `name: type` strings followed by the return
