@@ -2,4 +2,5 @@
 
 mod support;
 
+mod add_profile;
 mod runtime;
