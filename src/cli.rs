@@ -62,6 +62,12 @@ pub enum Command {
     /// See and copy the stock scripts.
     #[command(subcommand)]
     Scripts(ScriptsCommand),
+    /// Profiles, order, cooldowns, expiry, current and default model, layout and paths.
+    Status {
+        /// Print models_status() as JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -22,6 +22,7 @@ pub fn dispatch(host: &Rc<Host>, command: Command) -> Result<ExitCode, Error> {
         Command::Functions { json } => functions(host, json),
         Command::Scripts(ScriptsCommand::List) => scripts_list(host),
         Command::Scripts(ScriptsCommand::Eject { names, force }) => eject(host, &names, force),
+        Command::Status { json } => crate::status::run(host, json),
     }
 }
 

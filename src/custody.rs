@@ -16,7 +16,8 @@ use crate::host::Host;
 pub struct Holder {
     /// `openclaw` (a stored profile) or `codex` (the live Codex login).
     pub kind: &'static str,
-    /// The OpenClaw agent whose store holds it; `None` for Codex.
+    /// The OpenClaw agent whose store holds it; `None` for OpenClaw's shared store
+    /// (`state/openclaw.sqlite`) and for Codex.
     pub agent: Option<String>,
     /// The file (or database) it was found in.
     pub location: String,
@@ -39,11 +40,11 @@ pub fn holders(host: &Host, q: Query) -> Result<Vec<Holder>, Error> {
     let wanted_token = |t: Option<&str>| q.refresh_token.is_some() && t == q.refresh_token;
     let wanted_account = |a: Option<&str>| q.account_id.is_some() && a == q.account_id;
     let mut out = Vec::new();
-    for p in openclaw_profiles(host)? {
+    for p in crate::openclaw::all_stored_profiles(host)? {
         if wanted_token(p.refresh.as_deref()) || wanted_account(p.account_id.as_deref()) {
             out.push(Holder {
                 kind: "openclaw",
-                agent: Some(p.agent),
+                agent: p.agent,
                 location: p.location,
                 id: Some(p.id),
                 provider: Some(p.provider),
@@ -76,20 +77,4 @@ pub fn holders(host: &Host, q: Query) -> Result<Vec<Holder>, Error> {
         }
     }
     Ok(out)
-}
-
-/// A profile as the OpenClaw store reader reports it (`crate::openclaw`, branch
-/// `openclaw`). Until that lands this build knows no stored profiles.
-struct StoredProfile {
-    agent: String,
-    location: String,
-    id: String,
-    provider: String,
-    refresh: Option<String>,
-    account_id: Option<String>,
-    email: Option<String>,
-}
-
-fn openclaw_profiles(_host: &Host) -> Result<Vec<StoredProfile>, Error> {
-    Ok(Vec::new())
 }

@@ -12,9 +12,11 @@ pub mod error;
 pub mod files;
 pub mod host;
 pub mod journal;
+pub mod openclaw;
 pub mod redact;
 pub mod report;
 pub mod scripts;
+pub mod status;
 
 use std::process::ExitCode;
 use std::time::Duration;

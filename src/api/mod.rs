@@ -17,6 +17,7 @@ pub mod console;
 pub mod custody;
 pub mod json;
 pub mod jwt;
+pub mod openclaw;
 pub mod sys;
 
 pub type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
@@ -26,6 +27,7 @@ pub fn register_all(engine: &mut Engine, host: &Rc<Host>) {
     json::register(engine, host);
     jwt::register(engine, host);
     backup::register(engine, host);
+    openclaw::register(engine, host);
     codex::register(engine, host);
     console::register(engine, host);
     custody::register(engine, host);

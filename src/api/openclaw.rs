@@ -1,0 +1,136 @@
+//! `models_status`, `merge_profile`, `set_model`: the script's view of OpenClaw's state.
+//! The work is in `crate::openclaw`; this file converts values and errors.
+
+use std::rc::Rc;
+
+use rhai::{Dynamic, Engine, Map};
+
+use super::{RhaiResult, def};
+use crate::error::Error;
+use crate::host::Host;
+use crate::openclaw;
+
+fn err(name: &str, e: Error) -> Box<rhai::EvalAltResult> {
+    let m = e.to_string();
+    if m.starts_with(&format!("{name}: ")) {
+        m.into()
+    } else {
+        format!("{name}: {m}").into()
+    }
+}
+
+fn to_dyn(name: &str, v: &serde_json::Value) -> RhaiResult<Dynamic> {
+    super::to_dynamic(name, v)
+}
+
+fn status(host: &Host, opts: &Map) -> RhaiResult<Dynamic> {
+    for k in opts.keys() {
+        if k.as_str() != "source" {
+            return Err(format!(
+                "models_status: unknown option `{k}`; the only option is `source`"
+            )
+            .into());
+        }
+    }
+    let source = match opts.get("source") {
+        None => "native".to_string(),
+        Some(v) => v
+            .clone()
+            .into_string()
+            .map_err(|_| "models_status: `source` must be \"native\" or \"openclaw\"")?,
+    };
+    let v = match source.as_str() {
+        "native" => openclaw::status::native(host),
+        "openclaw" => openclaw::status::from_openclaw(host),
+        other => {
+            return Err(format!(
+                "models_status: unknown source `{other}`; use \"native\" (default) or \"openclaw\""
+            )
+            .into());
+        }
+    }
+    .map_err(|e| err("models_status", e))?;
+    to_dyn("models_status", &v)
+}
+
+pub fn register(engine: &mut Engine, host: &Rc<Host>) {
+    let h = host.clone();
+    def(
+        "models_status",
+        &["Map"],
+        "The agent's models and auth profiles, read natively from OpenClaw's files in milliseconds (no Node).\n\
+         Returns `#{source, layout, agent, now, codex_provider, paths, default_model, fallbacks, aliases, current, current_source, current_profile, providers, profiles, warnings}`; \
+         each profile has `usable`, `kind` (cooldown/disabled/expired), `reason`, `until`, `remaining_ms`, `model` (cooldown scope), `expires`, `position`, `account_id`, `email`. Times are ms since the epoch.\n\
+         In the JSON layouts `current` is the main session's model from sessions.json; in the SQLite layouts it is the default model (`current_source: \"default\"`).\n\
+         Errors: a store or config that does not parse, an unknown store version, an unreadable database (each named with its fix).\n\
+         Example: `let st = models_status(); print(st.current); for p in st.providers.openai.profiles { print(`${p.id} ${p.usable}`); }`",
+    )
+    .register_into_engine(engine, move || -> RhaiResult<Dynamic> {
+        status(&h, &Map::new())
+    });
+    let h = host.clone();
+    def(
+        "models_status",
+        &["options: Map", "Map"],
+        "`models_status(#{source: \"openclaw\"})`: the same map built from `openclaw models status --json` (1-5 s, bounded; run with npm_config_offline=true).\n\
+         Order and lastGood are not in OpenClaw's output and are taken from the files when they can be read.\n\
+         Errors: `openclaw` is not installed, fails, times out, or prints something that is not JSON; an unknown option or source.\n\
+         Example: `let st = models_status(#{source: \"openclaw\"}); print(st.default_model);`",
+    )
+    .register_into_engine(engine, move |opts: Map| -> RhaiResult<Dynamic> {
+        status(&h, &opts)
+    });
+
+    let h = host.clone();
+    def(
+        "merge_profile",
+        &["id: &str", "credential: Map", "Map"],
+        "Upserts one Codex OAuth profile into the agent's live OpenClaw auth store (whatever its layout), appends it to the provider's order, and declares it in openclaw.json (`auth.profiles.<id> = {provider, mode: \"oauth\"}`, `auth.order.<provider>`).\n\
+         `credential`: `access`, `refresh`, `expires` (ms; default: the access token's `exp`), `accountId` (default: from the token), `email`, optional `provider` and OpenClaw's extra OAuth fields; `codex_login()`'s map is accepted as is.\n\
+         Locked (OpenClaw's JSON lock, or one SQLite transaction), backed up, journaled, atomic; unknown fields kept; never creates auth-profiles.json in a SQLite layout. Returns `#{id, action: \"added\"|\"updated\"|\"unchanged\", layout}`.\n\
+         Errors: a missing/invalid field, an id of another provider, a refresh token already stored under another id, a locked store, the 2026.9 migration blocker, a key set in an `$include`d config file.\n\
+         Example: `let r = merge_profile(\"openai:alice\", codex_login(#{})); print(r.action);`",
+    )
+    .register_into_engine(engine, move |id: &str, credential: Map| -> RhaiResult<Map> {
+        let cred = super::json::to_value(&Dynamic::from_map(credential))
+            .map_err(|e| format!("merge_profile: {e}"))?;
+        let serde_json::Value::Object(cred) = cred else {
+            return Err("merge_profile: the credential must be a map".into());
+        };
+        let v = openclaw::merge_profile(&h, id, &cred).map_err(|e| err("merge_profile", e))?;
+        to_dyn("merge_profile", &v)?
+            .try_cast::<Map>()
+            .ok_or_else(|| "merge_profile: internal error".into())
+    });
+
+    let h = host.clone();
+    def(
+        "set_model",
+        &["model: &str", "Map"],
+        "Makes `model` (`provider/model` or an alias) the agent's model: `agents.defaults.model.primary` in openclaw.json, and the main session through a running gateway's `sessions.patch`.\n\
+         Idempotent: nothing is written when it already holds. Returns `#{changed, applied: [..], skipped: [..]}` (one line per step, saying what was done or why not).\n\
+         Errors: a model that is neither `provider/model` nor an alias, a config key set in an `$include`d file, the 2026.9 migration blocker. A gateway that does not answer is a `skipped` line, not an error.\n\
+         Example: `set_model(\"anthropic/claude-opus-4-7\")`",
+    )
+    .register_into_engine(engine, move |model: &str| -> RhaiResult<Map> {
+        let v = openclaw::set_model(&h, model, None).map_err(|e| err("set_model", e))?;
+        to_dyn("set_model", &v)?
+            .try_cast::<Map>()
+            .ok_or_else(|| "set_model: internal error".into())
+    });
+    let h = host.clone();
+    def(
+        "set_model",
+        &["model: &str", "profile_id: &str", "Map"],
+        "As `set_model(model)`, and also puts `profile_id` first in its provider's order (through `openclaw models auth order set` when OpenClaw is installed, else a locked direct write) and pins it on the main session (`model@profile`).\n\
+         After writing, the order is read back; a change a running gateway overwrote is reported in `skipped`.\n\
+         Errors: as `set_model(model)`, plus an unknown profile or one of another provider than the model.\n\
+         Example: `let r = set_model(\"openai/gpt-5.5\", \"openai:bob\"); if r.changed { print(r.applied); }`",
+    )
+    .register_into_engine(engine, move |model: &str, profile_id: &str| -> RhaiResult<Map> {
+        let v = openclaw::set_model(&h, model, Some(profile_id)).map_err(|e| err("set_model", e))?;
+        to_dyn("set_model", &v)?
+            .try_cast::<Map>()
+            .ok_or_else(|| "set_model: internal error".into())
+    });
+}

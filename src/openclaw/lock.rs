@@ -1,0 +1,203 @@
+//! OpenClaw's JSON-store lock (reference/openclaw.md §2.8, the later JSON-era
+//! `file-lock.ts`): a regular file `<file>.lock` created exclusively (mode 0600) that
+//! holds `{"pid": <int>, "createdAt": "<ISO-8601>"}`. A lock whose pid is dead or that
+//! is older than 30 s is stale: it is deleted and acquisition retried. A directory at
+//! that path (the older proper-lockfile style) counts as held and is never removed.
+//! Retries back off like OpenClaw's (100 ms × 2^n, at most 10 s, randomised ×1..2) and
+//! stop at the run's deadline. [`JsonLock`] removes the file when dropped, on every path.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::host::Host;
+
+/// OpenClaw's `AUTH_STORE_LOCK_OPTIONS.stale`.
+pub const STALE_MS: i64 = 30_000;
+const MIN_DELAY_MS: u64 = 100;
+const MAX_DELAY_MS: u64 = 10_000;
+/// OpenClaw's `retries: 10`; clawshift also stops at the run's deadline.
+const RETRIES: u32 = 10;
+
+/// A held lock; dropping it deletes the lock file.
+#[derive(Debug)]
+pub struct JsonLock {
+    path: PathBuf,
+}
+
+impl JsonLock {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for JsonLock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// Who holds a lock, as read from the lock file.
+#[derive(Debug)]
+enum Holder {
+    /// A directory: proper-lockfile style; always held.
+    Directory,
+    /// A lock file; `pid`/`created_ms` are `None` when unreadable (being written).
+    File {
+        pid: Option<i64>,
+        created_ms: Option<i64>,
+    },
+}
+
+/// The lock path OpenClaw uses for `file`.
+pub fn lock_path(file: &Path) -> PathBuf {
+    let mut s = file.as_os_str().to_owned();
+    s.push(".lock");
+    PathBuf::from(s)
+}
+
+/// Takes the lock on `file` (the store, e.g. `auth-profiles.json`), waiting with
+/// backoff while a live process holds it. Fails naming the lock and its holder.
+pub fn acquire(host: &Host, file: &Path) -> Result<JsonLock, Error> {
+    let path = lock_path(file);
+    let mut attempt: u32 = 0;
+    loop {
+        match try_create(host, &path) {
+            Ok(()) => return Ok(JsonLock { path }),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                return Err(Error::Failure(format!(
+                    "cannot create the lock `{}`: {e}",
+                    path.display()
+                )));
+            }
+        }
+        let holder = read_holder(&path);
+        if let Some(Holder::File { pid, created_ms }) = &holder
+            && is_stale(host, *pid, *created_ms)
+        {
+            // Stale: delete and retry at once. Another waiter may have won the race
+            // to delete it; either way the next create decides.
+            let _ = fs::remove_file(&path);
+            continue;
+        }
+        let Some(holder) = holder else {
+            // Vanished between the create and the read: retry at once.
+            continue;
+        };
+        let delay = backoff(attempt);
+        if attempt >= RETRIES || host.remaining() <= delay + Duration::from_millis(200) {
+            return Err(held_error(&path, &holder));
+        }
+        std::thread::sleep(delay);
+        attempt += 1;
+    }
+}
+
+fn try_create(host: &Host, path: &Path) -> std::io::Result<()> {
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    let created = host
+        .now()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let body = serde_json::to_string_pretty(&serde_json::json!({
+        "pid": std::process::id(),
+        "createdAt": created,
+    }))
+    .unwrap_or_default();
+    if let Err(e) = f.write_all(body.as_bytes()).and_then(|_| f.sync_data()) {
+        let _ = fs::remove_file(path);
+        return Err(e);
+    }
+    Ok(())
+}
+
+fn read_holder(path: &Path) -> Option<Holder> {
+    let meta = fs::symlink_metadata(path).ok()?;
+    if meta.is_dir() {
+        return Some(Holder::Directory);
+    }
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let v: Option<Value> = serde_json::from_str(&text).ok();
+    let pid = v
+        .as_ref()
+        .and_then(|v| v.get("pid"))
+        .and_then(Value::as_i64);
+    let created_ms = v
+        .as_ref()
+        .and_then(|v| v.get("createdAt"))
+        .and_then(Value::as_str)
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.timestamp_millis());
+    Some(Holder::File { pid, created_ms })
+}
+
+fn is_stale(host: &Host, pid: Option<i64>, created_ms: Option<i64>) -> bool {
+    if let Some(pid) = pid
+        && !pid_alive(pid)
+    {
+        return true;
+    }
+    match created_ms {
+        Some(t) => host.now_ms() - t > STALE_MS,
+        None => false,
+    }
+}
+
+/// True when a process with this pid exists (even one we may not signal).
+pub fn pid_alive(pid: i64) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: kill with signal 0 only checks for existence and permission.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+fn backoff(attempt: u32) -> Duration {
+    let base = MIN_DELAY_MS
+        .saturating_mul(1u64 << attempt.min(16))
+        .min(MAX_DELAY_MS);
+    // Randomise ×1..2 like OpenClaw, so waiting writers do not retry in lock-step.
+    let r = {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(attempt);
+        h.finish() % 1000
+    };
+    Duration::from_millis(base + base * r / 1000)
+}
+
+fn held_error(path: &Path, holder: &Holder) -> Error {
+    let who = match holder {
+        Holder::Directory => "a directory (an older OpenClaw's proper-lockfile lock)".to_string(),
+        Holder::File { pid: Some(pid), .. } => format!("process {pid}"),
+        Holder::File { pid: None, .. } => "an unknown process (the lock file has no pid)".into(),
+    };
+    let fix = match holder {
+        Holder::Directory => {
+            "if no OpenClaw process is running, remove that directory and rerun".to_string()
+        }
+        Holder::File { pid: Some(pid), .. } => format!(
+            "wait for it to finish and rerun; if process {pid} is not OpenClaw, stop it or remove the lock file"
+        ),
+        Holder::File { pid: None, .. } => {
+            "if no OpenClaw process is running, remove the lock file and rerun".to_string()
+        }
+    };
+    Error::Failure(format!(
+        "the OpenClaw auth store is locked: `{}` is held by {who}; nothing was written. Fix: {fix}",
+        path.display()
+    ))
+}

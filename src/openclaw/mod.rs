@@ -1,0 +1,907 @@
+//! OpenClaw's on-disk state in every 2026 layout: detection, reading the effective auth
+//! store, and writing it safely (JSON lock protocol or one SQLite transaction).
+//!
+//! | layout | credentials | order / lastGood / usageStats | Codex provider |
+//! |---|---|---|---|
+//! | `legacy-json` (≤ 2026.4.21) | `agents/<id>/agent/auth-profiles.json` | same file | `openai-codex` |
+//! | `split-json` (2026.4.22 – 2026.5.x) | `auth-profiles.json` | `auth-state.json` | `openai-codex` |
+//! | `sqlite` (2026.8+) | `state/openclaw.sqlite` rows, agent-local overrides in `openclaw-agent.sqlite` | same | `openai` |
+//! | `agent-sqlite` (2026.6 – 2026.7) | `agents/<id>/agent/openclaw-agent.sqlite` | same | `openai` |
+//!
+//! The decisions behind this module are in `docs/openclaw.md`.
+
+pub mod cli;
+pub mod config;
+pub mod lock;
+pub mod ops;
+pub mod sqlite;
+pub mod status;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::error::Error;
+use crate::files;
+use crate::host::Host;
+use crate::journal::{self, Change};
+
+pub use ops::{merge_profile, set_model};
+pub use sqlite::restore_row;
+
+/// The one auth-store version clawshift understands (OpenClaw's `AUTH_STORE_VERSION`).
+pub const STORE_VERSION: i64 = 1;
+pub const STORE_FILE: &str = "auth-profiles.json";
+pub const STATE_FILE: &str = "auth-state.json";
+pub const AGENT_DB: &str = "openclaw-agent.sqlite";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    LegacyJson,
+    SplitJson,
+    Sqlite,
+    AgentSqlite,
+}
+
+impl Layout {
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::LegacyJson => "legacy-json",
+            Layout::SplitJson => "split-json",
+            Layout::Sqlite => "sqlite",
+            Layout::AgentSqlite => "agent-sqlite",
+        }
+    }
+
+    /// The provider id OpenClaw uses for Codex (ChatGPT OAuth) in this layout.
+    pub fn codex_provider(self) -> &'static str {
+        match self {
+            Layout::LegacyJson | Layout::SplitJson => "openai-codex",
+            Layout::Sqlite | Layout::AgentSqlite => "openai",
+        }
+    }
+
+    pub fn is_json(self) -> bool {
+        matches!(self, Layout::LegacyJson | Layout::SplitJson)
+    }
+}
+
+/// Where the state of one agent lives and which layout it uses.
+#[derive(Debug, Clone)]
+pub struct Detected {
+    pub layout: Layout,
+    pub agent: String,
+    pub state_dir: PathBuf,
+    pub config: PathBuf,
+    pub agent_dir: PathBuf,
+    /// The main agent's dir: sub-agents in the JSON eras inherit its store.
+    pub main_agent_dir: PathBuf,
+    pub json_store: PathBuf,
+    pub json_state: PathBuf,
+    pub shared_db: PathBuf,
+    pub agent_db: PathBuf,
+    /// Nothing exists yet: the layout was chosen from the installed OpenClaw version.
+    pub fresh: bool,
+    /// Installed OpenClaw version, when it was asked.
+    pub version: Option<String>,
+    /// A state OpenClaw itself refuses to run with (the 2026.9 migration blocker):
+    /// reported by status, and every write is refused.
+    pub blocker: Option<String>,
+}
+
+impl Detected {
+    /// The files or databases that hold credentials and runtime state.
+    pub fn store_path(&self) -> &Path {
+        match self.layout {
+            Layout::LegacyJson | Layout::SplitJson => &self.json_store,
+            Layout::Sqlite => &self.shared_db,
+            Layout::AgentSqlite => &self.agent_db,
+        }
+    }
+
+    pub fn state_path(&self) -> &Path {
+        match self.layout {
+            Layout::LegacyJson => &self.json_store,
+            Layout::SplitJson => &self.json_state,
+            Layout::Sqlite => &self.shared_db,
+            Layout::AgentSqlite => &self.agent_db,
+        }
+    }
+
+    /// The path of `agents/<agent>/sessions/sessions.json` (JSON eras only).
+    pub fn sessions_json(&self) -> PathBuf {
+        self.state_dir
+            .join("agents")
+            .join(&self.agent)
+            .join("sessions/sessions.json")
+    }
+}
+
+/// The agent dir OpenClaw uses for `agent`: `OPENCLAW_AGENT_DIR` for the default agent,
+/// else `<state>/agents/<agent>/agent`.
+pub fn agent_dir(host: &Host, agent: &str) -> PathBuf {
+    match (&host.openclaw_agent_dir_override, agent) {
+        (Some(dir), "main") => dir.clone(),
+        _ => host
+            .openclaw_state_dir
+            .join("agents")
+            .join(agent)
+            .join("agent"),
+    }
+}
+
+/// `2026.9.6` from `OpenClaw 2026.9.6 (eb377ac)`.
+pub fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
+    let word = text
+        .split_whitespace()
+        .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))?;
+    let core = word.split(['-', '+']).next()?;
+    let mut parts = core.split('.').map(|p| p.parse::<u32>().ok());
+    Some((
+        parts.next()??,
+        parts.next()??,
+        parts.next().flatten().unwrap_or(0),
+    ))
+}
+
+/// The layout a given OpenClaw release writes.
+pub fn layout_for_version(v: (u32, u32, u32)) -> Layout {
+    if v <= (2026, 4, 21) {
+        Layout::LegacyJson
+    } else if v < (2026, 6, 0) {
+        Layout::SplitJson
+    } else if v < (2026, 8, 0) {
+        Layout::AgentSqlite
+    } else {
+        Layout::Sqlite
+    }
+}
+
+fn blocker_text(file: &Path, why: &str) -> String {
+    format!(
+        "`{}` is a legacy auth store {why}; OpenClaw 2026.9 refuses to run while it exists (AUTH_PROFILE_MIGRATION_REQUIRED). Fix: run `openclaw doctor --fix`, which imports it into SQLite and renames it",
+        file.display()
+    )
+}
+
+/// Finds the layout for the host's agent. Asks `openclaw --version` only when the files
+/// cannot tell (an empty state dir, or a JSON store without `auth-state.json`).
+pub fn detect(host: &Host) -> Result<Detected, Error> {
+    let state_dir = host.openclaw_state_dir.clone();
+    let agent = host.agent.clone();
+    let agent_dir = agent_dir(host, &agent);
+    let main_agent_dir = self::agent_dir(host, "main");
+    let mut d = Detected {
+        layout: Layout::Sqlite,
+        config: host.openclaw_config_path.clone(),
+        json_store: agent_dir.join(STORE_FILE),
+        json_state: agent_dir.join(STATE_FILE),
+        shared_db: state_dir.join("state/openclaw.sqlite"),
+        agent_db: agent_dir.join(AGENT_DB),
+        state_dir,
+        agent,
+        agent_dir,
+        main_agent_dir,
+        fresh: false,
+        version: None,
+        blocker: None,
+    };
+    let json_here = d.json_store.exists() || d.main_agent_dir.join(STORE_FILE).exists();
+    if d.shared_db.exists() || d.agent_db.exists() {
+        d.layout = Layout::AgentSqlite;
+        if d.shared_db.exists() {
+            let conn = sqlite::open(&d.shared_db)?;
+            if let Some(text) = sqlite::read_row(
+                &conn,
+                &d.shared_db,
+                sqlite::SHARED_TABLE,
+                sqlite::SHARED_STORE_KEY,
+            )? {
+                let v: Value = serde_json::from_str(&text).map_err(|e| {
+                    Error::Failure(format!(
+                        "SQLite database `{}`: row {}/{} is not JSON ({e}); run `openclaw doctor --fix`",
+                        d.shared_db.display(),
+                        sqlite::SHARED_TABLE,
+                        sqlite::SHARED_STORE_KEY
+                    ))
+                })?;
+                match v.get("location").and_then(Value::as_str) {
+                    Some("state-db") => d.layout = Layout::Sqlite,
+                    _ => {
+                        return Err(Error::Failure(format!(
+                            "SQLite database `{}`: row {}/{} names an unknown shared auth store location ({text}); run `openclaw doctor --fix`",
+                            d.shared_db.display(),
+                            sqlite::SHARED_TABLE,
+                            sqlite::SHARED_STORE_KEY
+                        )));
+                    }
+                }
+            }
+        }
+        if d.json_store.exists() {
+            d.blocker = Some(blocker_text(
+                &d.json_store,
+                &format!("next to the SQLite store `{}`", d.store_path().display()),
+            ));
+        }
+    } else if d.json_state.exists() {
+        d.layout = Layout::SplitJson;
+    } else if json_here {
+        d.layout = Layout::LegacyJson;
+        if let Some(v) = installed_version(host, &mut d) {
+            match layout_for_version(v) {
+                Layout::SplitJson => d.layout = Layout::SplitJson,
+                Layout::LegacyJson => {}
+                _ => {
+                    let file = if d.json_store.exists() {
+                        d.json_store.clone()
+                    } else {
+                        d.main_agent_dir.join(STORE_FILE)
+                    };
+                    d.blocker = Some(blocker_text(
+                        &file,
+                        &format!(
+                            "and the installed OpenClaw {} keeps credentials in SQLite",
+                            d.version.clone().unwrap_or_default()
+                        ),
+                    ));
+                }
+            }
+        }
+    } else {
+        d.fresh = true;
+        d.layout = match installed_version(host, &mut d) {
+            Some(v) => layout_for_version(v),
+            None => Layout::Sqlite,
+        };
+    }
+    Ok(d)
+}
+
+fn installed_version(host: &Host, d: &mut Detected) -> Option<(u32, u32, u32)> {
+    let bin = host.openclaw_bin()?;
+    let out = cli::run(
+        host,
+        &bin,
+        &["--version"],
+        std::time::Duration::from_secs(10),
+    )
+    .ok()?;
+    if out.code != Some(0) {
+        return None;
+    }
+    let v = parse_version(&out.stdout)?;
+    d.version = Some(format!("{}.{}.{}", v.0, v.1, v.2));
+    Some(v)
+}
+
+// ---------------------------------------------------------------------------------
+// Store documents
+
+/// Where a store document lives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Loc {
+    File(PathBuf),
+    Row {
+        db: PathBuf,
+        table: &'static str,
+        key: String,
+    },
+}
+
+impl Loc {
+    pub fn describe(&self) -> String {
+        match self {
+            Loc::File(p) => format!("`{}`", p.display()),
+            Loc::Row { db, table, key } => format!("`{}` row {table}/{key}", db.display()),
+        }
+    }
+
+    /// The location string other modules show (a path, or `path#table/key`).
+    pub fn location(&self) -> String {
+        match self {
+            Loc::File(p) => p.display().to_string(),
+            Loc::Row { db, table, key } => format!("{}#{table}/{key}", db.display()),
+        }
+    }
+}
+
+/// One JSON document of a store: a file or a row. `store_target`/`state_target` mark
+/// where new credentials / new runtime state go.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    pub loc: Loc,
+    pub before: Option<String>,
+    pub value: Map<String, Value>,
+    pub original: Map<String, Value>,
+    pub holds_profiles: bool,
+    pub holds_state: bool,
+    pub store_target: bool,
+    pub state_target: bool,
+    /// The agent this document belongs to (`None`: the shared store).
+    pub agent: Option<String>,
+}
+
+pub const STATE_KEYS: [&str; 3] = ["order", "lastGood", "usageStats"];
+
+/// Parses one store document, checking it is an object of a known version.
+pub fn parse_doc(text: &str, loc: &Loc) -> Result<Map<String, Value>, Error> {
+    let v: Value = serde_json::from_str(text).map_err(|e| {
+        Error::Failure(format!(
+            "{} is not valid JSON ({e}); OpenClaw cannot read it either. Restore it from a backup (`clawshift history`, `clawshift undo`) or fix it by hand",
+            loc.describe()
+        ))
+    })?;
+    let Value::Object(map) = v else {
+        return Err(Error::Failure(format!(
+            "{} must hold a JSON object; restore it from a backup",
+            loc.describe()
+        )));
+    };
+    match map.get("version") {
+        None => {}
+        Some(v) if v.as_i64() == Some(STORE_VERSION) => {}
+        Some(v) => {
+            return Err(Error::Failure(format!(
+                "{} has auth store version {v}; clawshift understands version {STORE_VERSION} only (written by a newer OpenClaw?). Upgrade clawshift; nothing was changed",
+                loc.describe()
+            )));
+        }
+    }
+    for key in ["profiles", "order", "lastGood", "usageStats"] {
+        if let Some(v) = map.get(key)
+            && !v.is_object()
+        {
+            return Err(Error::Failure(format!(
+                "{}: `{key}` must be an object; fix the store by hand or restore it from a backup",
+                loc.describe()
+            )));
+        }
+    }
+    Ok(map)
+}
+
+fn empty_doc(with_profiles: bool) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("version".into(), Value::from(STORE_VERSION));
+    if with_profiles {
+        m.insert("profiles".into(), Value::Object(Map::new()));
+    }
+    m
+}
+
+fn file_doc(
+    path: &Path,
+    profiles: bool,
+    state: bool,
+    target: bool,
+    agent: &str,
+) -> Result<Doc, Error> {
+    let loc = Loc::File(path.to_path_buf());
+    let before = match files::read_optional(path)? {
+        Some(b) => Some(
+            String::from_utf8(b)
+                .map_err(|_| Error::Failure(format!("{} is not UTF-8 text", loc.describe())))?,
+        ),
+        None => None,
+    };
+    let value = match &before {
+        Some(t) => parse_doc(t, &loc)?,
+        None => empty_doc(profiles),
+    };
+    Ok(Doc {
+        loc,
+        before,
+        original: value.clone(),
+        value,
+        holds_profiles: profiles,
+        holds_state: state,
+        store_target: target && profiles,
+        state_target: target && state,
+        agent: Some(agent.to_string()),
+    })
+}
+
+fn row_doc(
+    conn: &rusqlite::Connection,
+    db: &Path,
+    table: &'static str,
+    key: &str,
+    profiles: bool,
+    target: bool,
+    agent: Option<&str>,
+) -> Result<Doc, Error> {
+    let loc = Loc::Row {
+        db: db.to_path_buf(),
+        table,
+        key: key.to_string(),
+    };
+    let before = sqlite::read_row(conn, db, table, key)?;
+    let value = match &before {
+        Some(t) => parse_doc(t, &loc)?,
+        None => empty_doc(profiles),
+    };
+    Ok(Doc {
+        loc,
+        before,
+        original: value.clone(),
+        value,
+        holds_profiles: profiles,
+        holds_state: !profiles,
+        store_target: target && profiles,
+        state_target: target && !profiles,
+        agent: agent.map(str::to_string),
+    })
+}
+
+/// The documents of one agent's effective store, lowest priority first: later
+/// documents win per key (an agent's own store over the main/shared one).
+#[derive(Debug, Clone)]
+pub struct Docs {
+    pub docs: Vec<Doc>,
+}
+
+/// The merged view of a store.
+#[derive(Debug, Clone, Default)]
+pub struct Auth {
+    pub profiles: Map<String, Value>,
+    pub order: Map<String, Value>,
+    pub last_good: Map<String, Value>,
+    pub usage: Map<String, Value>,
+}
+
+impl Docs {
+    pub fn effective(&self) -> Auth {
+        let mut a = Auth::default();
+        for d in &self.docs {
+            let merge = |dst: &mut Map<String, Value>, key: &str| {
+                if let Some(Value::Object(m)) = d.value.get(key) {
+                    for (k, v) in m {
+                        dst.insert(k.clone(), v.clone());
+                    }
+                }
+            };
+            if d.holds_profiles {
+                merge(&mut a.profiles, "profiles");
+            }
+            if d.holds_state || d.holds_profiles {
+                merge(&mut a.order, "order");
+                merge(&mut a.last_good, "lastGood");
+                merge(&mut a.usage, "usageStats");
+            }
+        }
+        a
+    }
+
+    /// The index of the document an edit of `section[key]` goes to: the one the
+    /// effective value comes from, else the target for new entries.
+    fn target(&self, section: &str, key: &str) -> usize {
+        let is_profiles = section == "profiles";
+        let holds = |d: &Doc| {
+            if is_profiles {
+                d.holds_profiles
+            } else {
+                d.holds_state || d.holds_profiles
+            }
+        };
+        if let Some(i) = self
+            .docs
+            .iter()
+            .rposition(|d| holds(d) && d.value.get(section).and_then(|s| s.get(key)).is_some())
+        {
+            // A split store's legacy keys in auth-profiles.json move to auth-state.json
+            // only when OpenClaw moves them; edit them where they are.
+            return i;
+        }
+        self.docs
+            .iter()
+            .rposition(|d| {
+                if is_profiles {
+                    d.store_target
+                } else {
+                    d.state_target
+                }
+            })
+            .unwrap_or(self.docs.len().saturating_sub(1))
+    }
+
+    /// Sets `section[key] = value` in the right document, keeping key order.
+    pub fn set(&mut self, section: &str, key: &str, value: Value) {
+        let i = self.target(section, key);
+        let doc = &mut self.docs[i].value;
+        let sec = doc
+            .entry(section.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !sec.is_object() {
+            *sec = Value::Object(Map::new());
+        }
+        if let Value::Object(m) = sec {
+            m.insert(key.to_string(), value);
+        }
+    }
+
+    pub fn location_of(&self, section: &str, key: &str) -> Loc {
+        self.docs[self.target(section, key)].loc.clone()
+    }
+
+    pub fn changed(&self) -> impl Iterator<Item = &Doc> {
+        self.docs.iter().filter(|d| d.value != d.original)
+    }
+}
+
+/// Serialises a document like OpenClaw: files as 2-space JSON plus a newline, rows as
+/// compact JSON.
+pub fn render(doc: &Doc) -> String {
+    match doc.loc {
+        Loc::File(_) => config::pretty(&Value::Object(doc.value.clone())),
+        Loc::Row { .. } => serde_json::to_string(&doc.value).unwrap_or_default(),
+    }
+}
+
+/// Reads the documents of the detected agent's store (no locks: readers need none).
+pub fn read_docs(d: &Detected) -> Result<Docs, Error> {
+    match d.layout {
+        Layout::LegacyJson | Layout::SplitJson => json_docs(d),
+        Layout::Sqlite | Layout::AgentSqlite => {
+            let shared = if d.layout == Layout::Sqlite && d.shared_db.exists() {
+                Some(sqlite::open(&d.shared_db)?)
+            } else {
+                None
+            };
+            let agent = if d.agent_db.exists() {
+                Some(sqlite::open(&d.agent_db)?)
+            } else {
+                None
+            };
+            sqlite_docs(d, shared.as_ref(), agent.as_ref())
+        }
+    }
+}
+
+fn json_docs(d: &Detected) -> Result<Docs, Error> {
+    let mut docs = Vec::new();
+    let split = d.layout == Layout::SplitJson;
+    let mut add_dir = |dir: &Path, agent: &str, target: bool| -> Result<(), Error> {
+        docs.push(file_doc(
+            &dir.join(STORE_FILE),
+            true,
+            !split,
+            target,
+            agent,
+        )?);
+        if split {
+            docs.push(file_doc(&dir.join(STATE_FILE), false, true, target, agent)?);
+        }
+        Ok(())
+    };
+    if d.agent_dir != d.main_agent_dir {
+        // A sub-agent sees the main store merged under its own (its keys win).
+        add_dir(&d.main_agent_dir, "main", false)?;
+    }
+    add_dir(&d.agent_dir, &d.agent, true)?;
+    Ok(Docs { docs })
+}
+
+fn sqlite_docs(
+    d: &Detected,
+    shared: Option<&rusqlite::Connection>,
+    agent: Option<&rusqlite::Connection>,
+) -> Result<Docs, Error> {
+    let mut docs = Vec::new();
+    let shared_target = d.layout == Layout::Sqlite;
+    if let Some(c) = shared {
+        docs.push(row_doc(
+            c,
+            &d.shared_db,
+            sqlite::SHARED_TABLE,
+            sqlite::STORE_KEY,
+            true,
+            true,
+            None,
+        )?);
+        docs.push(row_doc(
+            c,
+            &d.shared_db,
+            sqlite::SHARED_TABLE,
+            sqlite::STATE_KEY,
+            false,
+            true,
+            None,
+        )?);
+    }
+    if let Some(c) = agent {
+        let t = !shared_target;
+        docs.push(row_doc(
+            c,
+            &d.agent_db,
+            sqlite::AGENT_STORE_TABLE,
+            sqlite::AGENT_ROW,
+            true,
+            t,
+            Some(&d.agent),
+        )?);
+        docs.push(row_doc(
+            c,
+            &d.agent_db,
+            sqlite::AGENT_STATE_TABLE,
+            sqlite::AGENT_ROW,
+            false,
+            t,
+            Some(&d.agent),
+        )?);
+    }
+    Ok(Docs { docs })
+}
+
+/// Reads, changes and writes the detected store: under OpenClaw's lock for JSON files,
+/// in one `BEGIN IMMEDIATE` transaction per database for SQLite. `f` sees the
+/// documents as they are under the lock and edits them; only changed documents are
+/// written (backed up and journaled first; shown, not written, under `--dry-run`).
+/// Returns `f`'s result and the locations written.
+pub fn update<R>(
+    host: &Host,
+    d: &Detected,
+    f: impl FnOnce(&mut Docs) -> Result<R, Error>,
+) -> Result<(R, Vec<Loc>), Error> {
+    if let Some(b) = &d.blocker {
+        return Err(Error::Failure(format!("{b}; nothing was written")));
+    }
+    match d.layout {
+        Layout::LegacyJson | Layout::SplitJson => {
+            if !d.agent_dir.exists() && !host.dry_run {
+                files::private_dir(&d.agent_dir)?;
+            }
+            let _lock = if host.dry_run {
+                None
+            } else {
+                Some(lock::acquire(host, &d.json_store)?)
+            };
+            let mut docs = json_docs(d)?;
+            let r = f(&mut docs)?;
+            let mut written = Vec::new();
+            for doc in docs.changed() {
+                let Loc::File(path) = &doc.loc else { continue };
+                files::write_file(host, path, render(doc).as_bytes(), 0o600)?;
+                written.push(doc.loc.clone());
+            }
+            Ok((r, written))
+        }
+        Layout::Sqlite | Layout::AgentSqlite => update_sqlite(host, d, f),
+    }
+}
+
+fn update_sqlite<R>(
+    host: &Host,
+    d: &Detected,
+    f: impl FnOnce(&mut Docs) -> Result<R, Error>,
+) -> Result<(R, Vec<Loc>), Error> {
+    if d.layout == Layout::AgentSqlite && !d.agent_db.exists() {
+        return Err(Error::Failure(format!(
+            "the OpenClaw agent database `{}` does not exist yet, and clawshift does not create OpenClaw {}'s per-agent schema. Fix: run `openclaw models status` once so OpenClaw creates it, then rerun",
+            d.agent_db.display(),
+            d.version.as_deref().unwrap_or("2026.6/2026.7")
+        )));
+    }
+    let creating = d.layout == Layout::Sqlite && !d.shared_db.exists();
+    if creating && !host.dry_run {
+        sqlite::create_shared(host, &d.shared_db)?;
+    }
+    let shared = if d.layout == Layout::Sqlite && d.shared_db.exists() {
+        Some(sqlite::open(&d.shared_db)?)
+    } else {
+        None
+    };
+    let agent = if d.agent_db.exists() {
+        Some(sqlite::open(&d.agent_db)?)
+    } else {
+        None
+    };
+    let conns: Vec<(&rusqlite::Connection, &Path)> = shared
+        .iter()
+        .map(|c| (c, d.shared_db.as_path()))
+        .chain(agent.iter().map(|c| (c, d.agent_db.as_path())))
+        .collect();
+    let mut begun: Vec<(&rusqlite::Connection, &Path)> = Vec::new();
+    let rollback = |begun: &[(&rusqlite::Connection, &Path)]| {
+        for (c, _) in begun {
+            let _ = c.execute_batch("ROLLBACK");
+        }
+    };
+    for (c, p) in &conns {
+        if let Err(e) = c.execute_batch("BEGIN IMMEDIATE") {
+            rollback(&begun);
+            return Err(sqlite::db_error(p, e));
+        }
+        begun.push((c, p));
+    }
+    let result = (|| {
+        let mut docs = if creating && host.dry_run {
+            // Nothing exists yet: show the rows as they would be created.
+            let mut docs = Docs { docs: Vec::new() };
+            for (key, profiles) in [(sqlite::STORE_KEY, true), (sqlite::STATE_KEY, false)] {
+                let value = empty_doc(profiles);
+                docs.docs.push(Doc {
+                    loc: Loc::Row {
+                        db: d.shared_db.clone(),
+                        table: sqlite::SHARED_TABLE,
+                        key: key.into(),
+                    },
+                    before: None,
+                    original: value.clone(),
+                    value,
+                    holds_profiles: profiles,
+                    holds_state: !profiles,
+                    store_target: profiles,
+                    state_target: !profiles,
+                    agent: None,
+                });
+            }
+            docs
+        } else {
+            sqlite_docs(d, shared.as_ref(), agent.as_ref())?
+        };
+        let r = f(&mut docs)?;
+        let mut written = Vec::new();
+        for doc in docs.changed() {
+            let Loc::Row { db, table, key } = &doc.loc else {
+                continue;
+            };
+            let text = render(doc);
+            let name = format!("{}#{}", db.display(), sqlite::row_name(table, key));
+            if host.dry_run {
+                let pretty_before = doc
+                    .before
+                    .as_deref()
+                    .and_then(|b| serde_json::from_str::<Value>(b).ok())
+                    .map(|v| config::pretty(&v));
+                files::show_diff(
+                    host,
+                    &name,
+                    pretty_before.as_deref().map(str::as_bytes),
+                    config::pretty(&Value::Object(doc.value.clone())).as_bytes(),
+                )?;
+                continue;
+            }
+            let backup = match &doc.before {
+                Some(b) => Some(crate::backup::save_bytes(
+                    host,
+                    &format!(
+                        "{}.{table}.{key}",
+                        db.file_name()
+                            .map(|n| n.to_string_lossy().to_string())
+                            .unwrap_or_default()
+                    ),
+                    b.as_bytes(),
+                )?),
+                None => None,
+            };
+            journal::append(
+                host,
+                &Change {
+                    kind: "row".into(),
+                    path: db.display().to_string(),
+                    row: Some(sqlite::row_name(table, key)),
+                    backup: backup.map(|p| p.display().to_string()),
+                    before: doc
+                        .before
+                        .as_deref()
+                        .map(|b| files::sha256_hex(b.as_bytes())),
+                    after: Some(files::sha256_hex(text.as_bytes())),
+                },
+            )?;
+            let conn = if *db == d.shared_db {
+                shared.as_ref()
+            } else {
+                agent.as_ref()
+            };
+            let Some(conn) = conn else { continue };
+            sqlite::write_row(conn, db, table, key, Some(&text), host.now_ms())?;
+            written.push(doc.loc.clone());
+        }
+        Ok((r, written))
+    })();
+    match result {
+        Ok(v) => {
+            for (c, p) in &begun {
+                c.execute_batch("COMMIT")
+                    .map_err(|e| sqlite::db_error(p, e))?;
+            }
+            Ok(v)
+        }
+        Err(e) => {
+            rollback(&begun);
+            Err(e)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Every stored profile, for refresh-token custody checks
+
+/// One credential as stored somewhere in OpenClaw's state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredProfile {
+    /// The agent whose store holds it; `None` for the shared store (`state/openclaw.sqlite`).
+    pub agent: Option<String>,
+    /// A file path, or `<db path>#<table>/<key>` for a SQLite row.
+    pub location: String,
+    pub id: String,
+    pub provider: String,
+    pub refresh: Option<String>,
+    pub account_id: Option<String>,
+    pub email: Option<String>,
+}
+
+/// Every profile in every agent's store and in the shared store, whatever the layout.
+/// Files that do not parse are errors (naming the file), so a custody check never
+/// silently skips a holder.
+pub fn all_stored_profiles(host: &Host) -> Result<Vec<StoredProfile>, Error> {
+    let mut out = Vec::new();
+    let mut push = |doc: &Doc| {
+        let Some(Value::Object(profiles)) = doc.value.get("profiles") else {
+            return;
+        };
+        for (id, p) in profiles {
+            let s = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_string);
+            out.push(StoredProfile {
+                agent: doc.agent.clone(),
+                location: doc.loc.location(),
+                id: id.clone(),
+                provider: s("provider").unwrap_or_default(),
+                refresh: s("refresh"),
+                account_id: s("accountId"),
+                email: s("email"),
+            });
+        }
+    };
+    let shared = host.openclaw_state_dir.join("state/openclaw.sqlite");
+    if shared.exists() {
+        let c = sqlite::open(&shared)?;
+        if sqlite::read_row(&c, &shared, sqlite::SHARED_TABLE, sqlite::STORE_KEY)?.is_some() {
+            push(&row_doc(
+                &c,
+                &shared,
+                sqlite::SHARED_TABLE,
+                sqlite::STORE_KEY,
+                true,
+                false,
+                None,
+            )?);
+        }
+    }
+    let mut agents: Vec<(String, PathBuf)> = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(host.openclaw_state_dir.join("agents")) {
+        for e in entries.filter_map(Result::ok) {
+            let name = e.file_name().to_string_lossy().to_string();
+            if crate::host::valid_agent_id(&name) {
+                agents.push((name.clone(), agent_dir(host, &name)));
+            }
+        }
+    }
+    if !agents.iter().any(|(a, _)| a == "main") {
+        agents.push(("main".into(), agent_dir(host, "main")));
+    }
+    agents.sort();
+    for (agent, dir) in agents {
+        let f = dir.join(STORE_FILE);
+        if f.exists() {
+            push(&file_doc(&f, true, true, false, &agent)?);
+        }
+        let db = dir.join(AGENT_DB);
+        if db.exists() {
+            let c = sqlite::open(&db)?;
+            if sqlite::read_row(&c, &db, sqlite::AGENT_STORE_TABLE, sqlite::AGENT_ROW)?.is_some() {
+                push(&row_doc(
+                    &c,
+                    &db,
+                    sqlite::AGENT_STORE_TABLE,
+                    sqlite::AGENT_ROW,
+                    true,
+                    false,
+                    Some(&agent),
+                )?);
+            }
+        }
+    }
+    Ok(out)
+}

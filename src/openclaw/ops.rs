@@ -1,0 +1,552 @@
+//! `merge_profile` and `set_model`: the two mutating operations on OpenClaw's state.
+
+use std::fs::File;
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use super::{Detected, Docs, Layout, cli, config, detect, read_docs, status, update};
+use crate::error::Error;
+use crate::files;
+use crate::host::Host;
+
+/// Extra OAuth fields OpenClaw's SQLite-era credential schema accepts (its zod schema
+/// rejects unknown keys, so clawshift refuses them up front).
+pub const ALLOWED_EXTRAS: &[&str] = &[
+    "idToken",
+    "clientId",
+    "redirectUri",
+    "authorizationScope",
+    "grantedScope",
+    "enterpriseUrl",
+    "projectId",
+    "chatgptPlanType",
+    "subscriptionType",
+    "rateLimitTier",
+    "tokenEndpoint",
+    "deviceAuthorizationEndpoint",
+    "issuer",
+    "authFlow",
+    "displayName",
+    "copyToAgents",
+];
+
+/// How long `openclaw models auth order set` may take (6–8 s observed offline).
+pub const ORDER_SET_TIMEOUT: Duration = Duration::from_secs(45);
+/// How long `openclaw gateway call sessions.patch` may take.
+pub const GATEWAY_CALL_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Serialises clawshift's own edits of `openclaw.json` across processes. OpenClaw takes
+/// no lock on that file, so this is a kernel `flock` on a file in clawshift's state dir:
+/// released by the kernel if the process dies.
+pub fn config_lock(host: &Host) -> Result<Option<File>, Error> {
+    if host.dry_run {
+        return Ok(None);
+    }
+    let dir = host.state_dir.join("locks");
+    files::private_dir(&host.state_dir)?;
+    files::private_dir(&dir)?;
+    let path = dir.join("openclaw-config.lock");
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::Failure(format!("cannot open `{}`: {e}", path.display())))?;
+    let mut delay = Duration::from_millis(5);
+    loop {
+        match f.try_lock() {
+            Ok(()) => return Ok(Some(f)),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                if host.remaining() <= delay + Duration::from_millis(200) {
+                    return Err(Error::Failure(format!(
+                        "another clawshift run holds `{}` (editing openclaw.json) past the deadline; nothing was written. Rerun when it has finished",
+                        path.display()
+                    )));
+                }
+                std::thread::sleep(delay);
+                delay = (delay * 2).min(Duration::from_millis(200));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(Error::Failure(format!(
+                    "cannot lock `{}`: {e}",
+                    path.display()
+                )));
+            }
+        }
+    }
+}
+
+fn cred_str(cred: &Map<String, Value>, keys: &[&str]) -> Result<Option<String>, String> {
+    for k in keys {
+        match cred.get(*k) {
+            None | Some(Value::Null) => continue,
+            Some(Value::String(s)) if s.trim().is_empty() => {
+                return Err(format!("`{k}` is empty"));
+            }
+            Some(Value::String(s)) => return Ok(Some(s.clone())),
+            Some(_) => return Err(format!("`{k}` must be a string")),
+        }
+    }
+    Ok(None)
+}
+
+/// Builds the OpenClaw OAuth credential from what a script passed: OpenClaw's names
+/// (`access`, `refresh`, `expires`, `accountId`, `email`) or `codex_login()`'s
+/// (`access_token`, `refresh_token`, `expires_ms`, `account_id`, `id_token`, `plan`).
+pub fn build_credential(
+    id: &str,
+    cred: &Map<String, Value>,
+    layout: Layout,
+) -> Result<(String, Map<String, Value>), String> {
+    const KNOWN: &[&str] = &[
+        "type",
+        "provider",
+        "access",
+        "access_token",
+        "refresh",
+        "refresh_token",
+        "expires",
+        "expires_ms",
+        "accountId",
+        "account_id",
+        "email",
+        "id_token",
+        "plan",
+    ];
+    let unknown: Vec<&str> = cred
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !KNOWN.contains(k) && !ALLOWED_EXTRAS.contains(k))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(format!(
+            "unknown credential field(s) {}; OpenClaw rejects unknown keys. Allowed: access, refresh, expires, accountId, email, and {}",
+            unknown
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            ALLOWED_EXTRAS.join(", ")
+        ));
+    }
+    if let Some(t) = cred_str(cred, &["type"])?
+        && t != "oauth"
+    {
+        return Err(format!(
+            "`type` is `{t}`; merge_profile stores OAuth profiles only"
+        ));
+    }
+    let provider = cred_str(cred, &["provider"])?.unwrap_or_else(|| layout.codex_provider().into());
+    let Some((prefix, name)) = id.split_once(':') else {
+        return Err(format!(
+            "profile id `{id}` must be `<provider>:<name>`, e.g. `{}:alice`",
+            layout.codex_provider()
+        ));
+    };
+    if name.is_empty() || prefix != provider {
+        return Err(format!(
+            "profile id `{id}` must start with the provider `{provider}:` (e.g. `{provider}:alice`)"
+        ));
+    }
+    if !layout.is_json() && provider == "openai-codex" {
+        return Err(format!(
+            "this OpenClaw ({}) names the Codex provider `openai`; use the id `openai:{name}`",
+            layout.name()
+        ));
+    }
+    let access = cred_str(cred, &["access", "access_token"])?
+        .ok_or("`access` (the access token) is missing")?;
+    let refresh = cred_str(cred, &["refresh", "refresh_token"])?
+        .ok_or("`refresh` (the refresh token) is missing")?;
+    let jwt = crate::api::jwt::decode(&access).ok();
+    let expires = match cred.get("expires").or_else(|| cred.get("expires_ms")) {
+        None | Some(Value::Null) => jwt
+            .as_ref()
+            .and_then(|j| j.exp)
+            .map(|s| s * 1000)
+            .ok_or("`expires` is missing and the access token has no `exp` claim")?,
+        Some(v) => v
+            .as_i64()
+            .filter(|n| *n > 0)
+            .ok_or("`expires` must be a positive integer (milliseconds since the epoch)")?,
+    };
+    if expires < 100_000_000_000 {
+        return Err(format!(
+            "`expires` = {expires} looks like seconds; OpenClaw stores milliseconds (multiply by 1000)"
+        ));
+    }
+    let account_id = cred_str(cred, &["accountId", "account_id"])?
+        .or_else(|| jwt.as_ref().and_then(|j| j.account_id.clone()))
+        .ok_or("`accountId` is missing and the access token carries no ChatGPT account id")?;
+    let email = cred_str(cred, &["email"])?.or_else(|| jwt.as_ref().and_then(|j| j.email.clone()));
+    let mut out = Map::new();
+    out.insert("type".into(), "oauth".into());
+    out.insert("provider".into(), provider.clone().into());
+    out.insert("access".into(), access.into());
+    out.insert("refresh".into(), refresh.into());
+    out.insert("expires".into(), expires.into());
+    out.insert("accountId".into(), account_id.into());
+    if let Some(e) = email {
+        out.insert("email".into(), e.into());
+    }
+    if let Some(t) = cred_str(cred, &["id_token"])? {
+        out.insert("idToken".into(), t.into());
+    }
+    if let Some(p) = cred_str(cred, &["plan"])? {
+        out.insert("chatgptPlanType".into(), p.into());
+    }
+    for k in ALLOWED_EXTRAS {
+        if let Some(v) = cred.get(*k).filter(|v| !v.is_null()) {
+            out.insert((*k).into(), v.clone());
+        }
+    }
+    Ok((provider, out))
+}
+
+/// Upserts one OAuth profile, appends it to its provider's order, and declares it in
+/// `openclaw.json`. Returns `#{id, action, layout}`.
+pub fn merge_profile(host: &Host, id: &str, cred: &Map<String, Value>) -> Result<Value, Error> {
+    let fail = |m: String| Error::Failure(format!("merge_profile: {m}"));
+    let d = detect(host)?;
+    if let Some(b) = &d.blocker {
+        return Err(fail(format!("{b}; nothing was written")));
+    }
+    let (provider, new) = build_credential(id, cred, d.layout).map_err(fail)?;
+    let cfg = config::load(&d.config)?;
+    let (action, _) = update(host, &d, |docs: &mut Docs| {
+        let auth = docs.effective();
+        let refresh = new.get("refresh");
+        if let Some((other, _)) = auth
+            .profiles
+            .iter()
+            .find(|(k, p)| k.as_str() != id && p.get("refresh") == refresh)
+        {
+            return Err(fail(format!(
+                "the refresh token is already stored as profile `{other}` in {}; refresh tokens are single-use, and two holders end in `refresh_token_reused`. Log in again for a fresh token, or remove `{other}`",
+                docs.location_of("profiles", other).describe()
+            )));
+        }
+        let action = match auth.profiles.get(id) {
+            None => {
+                docs.set("profiles", id, Value::Object(new.clone()));
+                "added"
+            }
+            Some(Value::Object(old)) => {
+                let ty = old.get("type").and_then(Value::as_str).unwrap_or("?");
+                if ty != "oauth" {
+                    return Err(fail(format!(
+                        "profile `{id}` exists with type `{ty}`; refusing to replace it with an OAuth profile. Pick another id or remove it first"
+                    )));
+                }
+                // Keep the old object's key order and unknown fields.
+                let mut merged = old.clone();
+                for (k, v) in &new {
+                    merged.insert(k.clone(), v.clone());
+                }
+                if &merged == old {
+                    "unchanged"
+                } else {
+                    docs.set("profiles", id, Value::Object(merged));
+                    "updated"
+                }
+            }
+            Some(_) => {
+                return Err(fail(format!(
+                    "profile `{id}` in {} is not an object; fix the store by hand",
+                    docs.location_of("profiles", id).describe()
+                )));
+            }
+        };
+        let auth = docs.effective();
+        let (_, order, _) = status::orders(&auth, &cfg)
+            .into_iter()
+            .find(|(p, _, _)| *p == provider)
+            .unwrap_or((provider.clone(), Vec::new(), "profiles"));
+        let stored = auth.order.get(&provider).is_some();
+        if !stored || !order.iter().any(|x| x == id) {
+            let mut list = order;
+            if !list.iter().any(|x| x == id) {
+                list.push(id.to_string());
+            }
+            docs.set("order", &provider, json!(list));
+        }
+        Ok(action)
+    })?;
+    declare_in_config(host, &d, id, &provider)?;
+    Ok(json!({"id": id, "action": action, "layout": d.layout.name()}))
+}
+
+fn declare_in_config(host: &Host, d: &Detected, id: &str, provider: &str) -> Result<(), Error> {
+    let _guard = config_lock(host)?;
+    let raw = config::load(&d.config)?;
+    let mut entry = config::get_path(&raw, &["auth", "profiles", id])
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    entry.insert("provider".into(), provider.into());
+    entry.insert("mode".into(), "oauth".into());
+    let mut order: Vec<Value> = config::get_path(&raw, &["auth", "order", provider])
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if order.is_empty() {
+        // Start from the store's order so the config lists every profile it routes to.
+        let docs = read_docs(d)?;
+        if let Some(Value::Array(stored)) = docs.effective().order.get(provider) {
+            order = stored.clone();
+        }
+    }
+    if !order.iter().any(|v| v.as_str() == Some(id)) {
+        order.push(id.into());
+    }
+    config::apply(
+        host,
+        &d.config,
+        &[
+            config::Set::new(&["auth", "profiles", id], Value::Object(entry)),
+            config::Set::new(&["auth", "order", provider], Value::Array(order)),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Makes `model` (and `profile`, when given) what the agent uses: the default model,
+/// the provider order with `profile` first, and the main session through a running
+/// gateway. Returns `#{changed, applied, skipped}`.
+pub fn set_model(host: &Host, model: &str, profile: Option<&str>) -> Result<Value, Error> {
+    let fail = |m: String| Error::Failure(format!("set_model: {m}"));
+    let d = detect(host)?;
+    if let Some(b) = &d.blocker {
+        return Err(fail(format!("{b}; nothing was written")));
+    }
+    let cfg = config::load(&d.config)?;
+    let (_, _, aliases) = status::models_from_config(&cfg);
+    let model = match aliases.get(model).and_then(Value::as_str) {
+        Some(r) if !model.contains('/') => r.to_string(),
+        _ => model.to_string(),
+    };
+    let Some((mprov, mname)) = model
+        .split_once('/')
+        .filter(|(p, m)| !p.is_empty() && !m.is_empty())
+    else {
+        return Err(fail(format!(
+            "`{model}` is neither `provider/model` (e.g. `{}/gpt-5.5`) nor an alias in agents.defaults.models",
+            d.layout.codex_provider()
+        )));
+    };
+    let _ = mname;
+    let auth = read_docs(&d)?.effective();
+    if let Some(p) = profile {
+        let Some(cred) = auth.profiles.get(p) else {
+            return Err(fail(format!(
+                "no profile `{p}` in the OpenClaw auth store `{}`; known: {}",
+                d.store_path().display(),
+                auth.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+            )));
+        };
+        let pprov = cred.get("provider").and_then(Value::as_str).unwrap_or("");
+        if pprov != mprov {
+            return Err(fail(format!(
+                "profile `{p}` belongs to provider `{pprov}`, but `{model}` is served by `{mprov}`"
+            )));
+        }
+    }
+    let mut applied: Vec<String> = Vec::new();
+    let mut skipped: Vec<String> = Vec::new();
+    let would = if host.dry_run { "would set" } else { "set" };
+
+    // 1. The default model.
+    let (current_default, _, _) = status::models_from_config(&cfg);
+    if current_default.as_str() == Some(model.as_str()) {
+        skipped.push(format!("default model: already {model}"));
+    } else {
+        let _guard = config_lock(host)?;
+        let raw_root = root_config(&d)?;
+        let as_string = matches!(
+            config::get_path(&raw_root, &["agents", "defaults", "model"]),
+            Some(Value::String(_))
+        );
+        let set = if as_string {
+            config::Set::new(&["agents", "defaults", "model"], model.clone().into())
+        } else {
+            config::Set::new(
+                &["agents", "defaults", "model", "primary"],
+                model.clone().into(),
+            )
+        };
+        config::apply(host, &d.config, &[set])?;
+        applied.push(format!(
+            "default model: {would} {model} (was {})",
+            current_default.as_str().unwrap_or("unset")
+        ));
+        if !host.dry_run {
+            let (now_default, _, _) = status::models_from_config(&config::load(&d.config)?);
+            if now_default.as_str() != Some(model.as_str()) {
+                skipped.push(format!(
+                    "default model: written, but `{}` now says {} (a running gateway may have rewritten it)",
+                    d.config.display(),
+                    now_default.as_str().unwrap_or("nothing")
+                ));
+            }
+        }
+    }
+
+    // 2. The provider order, with the profile first.
+    if let Some(p) = profile {
+        set_order_first(host, &d, &cfg, mprov, p, &mut applied, &mut skipped)?;
+    }
+
+    // 3. The main session, through a running gateway.
+    set_session(host, &d, &cfg, &model, profile, &mut applied, &mut skipped)?;
+
+    let changed = !applied.is_empty();
+    Ok(json!({"changed": changed, "applied": applied, "skipped": skipped}))
+}
+
+/// The main config file without `$include` resolution (to keep the model's shape).
+fn root_config(d: &Detected) -> Result<Value, Error> {
+    match files::read_optional(&d.config)? {
+        Some(b) if !String::from_utf8_lossy(&b).trim().is_empty() => {
+            config::parse_json5(&String::from_utf8_lossy(&b), &d.config)
+        }
+        _ => Ok(Value::Object(Map::new())),
+    }
+}
+
+fn effective_order(d: &Detected, cfg: &Value, provider: &str) -> Result<Vec<String>, Error> {
+    let auth = read_docs(d)?.effective();
+    Ok(status::orders(&auth, cfg)
+        .into_iter()
+        .find(|(p, _, _)| p == provider)
+        .map(|(_, o, _)| o)
+        .unwrap_or_default())
+}
+
+fn set_order_first(
+    host: &Host,
+    d: &Detected,
+    cfg: &Value,
+    provider: &str,
+    profile: &str,
+    applied: &mut Vec<String>,
+    skipped: &mut Vec<String>,
+) -> Result<(), Error> {
+    let order = effective_order(d, cfg, provider)?;
+    if order.first().map(String::as_str) == Some(profile) {
+        skipped.push(format!("order {provider}: {profile} is already first"));
+        return Ok(());
+    }
+    let mut wanted = vec![profile.to_string()];
+    wanted.extend(order.iter().filter(|x| x.as_str() != profile).cloned());
+    let ids: Vec<&str> = wanted.iter().map(String::as_str).collect();
+    let mut args = vec!["models", "auth", "order", "set", "--provider", provider];
+    if d.agent != "main" {
+        args.extend(["--agent", d.agent.as_str()]);
+    }
+    args.extend(ids.iter().copied());
+    let mut how = "written directly (locked)".to_string();
+    let mut done = false;
+    if let Some(bin) = host.openclaw_bin() {
+        if host.dry_run {
+            host.println(&format!("dry-run: would run {}", cli::shown(&args)))?;
+            applied.push(format!("order {provider}: would set {}", wanted.join(", ")));
+            return Ok(());
+        }
+        let out = cli::run(host, &bin, &args, ORDER_SET_TIMEOUT)?;
+        if out.code == Some(0) {
+            how = format!("through `{}`", cli::shown(&args[..6]));
+            done = true;
+        } else {
+            how = format!(
+                "written directly because `{}` failed ({})",
+                cli::shown(&args[..6]),
+                cli::reason(&out)
+            );
+        }
+    }
+    if !done {
+        update(host, d, |docs| {
+            docs.set("order", provider, json!(wanted));
+            Ok(())
+        })?;
+        if host.dry_run {
+            applied.push(format!("order {provider}: would set {}", wanted.join(", ")));
+            return Ok(());
+        }
+    }
+    let now = effective_order(d, cfg, provider)?;
+    if now.first().map(String::as_str) == Some(profile) {
+        applied.push(format!("order {provider}: {} ({how})", wanted.join(", ")));
+    } else {
+        skipped.push(format!(
+            "order {provider}: {how}, but it now reads {} (a running gateway may have overwritten it)",
+            if now.is_empty() { "empty".to_string() } else { now.join(", ") }
+        ));
+    }
+    Ok(())
+}
+
+fn set_session(
+    host: &Host,
+    d: &Detected,
+    cfg: &Value,
+    model: &str,
+    profile: Option<&str>,
+    applied: &mut Vec<String>,
+    skipped: &mut Vec<String>,
+) -> Result<(), Error> {
+    let key = format!("agent:{}:main", d.agent);
+    let target = match profile {
+        Some(p) => format!("{model}@{p}"),
+        None => model.to_string(),
+    };
+    if d.layout.is_json() {
+        let st = status::native(host)?;
+        let same_model = st.get("current_source").and_then(Value::as_str) == Some("session")
+            && st.get("current").and_then(Value::as_str) == Some(model);
+        let same_profile =
+            profile.is_none() || st.get("current_profile").and_then(Value::as_str) == profile;
+        if same_model && same_profile {
+            skipped.push(format!("main session: already {target}"));
+            return Ok(());
+        }
+    }
+    let Some(bin) = host.openclaw_bin() else {
+        skipped.push("main session: `openclaw` is not installed, so no gateway can be asked (new sessions use the default model)".into());
+        return Ok(());
+    };
+    let port = cli::gateway_port(host, cfg);
+    if !cli::gateway_listening(port) {
+        skipped.push(format!(
+            "main session: no gateway is listening on 127.0.0.1:{port} (new sessions use the default model)"
+        ));
+        return Ok(());
+    }
+    let params = json!({"key": key, "model": target}).to_string();
+    let args = [
+        "gateway",
+        "call",
+        "sessions.patch",
+        "--params",
+        params.as_str(),
+        "--json",
+    ];
+    if host.dry_run {
+        host.println(&format!("dry-run: would run {}", cli::shown(&args)))?;
+        applied.push(format!("main session: would patch {key} to {target}"));
+        return Ok(());
+    }
+    let out = cli::run(host, &bin, &args, GATEWAY_CALL_TIMEOUT)?;
+    if out.code == Some(0) {
+        applied.push(format!(
+            "main session: {key} patched to {target} (sessions.patch)"
+        ));
+    } else {
+        skipped.push(format!(
+            "main session: sessions.patch failed ({})",
+            cli::reason(&out)
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,247 @@
+//! OpenClaw's SQLite auth stores (2026.6+):
+//!
+//! - shared: `state/openclaw.sqlite`, table `config_machine_state(state_key, value_json,
+//!   updated_at_ms)`, rows `authProfiles.store` `{version, profiles}`,
+//!   `authProfiles.state` `{version, order, lastGood, usageStats}` and
+//!   `auth.sharedStore` `{"location":"state-db"}`;
+//! - agent-local: `agents/<id>/agent/openclaw-agent.sqlite`, tables
+//!   `auth_profile_store(store_key, store_json, updated_at)` and
+//!   `auth_profile_state(state_key, state_json, updated_at)`, one row keyed `primary`.
+//!
+//! Writes happen in one `BEGIN IMMEDIATE` transaction with a 5 s busy timeout, like
+//! OpenClaw's own writers; every changed row is backed up and journaled before COMMIT.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+
+use crate::error::Error;
+use crate::files;
+use crate::host::Host;
+
+pub const SHARED_TABLE: &str = "config_machine_state";
+pub const STORE_KEY: &str = "authProfiles.store";
+pub const STATE_KEY: &str = "authProfiles.state";
+pub const SHARED_STORE_KEY: &str = "auth.sharedStore";
+pub const AGENT_STORE_TABLE: &str = "auth_profile_store";
+pub const AGENT_STATE_TABLE: &str = "auth_profile_state";
+pub const AGENT_ROW: &str = "primary";
+pub const BUSY_TIMEOUT: Duration = Duration::from_millis(5000);
+
+/// The columns of one of the key/value tables clawshift touches.
+#[derive(Debug, Clone, Copy)]
+pub struct Table {
+    pub name: &'static str,
+    pub key: &'static str,
+    pub value: &'static str,
+    pub time: &'static str,
+}
+
+pub fn table(name: &str) -> Option<Table> {
+    match name {
+        SHARED_TABLE => Some(Table {
+            name: SHARED_TABLE,
+            key: "state_key",
+            value: "value_json",
+            time: "updated_at_ms",
+        }),
+        AGENT_STORE_TABLE => Some(Table {
+            name: AGENT_STORE_TABLE,
+            key: "store_key",
+            value: "store_json",
+            time: "updated_at",
+        }),
+        AGENT_STATE_TABLE => Some(Table {
+            name: AGENT_STATE_TABLE,
+            key: "state_key",
+            value: "state_json",
+            time: "updated_at",
+        }),
+        _ => None,
+    }
+}
+
+pub fn db_error(path: &Path, e: rusqlite::Error) -> Error {
+    let text = e.to_string();
+    let fix = if text.contains("not a database") || text.contains("malformed") {
+        "it is truncated or corrupt; restore it from a backup, or run `openclaw doctor`"
+    } else if text.contains("locked") || text.contains("busy") {
+        "another process (a running OpenClaw gateway?) held it for more than 5 s; rerun, or stop the gateway first"
+    } else {
+        "check that the file is OpenClaw's and readable"
+    };
+    Error::Failure(format!(
+        "SQLite database `{}`: {text}; {fix}; nothing was changed",
+        path.display()
+    ))
+}
+
+/// Opens an existing database (never creates one) with OpenClaw's busy timeout.
+pub fn open(path: &Path) -> Result<Connection, Error> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| db_error(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| db_error(path, e))?;
+    // Reading the schema catches a truncated file at once, with the file named.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|e| db_error(path, e))?;
+    Ok(conn)
+}
+
+fn has_table(conn: &Connection, path: &Path, name: &str) -> Result<bool, Error> {
+    conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        [name],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n > 0)
+    .map_err(|e| db_error(path, e))
+}
+
+/// One row's value text, `None` when the row (or the whole table) is absent.
+pub fn read_row(
+    conn: &Connection,
+    path: &Path,
+    table_name: &str,
+    key: &str,
+) -> Result<Option<String>, Error> {
+    let t = table(table_name)
+        .ok_or_else(|| Error::Failure(format!("unknown OpenClaw table `{table_name}`")))?;
+    if !has_table(conn, path, t.name)? {
+        return Ok(None);
+    }
+    let sql = format!("SELECT {} FROM {} WHERE {} = ?1", t.value, t.name, t.key);
+    conn.query_row(&sql, [key], |r| r.get::<_, rusqlite::types::Value>(0))
+        .optional()
+        .map_err(|e| db_error(path, e))?
+        .map(|v| match v {
+            rusqlite::types::Value::Text(s) => Ok(s),
+            rusqlite::types::Value::Blob(b) => String::from_utf8(b).map_err(|_| {
+                Error::Failure(format!(
+                    "SQLite database `{}`: row {}/{key} is not UTF-8 text",
+                    path.display(),
+                    t.name
+                ))
+            }),
+            _ => Err(Error::Failure(format!(
+                "SQLite database `{}`: row {}/{key} does not hold JSON text",
+                path.display(),
+                t.name
+            ))),
+        })
+        .transpose()
+}
+
+/// Sets (or with `None` deletes) one row. The table must exist.
+pub fn write_row(
+    conn: &Connection,
+    path: &Path,
+    table_name: &str,
+    key: &str,
+    value: Option<&str>,
+    now_ms: i64,
+) -> Result<(), Error> {
+    let t = table(table_name)
+        .ok_or_else(|| Error::Failure(format!("unknown OpenClaw table `{table_name}`")))?;
+    if !has_table(conn, path, t.name)? {
+        return Err(Error::Failure(format!(
+            "SQLite database `{}` has no table `{}`; it was not created by a compatible OpenClaw. Run any `openclaw models` command once so OpenClaw creates its schema, then rerun",
+            path.display(),
+            t.name
+        )));
+    }
+    let r = match value {
+        Some(v) => conn.execute(
+            &format!(
+                "INSERT INTO {n} ({k}, {v}, {t}) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT({k}) DO UPDATE SET {v} = excluded.{v}, {t} = excluded.{t}",
+                n = t.name,
+                k = t.key,
+                v = t.value,
+                t = t.time
+            ),
+            params![key, v, now_ms],
+        ),
+        None => conn.execute(
+            &format!("DELETE FROM {} WHERE {} = ?1", t.name, t.key),
+            params![key],
+        ),
+    };
+    r.map(|_| ()).map_err(|e| db_error(path, e))
+}
+
+/// Creates a fresh shared state database the way OpenClaw 2026.9 accepts it: the
+/// `config_machine_state` table and the `auth.sharedStore` row. OpenClaw adds the rest
+/// of its schema itself the next time it opens the file.
+pub fn create_shared(host: &Host, path: &Path) -> Result<(), Error> {
+    if let Some(dir) = path.parent()
+        && !dir.exists()
+    {
+        files::private_dir(dir)?;
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+    )
+    .map_err(|e| db_error(path, e))?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| db_error(path, e))?;
+    conn.execute_batch(&format!(
+        "BEGIN IMMEDIATE;
+         CREATE TABLE IF NOT EXISTS {SHARED_TABLE} (
+           state_key TEXT NOT NULL PRIMARY KEY,
+           value_json TEXT NOT NULL,
+           updated_at_ms INTEGER NOT NULL
+         ) STRICT;
+         INSERT OR IGNORE INTO {SHARED_TABLE} (state_key, value_json, updated_at_ms)
+           VALUES ('{SHARED_STORE_KEY}', '{{\"location\":\"state-db\"}}', {now});
+         COMMIT;",
+        now = host.now_ms()
+    ))
+    .map_err(|e| db_error(path, e))
+}
+
+/// `table/key` as journaled.
+pub fn row_name(table: &str, key: &str) -> String {
+    format!("{table}/{key}")
+}
+
+/// Restores one row to `bytes` (or deletes it for `None`), for `undo`. `row` is the
+/// journal's `<table>/<key>`. Runs in its own `BEGIN IMMEDIATE` transaction.
+pub fn restore_row(host: &Host, db: &Path, row: &str, bytes: Option<&[u8]>) -> Result<(), Error> {
+    let (t, key) = row
+        .split_once('/')
+        .ok_or_else(|| Error::Failure(format!("`{row}` is not a `<table>/<key>` row name")))?;
+    table(t).ok_or_else(|| {
+        Error::Failure(format!(
+            "`{row}`: clawshift restores only the tables it writes ({SHARED_TABLE}, {AGENT_STORE_TABLE}, {AGENT_STATE_TABLE})"
+        ))
+    })?;
+    let text = match bytes {
+        Some(b) => Some(String::from_utf8(b.to_vec()).map_err(|_| {
+            Error::Failure(format!("the saved value of row {row} is not UTF-8 text"))
+        })?),
+        None => None,
+    };
+    let conn = open(db)?;
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| db_error(db, e))?;
+    let res = write_row(&conn, db, t, key, text.as_deref(), host.now_ms());
+    match res {
+        Ok(()) => conn.execute_batch("COMMIT").map_err(|e| db_error(db, e)),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,501 @@
+//! `models_status()`: one map describing the agent's models and auth profiles, read
+//! natively from OpenClaw's files (milliseconds, no Node), or from
+//! `openclaw models status --json` with `source: "openclaw"`. The shape is the contract
+//! in docs/architecture.md.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use super::{Auth, Detected, Layout, cli, config, detect, read_docs};
+use crate::error::Error;
+use crate::host::Host;
+
+/// How long `openclaw models status --json` may take (1.4–5 s observed).
+pub const OPENCLAW_STATUS_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn num(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn s(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str).map(str::to_string)
+}
+
+fn opt<T: Into<Value>>(v: Option<T>) -> Value {
+    v.map_or(Value::Null, Into::into)
+}
+
+/// The model a cooldown is scoped to, as a full `provider/model` ref.
+fn model_ref(provider: &str, m: Option<String>) -> Value {
+    match m {
+        Some(m) if m.contains('/') => Value::String(m),
+        Some(m) if !m.is_empty() => Value::String(format!("{provider}/{m}")),
+        _ => Value::Null,
+    }
+}
+
+/// One profile's status at `now` (see the `<profile>` shape in docs/architecture.md).
+pub fn profile_status(
+    id: &str,
+    cred: &Value,
+    usage: Option<&Value>,
+    now: i64,
+) -> Map<String, Value> {
+    let provider = s(cred.get("provider")).unwrap_or_else(|| {
+        id.split_once(':')
+            .map(|(p, _)| p.to_string())
+            .unwrap_or_default()
+    });
+    let ty = s(cred.get("type")).or_else(|| s(cred.get("mode")));
+    let expires = num(cred.get("expires"));
+    let access = s(cred.get("access"));
+    let jwt = access
+        .as_deref()
+        .and_then(|t| crate::api::jwt::decode(t).ok());
+    let account_id =
+        s(cred.get("accountId")).or_else(|| jwt.as_ref().and_then(|j| j.account_id.clone()));
+    let email = s(cred.get("email")).or_else(|| jwt.as_ref().and_then(|j| j.email.clone()));
+    let plan = s(cred.get("chatgptPlanType")).or_else(|| jwt.as_ref().and_then(|j| j.plan.clone()));
+
+    let u = |k: &str| usage.and_then(|u| u.get(k));
+    let active = |k: &str| num(u(k)).filter(|t| *t > now);
+    let disabled = active("disabledUntil");
+    let cooldown = active("cooldownUntil");
+    let blocked = active("blockedUntil");
+    let until = [disabled, cooldown, blocked].into_iter().flatten().max();
+    let (kind, reason, model) = if disabled.is_some() {
+        ("disabled", s(u("disabledReason")), Value::Null)
+    } else if let Some(c) = cooldown.filter(|c| Some(*c) >= blocked) {
+        let _ = c;
+        (
+            "cooldown",
+            s(u("cooldownReason")),
+            model_ref(&provider, s(u("cooldownModel"))),
+        )
+    } else if blocked.is_some() {
+        (
+            "cooldown",
+            s(u("blockedReason")),
+            model_ref(&provider, s(u("blockedModel"))),
+        )
+    } else if expires.is_some_and(|e| e <= now) {
+        ("expired", None, Value::Null)
+    } else {
+        ("", None, Value::Null)
+    };
+    let mut m = Map::new();
+    m.insert("id".into(), id.into());
+    m.insert("provider".into(), provider.into());
+    m.insert("type".into(), opt(ty));
+    m.insert("email".into(), opt(email));
+    m.insert("account_id".into(), opt(account_id));
+    m.insert("plan".into(), opt(plan));
+    m.insert("expires".into(), opt(expires));
+    m.insert("expires_in_ms".into(), opt(expires.map(|e| e - now)));
+    m.insert("usable".into(), kind.is_empty().into());
+    m.insert(
+        "kind".into(),
+        if kind.is_empty() {
+            Value::Null
+        } else {
+            kind.into()
+        },
+    );
+    m.insert("reason".into(), opt(reason));
+    m.insert("until".into(), opt(until));
+    m.insert("remaining_ms".into(), opt(until.map(|t| t - now)));
+    m.insert("model".into(), model);
+    m.insert("position".into(), Value::Null);
+    m
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Default model, fallbacks and aliases from the resolved config.
+pub fn models_from_config(cfg: &Value) -> (Value, Vec<String>, Map<String, Value>) {
+    let defaults = config::get_path(cfg, &["agents", "defaults"]);
+    let model = defaults.and_then(|d| d.get("model"));
+    let (primary, fallbacks) = match model {
+        Some(Value::String(p)) => (Value::String(p.clone()), Vec::new()),
+        Some(m @ Value::Object(_)) => (
+            m.get("primary")
+                .cloned()
+                .filter(Value::is_string)
+                .unwrap_or(Value::Null),
+            strings(m.get("fallbacks")),
+        ),
+        _ => (Value::Null, Vec::new()),
+    };
+    let mut aliases = Map::new();
+    if let Some(Value::Object(models)) = defaults.and_then(|d| d.get("models")) {
+        for (r, spec) in models {
+            if let Some(a) = spec.get("alias").and_then(Value::as_str) {
+                aliases.insert(a.to_string(), r.clone().into());
+            }
+        }
+    }
+    (primary, fallbacks, aliases)
+}
+
+/// The effective order of each provider and where it came from.
+pub fn orders(auth: &Auth, cfg: &Value) -> Vec<(String, Vec<String>, &'static str)> {
+    let mut providers: Vec<String> = Vec::new();
+    let mut add = |p: &str| {
+        if !p.is_empty() && !providers.iter().any(|x| x == p) {
+            providers.push(p.to_string());
+        }
+    };
+    for (id, c) in &auth.profiles {
+        add(&s(c.get("provider")).unwrap_or_else(|| id.split(':').next().unwrap_or("").into()));
+    }
+    for p in auth.order.keys() {
+        add(p);
+    }
+    let cfg_order = config::get_path(cfg, &["auth", "order"]);
+    providers
+        .into_iter()
+        .map(|p| {
+            if let Some(o) = auth.order.get(&p).filter(|o| o.is_array()) {
+                let list = strings(Some(o));
+                (p, list, "store")
+            } else if let Some(o) = cfg_order.and_then(|c| c.get(&p)).filter(|o| o.is_array()) {
+                (p.clone(), strings(Some(o)), "config")
+            } else {
+                let list = auth
+                    .profiles
+                    .iter()
+                    .filter(|(_, c)| c.get("provider").and_then(Value::as_str) == Some(&p))
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                (p, list, "profiles")
+            }
+        })
+        .collect()
+}
+
+/// The main session's model and pinned profile from `sessions.json` (JSON eras).
+fn session_current(d: &Detected) -> Result<(Option<String>, Option<String>), Error> {
+    let path = d.sessions_json();
+    let Some(bytes) = crate::files::read_optional(&path)? else {
+        return Ok((None, None));
+    };
+    let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::Failure(format!(
+            "`{}` is not valid JSON ({e}); OpenClaw rewrites it on its next session update, or restore it from a backup",
+            path.display()
+        ))
+    })?;
+    let key = format!("agent:{}:main", d.agent);
+    let Some(entry) = v.get(&key) else {
+        return Ok((None, None));
+    };
+    let model = match (
+        s(entry.get("providerOverride")),
+        s(entry.get("modelOverride")),
+    ) {
+        (Some(p), Some(m)) if m.contains('/') && m.starts_with(&format!("{p}/")) => Some(m),
+        (Some(p), Some(m)) => Some(format!("{p}/{m}")),
+        (None, Some(m)) if m.contains('/') => Some(m),
+        _ => None,
+    };
+    Ok((model, s(entry.get("authProfileOverride"))))
+}
+
+fn paths(d: &Detected) -> Value {
+    json!({
+        "state_dir": d.state_dir.display().to_string(),
+        "config": d.config.display().to_string(),
+        "agent_dir": d.agent_dir.display().to_string(),
+        "store": d.store_path().display().to_string(),
+        "state": d.state_path().display().to_string(),
+        "agent_db": if d.layout.is_json() { Value::Null } else { d.agent_db.display().to_string().into() },
+    })
+}
+
+/// The native `models_status()` map.
+pub fn native(host: &Host) -> Result<Value, Error> {
+    let d = detect(host)?;
+    let docs = read_docs(&d)?;
+    let auth = docs.effective();
+    let cfg = config::load(&d.config)?;
+    let now = host.now_ms();
+    let (default_model, fallbacks, aliases) = models_from_config(&cfg);
+    let (cur_model, cur_profile) = if d.layout.is_json() {
+        session_current(&d)?
+    } else {
+        // SQLite eras keep sessions in the agent database, which only the gateway
+        // may touch: the current model is the default.
+        (None, None)
+    };
+    let mut profiles = Map::new();
+    for (id, cred) in &auth.profiles {
+        profiles.insert(
+            id.clone(),
+            Value::Object(profile_status(id, cred, auth.usage.get(id), now)),
+        );
+    }
+    let mut providers = Map::new();
+    for (p, order, source) in orders(&auth, &cfg) {
+        providers.insert(
+            p.clone(),
+            provider_entry(&p, &order, source, &auth, &mut profiles),
+        );
+    }
+    let (current, current_source) = match cur_model {
+        Some(m) => (Value::String(m), "session"),
+        None => (default_model.clone(), "default"),
+    };
+    Ok(json!({
+        "source": "native",
+        "layout": d.layout.name(),
+        "agent": d.agent,
+        "now": now,
+        "codex_provider": d.layout.codex_provider(),
+        "paths": paths(&d),
+        "default_model": default_model,
+        "fallbacks": fallbacks,
+        "aliases": aliases,
+        "current": current,
+        "current_source": current_source,
+        "current_profile": opt(cur_profile),
+        "providers": providers,
+        "profiles": profiles,
+        "warnings": d.blocker.iter().cloned().collect::<Vec<_>>(),
+    }))
+}
+
+fn provider_entry(
+    p: &str,
+    order: &[String],
+    source: &str,
+    auth: &Auth,
+    profiles: &mut Map<String, Value>,
+) -> Value {
+    let mut list = Vec::new();
+    for (i, id) in order.iter().enumerate() {
+        if let Some(Value::Object(m)) = profiles.get_mut(id) {
+            m.insert("position".into(), Value::from(i as i64 + 1));
+            list.push(Value::Object(m.clone()));
+        }
+    }
+    for (id, m) in profiles.iter() {
+        if m.get("provider").and_then(Value::as_str) == Some(p) && !order.contains(id) {
+            list.push(m.clone());
+        }
+    }
+    json!({
+        "order": order,
+        "order_source": source,
+        "last_good": opt(auth.last_good.get(p).and_then(Value::as_str)),
+        "profiles": list,
+    })
+}
+
+/// `models_status(#{source: "openclaw"})`: the same shape from
+/// `openclaw models status --json`.
+pub fn from_openclaw(host: &Host) -> Result<Value, Error> {
+    let bin = host.openclaw_bin().ok_or_else(|| {
+        Error::Failure(
+            "`openclaw` was not found on PATH (or CLAWSHIFT_OPENCLAW_BIN); install OpenClaw or use models_status() for a native read".into(),
+        )
+    })?;
+    let mut args = vec!["models", "status", "--json"];
+    if host.agent != "main" {
+        args.extend(["--agent", host.agent.as_str()]);
+    }
+    let out = cli::run(host, &bin, &args, OPENCLAW_STATUS_TIMEOUT)?;
+    if out.timed_out {
+        return Err(Error::Failure(format!(
+            "`{}` did not finish within {}s; nothing was read",
+            cli::shown(&args),
+            OPENCLAW_STATUS_TIMEOUT.as_secs()
+        )));
+    }
+    let v: Option<Value> = serde_json::from_str(out.stdout.trim()).ok();
+    if out.code != Some(0)
+        || v.as_ref()
+            .is_some_and(|v| v.get("ok") == Some(&Value::Bool(false)))
+    {
+        return Err(Error::Failure(format!(
+            "`{}` failed ({})",
+            cli::shown(&args),
+            cli::reason(&out)
+        )));
+    }
+    let v = v.ok_or_else(|| {
+        Error::Failure(format!(
+            "`{}` printed something that is not JSON; is `{}` OpenClaw?",
+            cli::shown(&args),
+            bin.display()
+        ))
+    })?;
+    let now = host.now_ms();
+    // Order and lastGood are not in `models status`; take them from a native read when
+    // the files allow it.
+    let d = detect(host).ok();
+    let native_auth = d
+        .as_ref()
+        .and_then(|d| read_docs(d).ok())
+        .map(|docs| docs.effective());
+    let cfg = d
+        .as_ref()
+        .and_then(|d| config::load(&d.config).ok())
+        .unwrap_or(Value::Null);
+    let auth = v.get("auth").cloned().unwrap_or(Value::Null);
+    let store_path = s(auth.get("storePath")).unwrap_or_default();
+    let layout = if store_path.ends_with("openclaw-agent.sqlite") {
+        Layout::AgentSqlite.name()
+    } else if store_path.ends_with(".sqlite") {
+        Layout::Sqlite.name()
+    } else {
+        d.as_ref().map_or(Layout::LegacyJson, |d| d.layout).name()
+    };
+    let unusable: Vec<Value> = auth
+        .get("unusableProfiles")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut emails: Map<String, Value> = Map::new();
+    for p in auth
+        .get("providers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        for label in strings(p.get("profiles").and_then(|x| x.get("labels"))) {
+            if let Some((id, rest)) = label.split_once("=OAuth (")
+                && let Some(email) = rest.split(')').next()
+            {
+                emails.insert(id.to_string(), email.into());
+            }
+        }
+    }
+    let mut profiles = Map::new();
+    for h in auth
+        .get("oauth")
+        .and_then(|o| o.get("profiles"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(id) = s(h.get("profileId")) else {
+            continue;
+        };
+        let provider = s(h.get("provider")).unwrap_or_default();
+        let expires = num(h.get("expiresAt"));
+        let native = native_auth.as_ref().and_then(|a| a.profiles.get(&id));
+        let nat = |k: &str| {
+            native
+                .and_then(|n| n.get(k))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        let un = unusable
+            .iter()
+            .find(|u| u.get("profileId").and_then(Value::as_str) == Some(id.as_str()));
+        let status = s(h.get("status")).unwrap_or_default();
+        let (kind, reason, until, remaining) = match un {
+            Some(u) => (
+                s(u.get("kind")),
+                s(u.get("reason")),
+                num(u.get("until")),
+                num(u.get("remainingMs")),
+            ),
+            None if status == "expired" => (Some("expired".to_string()), None, None, None),
+            None => (None, None, None, None),
+        };
+        let plan = native
+            .and_then(|n| n.get("access"))
+            .and_then(Value::as_str)
+            .and_then(|t| crate::api::jwt::decode(t).ok())
+            .and_then(|j| j.plan);
+        let mut m = Map::new();
+        m.insert("id".into(), id.clone().into());
+        m.insert("provider".into(), provider.into());
+        m.insert("type".into(), opt(s(h.get("type"))));
+        m.insert(
+            "email".into(),
+            opt(emails
+                .get(&id)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or_else(|| nat("email"))),
+        );
+        m.insert("account_id".into(), opt(nat("accountId")));
+        m.insert("plan".into(), opt(plan));
+        m.insert("expires".into(), opt(expires));
+        m.insert(
+            "expires_in_ms".into(),
+            opt(num(h.get("remainingMs")).or(expires.map(|e| e - now))),
+        );
+        m.insert("usable".into(), kind.is_none().into());
+        m.insert("kind".into(), opt(kind));
+        m.insert("reason".into(), opt(reason));
+        m.insert("until".into(), opt(until));
+        m.insert("remaining_ms".into(), opt(remaining));
+        m.insert("model".into(), Value::Null);
+        m.insert("position".into(), Value::Null);
+        profiles.insert(id, Value::Object(m));
+    }
+    let listed = Auth {
+        profiles: profiles
+            .iter()
+            .map(|(id, p)| (id.clone(), json!({"provider": p.get("provider")})))
+            .collect(),
+        order: native_auth
+            .as_ref()
+            .map(|a| a.order.clone())
+            .unwrap_or_default(),
+        last_good: native_auth
+            .as_ref()
+            .map(|a| a.last_good.clone())
+            .unwrap_or_default(),
+        usage: Map::new(),
+    };
+    let mut providers = Map::new();
+    for (p, order, source) in orders(&listed, &cfg) {
+        providers.insert(
+            p.clone(),
+            provider_entry(&p, &order, source, &listed, &mut profiles),
+        );
+    }
+    let default_model = v.get("defaultModel").cloned().unwrap_or(Value::Null);
+    let det = d.as_ref();
+    Ok(json!({
+        "source": "openclaw",
+        "layout": layout,
+        "agent": host.agent,
+        "now": now,
+        "codex_provider": if layout == "sqlite" || layout == "agent-sqlite" { "openai" } else { "openai-codex" },
+        "paths": {
+            "state_dir": host.openclaw_state_dir.display().to_string(),
+            "config": opt(s(v.get("configPath"))),
+            "agent_dir": opt(s(v.get("agentDir"))),
+            "store": store_path.clone(),
+            "state": det.map_or(Value::String(store_path), |d| d.state_path().display().to_string().into()),
+            "agent_db": det.filter(|d| !d.layout.is_json()).map_or(Value::Null, |d| d.agent_db.display().to_string().into()),
+        },
+        "default_model": default_model.clone(),
+        "fallbacks": strings(v.get("fallbacks")),
+        "aliases": v.get("aliases").cloned().unwrap_or(json!({})),
+        "current": default_model,
+        "current_source": "default",
+        "current_profile": Value::Null,
+        "providers": providers,
+        "profiles": profiles,
+        "warnings": [],
+    }))
+}
