@@ -23,6 +23,25 @@ pub fn dispatch(host: &Rc<Host>, command: Command) -> Result<ExitCode, Error> {
         Command::Scripts(ScriptsCommand::List) => scripts_list(host),
         Command::Scripts(ScriptsCommand::Eject { names, force }) => eject(host, &names, force),
         Command::Status { json } => crate::status::run(host, json),
+        Command::AddProfile {
+            name,
+            device_auth,
+            from_auth_json,
+            force,
+        } => {
+            let mut args = vec![name];
+            if device_auth {
+                args.push("--device-auth".into());
+            }
+            if let Some(file) = from_auth_json {
+                args.push("--from-auth-json".into());
+                args.push(file.display().to_string());
+            }
+            if force {
+                args.push("--force".into());
+            }
+            run_script(host, "add-profile", &args)
+        }
     }
 }
 

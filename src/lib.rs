@@ -46,7 +46,7 @@ pub fn run(cli: cli::Cli) -> Result<ExitCode, Error> {
         yes: cli.yes,
         agent: Some(cli.agent.clone()),
         openclaw_dir: cli.openclaw_dir.clone(),
-        timeout: Some(Duration::from_secs(cli.timeout.max(1))),
+        timeout: Some(Duration::from_secs(cli.timeout_secs().max(1))),
         command: std::env::args().skip(1).collect::<Vec<_>>().join(" "),
     };
     let host = std::rc::Rc::new(Host::from_env(opts)?);

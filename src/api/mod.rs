@@ -15,6 +15,7 @@ pub mod backup;
 pub mod codex;
 pub mod console;
 pub mod custody;
+pub mod fallback;
 pub mod json;
 pub mod jwt;
 pub mod openclaw;
@@ -31,6 +32,7 @@ pub fn register_all(engine: &mut Engine, host: &Rc<Host>) {
     codex::register(engine, host);
     console::register(engine, host);
     custody::register(engine, host);
+    fallback::register(engine, host);
 }
 
 /// Describes one function: `params` are `name: type` strings followed by the return

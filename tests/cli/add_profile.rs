@@ -589,3 +589,715 @@ fn the_temp_root_permissions_do_not_leak_into_the_home() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(events(&s)[0]["mode"], "700");
 }
+
+// ---------------------------------------------------------------------------------
+// `clawshift add-profile` against OpenClaw states of every layout
+
+const LAYOUTS: &[&str] = &["legacy-json", "split-json", "sqlite", "agent-sqlite"];
+/// 2026-12-05T12:00:00Z, the fake Codex's default `exp`: 10 days after the test clock.
+const FAKE_EXPIRES_MS: i64 = 1_796_472_000_000;
+
+fn provider_of(layout: &str) -> &'static str {
+    if layout.ends_with("json") {
+        "openai-codex"
+    } else {
+        "openai"
+    }
+}
+
+fn fake_jwt(claims: Value) -> String {
+    use base64::Engine as _;
+    let b = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    format!(
+        "{}.{}.{}",
+        b(&serde_json::json!({"alg": "RS256", "typ": "JWT"})),
+        b(&claims),
+        b(&Value::String("fake-signature".into()))
+    )
+}
+
+/// One stored OAuth profile, as OpenClaw keeps it.
+fn stored(provider: &str, account: &str, email: &str, refresh: &str) -> Value {
+    serde_json::json!({
+        "type": "oauth",
+        "provider": provider,
+        "access": fake_jwt(serde_json::json!({
+            "exp": 1_796_000_000,
+            "https://api.openai.com/auth": {"chatgpt_account_id": account, "chatgpt_plan_type": "team"},
+            "https://api.openai.com/profile": {"email": email},
+        })),
+        "refresh": refresh,
+        "expires": 1_796_000_000_000_i64,
+        "accountId": account,
+        "email": email,
+    })
+}
+
+/// An OpenClaw state of `layout` for agent `main` holding `<provider>:work` and an
+/// Anthropic token. With `reachable`, a Codex model is a fallback; without, only Claude.
+fn openclaw_state(s: &Sandbox, layout: &str, reachable: bool) {
+    let p = provider_of(layout);
+    let work = format!("{p}:work");
+    let profiles = serde_json::json!({
+        work.clone(): stored(p, "acct-work", "work@example.com", "rt_FAKE_work"),
+        "anthropic:me": {"type": "token", "provider": "anthropic", "token": "sk-ant-FAKE-token"},
+    });
+    let order = serde_json::json!({ p: [work.clone()], "anthropic": ["anthropic:me"] });
+    let fallbacks = if reachable {
+        serde_json::json!([format!("{p}/gpt-5.5")])
+    } else {
+        serde_json::json!([])
+    };
+    let config = serde_json::json!({
+        "agents": {"defaults": {"model": {"primary": "anthropic/claude-opus-4-7", "fallbacks": fallbacks}}},
+        "auth": {
+            "profiles": {work.clone(): {"provider": p, "mode": "oauth"}, "anthropic:me": {"provider": "anthropic", "mode": "token"}},
+            "order": order.clone(),
+        },
+    });
+    let pretty = |v: &Value| serde_json::to_string_pretty(v).expect("json") + "\n";
+    s.write("openclaw/openclaw.json", &pretty(&config));
+    let agent = "openclaw/agents/main/agent";
+    match layout {
+        "legacy-json" => {
+            s.write(
+                &format!("{agent}/auth-profiles.json"),
+                &pretty(&serde_json::json!({"version": 1, "profiles": profiles, "order": order})),
+            );
+        }
+        "split-json" => {
+            s.write(
+                &format!("{agent}/auth-profiles.json"),
+                &pretty(&serde_json::json!({"version": 1, "profiles": profiles})),
+            );
+            s.write(
+                &format!("{agent}/auth-state.json"),
+                &pretty(&serde_json::json!({"version": 1, "order": order})),
+            );
+        }
+        "sqlite" => {
+            let db = s.root().join("openclaw/state/openclaw.sqlite");
+            fs::create_dir_all(db.parent().expect("parent")).expect("mkdir");
+            fs::create_dir_all(s.root().join(agent)).expect("mkdir");
+            let c = rusqlite::Connection::open(&db).expect("db");
+            c.execute_batch(
+                "CREATE TABLE config_machine_state (state_key TEXT NOT NULL PRIMARY KEY, value_json TEXT NOT NULL, updated_at_ms INTEGER NOT NULL) STRICT;",
+            )
+            .expect("schema");
+            for (k, v) in [
+                (
+                    "auth.sharedStore",
+                    serde_json::json!({"location": "state-db"}),
+                ),
+                (
+                    "authProfiles.store",
+                    serde_json::json!({"version": 1, "profiles": profiles}),
+                ),
+                (
+                    "authProfiles.state",
+                    serde_json::json!({"version": 1, "order": order}),
+                ),
+            ] {
+                c.execute(
+                    "INSERT INTO config_machine_state VALUES (?1, ?2, 1795600000000)",
+                    rusqlite::params![k, v.to_string()],
+                )
+                .expect("row");
+            }
+        }
+        "agent-sqlite" => {
+            let db = s.root().join(format!("{agent}/openclaw-agent.sqlite"));
+            fs::create_dir_all(db.parent().expect("parent")).expect("mkdir");
+            let c = rusqlite::Connection::open(&db).expect("db");
+            c.execute_batch(
+                "CREATE TABLE auth_profile_store (store_key TEXT NOT NULL PRIMARY KEY, store_json TEXT NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+                 CREATE TABLE auth_profile_state (state_key TEXT NOT NULL PRIMARY KEY, state_json TEXT NOT NULL, updated_at INTEGER NOT NULL) STRICT;",
+            )
+            .expect("schema");
+            c.execute(
+                "INSERT INTO auth_profile_store VALUES ('primary', ?1, 1795600000000)",
+                [serde_json::json!({"version": 1, "profiles": profiles}).to_string()],
+            )
+            .expect("row");
+            c.execute(
+                "INSERT INTO auth_profile_state VALUES ('primary', ?1, 1795600000000)",
+                [serde_json::json!({"version": 1, "order": order}).to_string()],
+            )
+            .expect("row");
+        }
+        other => panic!("unknown layout {other}"),
+    }
+}
+
+fn layout_sandbox(layout: &str, reachable: bool) -> Sandbox {
+    let s = sandbox();
+    openclaw_state(&s, layout, reachable);
+    s
+}
+
+/// The agent's stored profiles, whatever the layout.
+fn stored_profiles(s: &Sandbox, layout: &str) -> serde_json::Map<String, Value> {
+    let agent = s.root().join("openclaw/agents/main/agent");
+    let doc: Value = match layout {
+        "legacy-json" | "split-json" => serde_json::from_str(
+            &fs::read_to_string(agent.join("auth-profiles.json")).expect("store"),
+        )
+        .expect("json"),
+        "sqlite" => {
+            let c = rusqlite::Connection::open(s.root().join("openclaw/state/openclaw.sqlite"))
+                .expect("db");
+            let t: String = c
+                .query_row(
+                    "SELECT value_json FROM config_machine_state WHERE state_key = 'authProfiles.store'",
+                    [],
+                    |r| r.get(0),
+                )
+                .expect("row");
+            serde_json::from_str(&t).expect("json")
+        }
+        _ => {
+            let c = rusqlite::Connection::open(agent.join("openclaw-agent.sqlite")).expect("db");
+            let t: String = c
+                .query_row(
+                    "SELECT store_json FROM auth_profile_store WHERE store_key = 'primary'",
+                    [],
+                    |r| r.get(0),
+                )
+                .expect("row");
+            serde_json::from_str(&t).expect("json")
+        }
+    };
+    doc["profiles"].as_object().cloned().expect("profiles")
+}
+
+/// `clawshift --yes add-profile <args>` on a terminal, with the fake Codex's knobs.
+fn add_profile(s: &Sandbox, args: &[&str], knobs: &[(&str, &str)]) -> Output {
+    let mut c = cmd(s);
+    c.args(["--yes", "add-profile"]).args(args);
+    for (k, v) in knobs {
+        c.env(k, v);
+    }
+    run_on_tty(&c)
+}
+
+fn bob() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("FAKE_CODEX_EMAIL", "bob@example.com"),
+        ("FAKE_CODEX_ACCOUNT", "acct-bob"),
+        ("FAKE_CODEX_PLAN", "pro"),
+    ]
+}
+
+fn everything(s: &Sandbox) -> Snapshot {
+    let mut all = snapshot(&s.openclaw());
+    all.extend(snapshot(&s.codex()));
+    all.extend(snapshot(&s.home()));
+    all
+}
+
+/// Output, journal and backups hold no token, and the user's Codex home and the temp
+/// root are as they were.
+fn assert_clean(s: &Sandbox, out: &Output, codex_before: &Snapshot) {
+    assert_no_token(&stdout(out));
+    assert_no_token(&stderr(out));
+    let journal = fs::read_to_string(s.home().join("journal.jsonl")).unwrap_or_default();
+    assert_no_token(&journal);
+    assert!(!journal.contains("sk-ant"), "{journal}");
+    assert_eq!(
+        temp_entries(s),
+        Vec::<String>::new(),
+        "a temporary home was left"
+    );
+    assert_eq!(
+        &snapshot(&s.codex()),
+        codex_before,
+        "the user's CODEX_HOME changed"
+    );
+    for e in events(s) {
+        assert!(e["event"] != "revoked" && e["event"] != "logout", "{e}");
+    }
+}
+
+#[test]
+fn add_profile_adds_a_new_account_in_every_layout() {
+    for layout in LAYOUTS {
+        let s = layout_sandbox(layout, true);
+        let p = provider_of(layout);
+        let codex_before = snapshot(&s.codex());
+        let out = add_profile(&s, &["alice"], &[]);
+        assert!(out.status.success(), "{layout}: {}", stderr(&out));
+        assert_eq!(
+            stdout(&out),
+            format!(
+                "added {p}:alice (alice@example.com, plus, expires in 10d) — order: {p}:work, {p}:alice\n"
+            ),
+            "{layout}"
+        );
+        let profiles = stored_profiles(&s, layout);
+        let alice = &profiles[&format!("{p}:alice")];
+        assert_eq!(alice["type"], "oauth", "{layout}");
+        assert_eq!(alice["provider"], p, "{layout}");
+        assert_eq!(alice["expires"], FAKE_EXPIRES_MS, "{layout}");
+        assert_eq!(alice["accountId"], "acct-alice", "{layout}");
+        assert_eq!(alice["email"], "alice@example.com", "{layout}");
+        assert_eq!(alice["refresh"], "rt_FAKE_acct-alice", "{layout}");
+        // The other profiles are untouched.
+        assert_eq!(profiles[&format!("{p}:work")]["refresh"], "rt_FAKE_work");
+        assert_eq!(profiles["anthropic:me"]["token"], "sk-ant-FAKE-token");
+        let config: Value =
+            serde_json::from_str(&s.read("openclaw/openclaw.json")).expect("config");
+        assert_eq!(
+            config["auth"]["profiles"][format!("{p}:alice")],
+            serde_json::json!({"provider": p, "mode": "oauth"}),
+            "{layout}"
+        );
+        assert_eq!(
+            config["auth"]["order"][p],
+            serde_json::json!([format!("{p}:work"), format!("{p}:alice")]),
+            "{layout}"
+        );
+        // Backups first, private.
+        let backups: Vec<PathBuf> = fs::read_dir(s.home().join("backups"))
+            .expect("backups")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        assert!(
+            backups.iter().any(|b| b
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .starts_with("openclaw.json.bak-")),
+            "{layout}: {backups:?}"
+        );
+        for b in &backups {
+            assert_eq!(mode(b) & 0o777, 0o600, "{}", b.display());
+        }
+        // The plan went to stderr, with the login's own output.
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "clawshift add-profile alice (agent main, OpenClaw layout {layout}) will:"
+            )),
+            "{err}"
+        );
+        assert_clean(&s, &out, &codex_before);
+    }
+}
+
+#[test]
+fn re_running_for_the_same_account_updates_in_place_and_keeps_the_position() {
+    for layout in LAYOUTS {
+        let s = layout_sandbox(layout, true);
+        let p = provider_of(layout);
+        let codex_before = snapshot(&s.codex());
+        assert!(add_profile(&s, &["alice"], &[]).status.success());
+        assert!(add_profile(&s, &["bob"], &bob()).status.success());
+        let out = add_profile(
+            &s,
+            &["alice", "--device-auth"],
+            &[
+                ("FAKE_CODEX_REFRESH", "rt_FAKE_alice_second_login"),
+                ("FAKE_CODEX_EXP", "1796471940"),
+            ],
+        );
+        assert!(out.status.success(), "{layout}: {}", stderr(&out));
+        assert_eq!(
+            stdout(&out),
+            format!(
+                "updated {p}:alice (alice@example.com, plus, expires in 9d 23h) — order: {p}:work, {p}:alice, {p}:bob\n"
+            ),
+            "{layout}"
+        );
+        let profiles = stored_profiles(&s, layout);
+        assert_eq!(
+            profiles[&format!("{p}:alice")]["refresh"],
+            "rt_FAKE_alice_second_login"
+        );
+        assert_eq!(
+            profiles[&format!("{p}:alice")]["expires"],
+            1_796_471_940_000_i64
+        );
+        assert_clean(&s, &out, &codex_before);
+    }
+}
+
+/// Runs a refused add-profile and checks that nothing at all changed.
+fn refused(s: &Sandbox, args: &[&str], knobs: &[(&str, &str)]) -> String {
+    let before = everything(s);
+    let codex_before = snapshot(&s.codex());
+    let out = add_profile(s, args, knobs);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(everything(s), before, "something changed on disk");
+    assert_clean(s, &out, &codex_before);
+    stderr(&out)
+}
+
+#[test]
+fn the_same_account_under_another_name_is_refused_unless_forced() {
+    for layout in LAYOUTS {
+        let s = layout_sandbox(layout, true);
+        let p = provider_of(layout);
+        let err = refused(
+            &s,
+            &["work2"],
+            &[
+                ("FAKE_CODEX_ACCOUNT", "acct-work"),
+                ("FAKE_CODEX_EMAIL", "work@example.com"),
+            ],
+        );
+        assert!(
+            err.contains(&format!(
+                "error: account acct-work (work@example.com) is already profile `{p}:work`; two names for one account share one usage limit, so switching between them gains nothing. nothing was changed. Rerun with the name `work` to refresh it, or --force to add it under a second name anyway\n"
+            )),
+            "{layout}: {err}"
+        );
+        let out = add_profile(
+            &s,
+            &["work2", "--force"],
+            &[
+                ("FAKE_CODEX_ACCOUNT", "acct-work"),
+                ("FAKE_CODEX_EMAIL", "work@example.com"),
+            ],
+        );
+        assert!(out.status.success(), "{layout}: {}", stderr(&out));
+        assert!(stdout(&out).starts_with(&format!("added {p}:work2 (work@example.com")));
+    }
+}
+
+#[test]
+fn a_refresh_token_held_by_another_profile_is_refused_even_with_force() {
+    for layout in LAYOUTS {
+        let s = layout_sandbox(layout, true);
+        let p = provider_of(layout);
+        let err = refused(
+            &s,
+            &["carol", "--force"],
+            &[
+                ("FAKE_CODEX_REFRESH", "rt_FAKE_work"),
+                ("FAKE_CODEX_ACCOUNT", "acct-carol"),
+            ],
+        );
+        assert!(
+            err.contains(&format!(
+                "error: this refresh token is already stored as profile `{p}:work` ("
+            )),
+            "{layout}: {err}"
+        );
+        assert!(err.contains("--force does not override this"), "{err}");
+    }
+}
+
+#[test]
+fn a_refresh_token_held_by_another_agent_is_refused() {
+    let s = layout_sandbox("split-json", true);
+    // Agent `ops` keeps its own store with a profile holding the token the login returns.
+    let ops = serde_json::json!({"version": 1, "profiles": {
+        "openai-codex:shared": stored("openai-codex", "acct-shared", "shared@example.com", "rt_FAKE_shared")
+    }});
+    s.write(
+        "openclaw/agents/ops/agent/auth-profiles.json",
+        &serde_json::to_string_pretty(&ops).expect("json"),
+    );
+    let err = refused(
+        &s,
+        &["dave"],
+        &[
+            ("FAKE_CODEX_REFRESH", "rt_FAKE_shared"),
+            ("FAKE_CODEX_ACCOUNT", "acct-dave"),
+        ],
+    );
+    assert!(
+        err.contains("error: this refresh token is already stored as profile `openai-codex:shared` (agent `ops`, "),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_live_codex_login_is_never_imported_not_even_with_force() {
+    let s = layout_sandbox("sqlite", true);
+    let live = s.codex().join("auth.json");
+    let err = refused(
+        &s,
+        &[
+            "me",
+            "--force",
+            "--from-auth-json",
+            &live.display().to_string(),
+        ],
+        &[],
+    );
+    assert!(err.contains("warning: `"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "error: this refresh token belongs to your live Codex login ({}); storing it in OpenClaw too would give it two holders",
+            live.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("--force does not override this. Sign in a separate session instead: `clawshift add-profile me` without --from-auth-json"), "{err}");
+    // A copy of the live file is caught by the token itself.
+    let copy = s.root().join("copy.json");
+    fs::copy(&live, &copy).expect("copy");
+    let err = refused(
+        &s,
+        &["me", "--from-auth-json", &copy.display().to_string()],
+        &[],
+    );
+    assert!(err.contains("belongs to your live Codex login"), "{err}");
+    assert!(!err.contains("warning: `"), "{err}");
+}
+
+#[test]
+fn a_jwt_without_exp_or_account_claim_changes_nothing_and_says_why() {
+    let s = layout_sandbox("legacy-json", true);
+    let err = refused(&s, &["alice"], &[("FAKE_CODEX_OMIT", "exp")]);
+    assert!(
+        err.contains("error: the access token has no `exp` claim, so OpenClaw could not tell when it expires; the login's tokens were discarded and nothing was changed. Sign in again\n"),
+        "{err}"
+    );
+    let err = refused(&s, &["alice"], &[("FAKE_CODEX_OMIT", "account")]);
+    assert!(
+        err.contains("error: the access token has no ChatGPT account id (claim `https://api.openai.com/auth`.chatgpt_account_id); the login's tokens were discarded and nothing was changed. Is this a ChatGPT (not API key) login?\n"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_failed_or_timed_out_login_changes_nothing() {
+    let s = layout_sandbox("agent-sqlite", true);
+    let err = refused(&s, &["alice"], &[("FAKE_CODEX_FAIL", "Login cancelled")]);
+    assert!(err.contains("Error logging in: Login cancelled\n"), "{err}");
+    assert!(
+        err.contains("error: codex_login: `codex login` failed (exit code 1)"),
+        "{err}"
+    );
+    let err = refused(
+        &s,
+        &["--timeout", "2", "alice"],
+        &[("FAKE_CODEX_HANG", "1")],
+    );
+    assert!(
+        err.contains("error: codex_login: no sign-in within"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_cancelled_prompt_changes_nothing_and_never_starts_codex() {
+    let s = layout_sandbox("sqlite", true);
+    let before = everything(&s);
+    // No terminal and no --yes: the prompt cannot be asked.
+    let out = cmd(&s)
+        .args(["add-profile", "alice"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("error: confirm: cannot ask \"Continue?\": stdin is not a terminal; rerun with --yes to answer yes\n"),
+        "{}",
+        stderr(&out)
+    );
+    // At a terminal, answering no.
+    let mut c = cmd(&s);
+    c.args(["add-profile", "alice"]);
+    let (child, t) = spawn_on_tty(&c);
+    {
+        use std::io::Write as _;
+        let mut master = t._master.try_clone().expect("dup");
+        master.write_all(b"n\n").expect("answer");
+    }
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("error: cancelled; nothing was changed\n"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(events(&s).is_empty(), "codex ran");
+    assert_eq!(everything(&s), before);
+}
+
+#[test]
+fn bad_names_and_arguments_are_usage_errors_before_anything_runs() {
+    let s = layout_sandbox("sqlite", true);
+    let before = everything(&s);
+    for (name, why) in [
+        ("a b", "contains a space"),
+        ("../x", "contains `/`"),
+        ("a..b", "contains `..`"),
+        ("x;rm", "contains `;`"),
+        ("$(id)", "contains `$`"),
+        (".hidden", "starts with `.`"),
+        ("codex-cli", "`codex-cli` is the profile OpenClaw syncs"),
+    ] {
+        let out = cmd(&s)
+            .args(["--yes", "add-profile", "--", name])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr(&out));
+        assert!(stderr(&out).contains(why), "{name}: {}", stderr(&out));
+    }
+    let long = "a".repeat(65);
+    let out = cmd(&s)
+        .args(["--yes", "add-profile", &long])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out)
+            .starts_with("error: the profile name is 65 characters long; keep it to 64 or fewer\n")
+    );
+    let out = cmd(&s)
+        .args(["--yes", "run", "add-profile", "alice", "--bogus"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("error: unknown option `--bogus`"),
+        "{}",
+        stderr(&out)
+    );
+    // Names with `@` and dots are fine (OpenClaw uses email ids itself).
+    let out = add_profile(&s, &["me@example.com"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("added openai:me@example.com ("));
+    assert!(events(&s).len() >= 2);
+    let _ = before;
+}
+
+#[test]
+fn a_different_account_under_an_existing_name_is_refused_unless_forced() {
+    let s = layout_sandbox("split-json", true);
+    let err = refused(
+        &s,
+        &["work"],
+        &[
+            ("FAKE_CODEX_ACCOUNT", "acct-other"),
+            ("FAKE_CODEX_EMAIL", "other@example.com"),
+        ],
+    );
+    assert!(
+        err.contains("error: profile `openai-codex:work` is account acct-work (work@example.com), but you signed in as acct-other (other@example.com); nothing was changed. Use another name for this account, or --force to replace openai-codex:work's account\n"),
+        "{err}"
+    );
+    let out = add_profile(
+        &s,
+        &["work", "--force"],
+        &[
+            ("FAKE_CODEX_ACCOUNT", "acct-other"),
+            ("FAKE_CODEX_EMAIL", "other@example.com"),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("updated openai-codex:work (other@example.com"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn without_a_reachable_codex_model_a_fallback_is_added_and_said() {
+    for layout in LAYOUTS {
+        let s = layout_sandbox(layout, false);
+        let p = provider_of(layout);
+        let out = add_profile(&s, &["alice"], &[]);
+        assert!(out.status.success(), "{layout}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!(
+                "note: openclaw.json reached no {p} model; added {p}/gpt-5.5 to the fallbacks (agents.defaults.model.fallbacks)"
+            )),
+            "{layout}: {}",
+            stderr(&out)
+        );
+        let config: Value =
+            serde_json::from_str(&s.read("openclaw/openclaw.json")).expect("config");
+        assert_eq!(
+            config["agents"]["defaults"]["model"]["fallbacks"],
+            serde_json::json!([format!("{p}/gpt-5.5")]),
+            "{layout}"
+        );
+        assert_eq!(
+            config["agents"]["defaults"]["model"]["primary"],
+            "anthropic/claude-opus-4-7"
+        );
+        if !layout.ends_with("json") {
+            assert_eq!(
+                config["agents"]["defaults"]["models"]["openai/gpt-5.5"],
+                serde_json::json!({"agentRuntime": {"id": "codex"}}),
+                "{layout}"
+            );
+        }
+        // A second profile needs nothing more.
+        let out = add_profile(&s, &["bob"], &bob());
+        assert!(out.status.success(), "{layout}: {}", stderr(&out));
+        assert!(
+            !stderr(&out).contains("note: openclaw.json reached no"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn dry_run_imports_shows_and_changes_nothing() {
+    let s = layout_sandbox("legacy-json", false);
+    let file = s.root().join("alice.json");
+    let home = s.root().join("elsewhere");
+    fs::create_dir_all(&home).expect("mkdir");
+    let ok = std::process::Command::new(s.bin().join("codex"))
+        .args(["login", "--device-auth"])
+        .env("CODEX_HOME", &home)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("fake codex");
+    assert!(ok.success());
+    fs::copy(home.join("auth.json"), &file).expect("copy");
+    let before = everything(&s);
+    let out = cmd(&s)
+        .args([
+            "--dry-run",
+            "--yes",
+            "add-profile",
+            "alice",
+            "--from-auth-json",
+        ])
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.ends_with("dry-run: would add openai-codex:alice; nothing was changed\n"),
+        "{text}"
+    );
+    assert_no_token(&text);
+    assert_eq!(everything(&s), before);
+    // Without a file, a dry run does not even sign in.
+    let out = cmd(&s)
+        .args(["--dry-run", "--yes", "add-profile", "alice"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "dry-run: would sign in with `codex login` and add openai-codex:alice; nothing was changed\n"
+    );
+    assert!(events(&s).is_empty());
+}
+
+#[test]
+fn an_ejected_add_profile_script_wins() {
+    let s = layout_sandbox("sqlite", true);
+    s.write(
+        "clawshift/scripts/add-profile.rhai",
+        "print(`mine: ${ARGS}`);\n",
+    );
+    s.cmd()
+        .args(["add-profile", "alice", "--device-auth", "--force"])
+        .assert()
+        .success()
+        .stdout("mine: [\"alice\", \"--device-auth\", \"--force\"]\n");
+}
