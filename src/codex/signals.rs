@@ -23,6 +23,11 @@ impl Deferred {
         INSTALLED
             .get_or_init(|| {
                 for sig in [SIGINT, SIGTERM, SIGHUP] {
+                    // A signal the caller ignores (`nohup` ignores SIGHUP; a shell's
+                    // background job, SIGINT) stays ignored, during the login too.
+                    if ignored(sig) {
+                        continue;
+                    }
                     // Order matters: the default action must be checked first.
                     flag::register_conditional_default(sig, &DEFAULT_ACTION)
                         .and_then(|_| flag::register_usize(sig, &CAUGHT, sig as usize))
@@ -51,7 +56,16 @@ impl Drop for Deferred {
     }
 }
 
-/// `ctrl-c`, `SIGTERM`, … for messages.
+fn ignored(sig: i32) -> bool {
+    // SAFETY: with a null new action, sigaction only reads the current disposition
+    // into the zeroed struct it is given.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(sig, std::ptr::null(), &mut old) == 0 && old.sa_sigaction == libc::SIG_IGN
+    }
+}
+
+/// `Ctrl-C (SIGINT)`, `SIGTERM`, … for messages.
 pub fn describe(sig: i32) -> &'static str {
     match sig {
         SIGINT => "Ctrl-C (SIGINT)",

@@ -1301,3 +1301,36 @@ fn an_ejected_add_profile_script_wins() {
         .success()
         .stdout("mine: [\"alice\", \"--device-auth\", \"--force\"]\n");
 }
+
+#[test]
+fn a_signal_the_caller_ignores_stays_ignored_during_the_login() {
+    // `nohup clawshift add-profile …` ignores SIGHUP; the login must not start honouring it.
+    let s = sandbox();
+    let mut c = cmd(&s);
+    c.env("FAKE_CODEX_DELAY", "2")
+        .args(["eval", "codex_login().email"]);
+    let mut std = std_command(&c);
+    let t = pty();
+    // SAFETY: signal(2) in the child before exec; async-signal-safe.
+    unsafe {
+        std.pre_exec(|| {
+            libc::signal(libc::SIGHUP, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let child = std
+        .stdin(Stdio::from(t.slave.try_clone().expect("dup")))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    wait_for_event(&s, "login");
+    // SAFETY: kill(2) of our own child.
+    unsafe {
+        libc::kill(i32::try_from(child.id()).expect("pid"), libc::SIGHUP);
+    }
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "alice@example.com\n");
+    assert_eq!(temp_entries(&s), Vec::<String>::new());
+}
