@@ -4,3 +4,5 @@ mod support;
 
 mod add_profile;
 mod runtime;
+
+mod openclaw;
