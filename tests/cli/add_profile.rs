@@ -1334,3 +1334,65 @@ fn a_signal_the_caller_ignores_stays_ignored_during_the_login() {
     assert_eq!(stdout(&out), "alice@example.com\n");
     assert_eq!(temp_entries(&s), Vec::<String>::new());
 }
+
+#[test]
+fn add_profile_works_on_the_recorded_openclaw_fixtures_and_keeps_a_middle_position() {
+    for (fixture, p) in [
+        ("legacy", "openai-codex"),
+        ("split", "openai-codex"),
+        ("sqlite", "openai"),
+        ("agent-sqlite", "openai"),
+    ] {
+        let s = sandbox();
+        crate::openclaw::layout(&s, fixture);
+        let codex_before = snapshot(&s.codex());
+        let out = add_profile(
+            &s,
+            &["dave"],
+            &[
+                ("FAKE_CODEX_ACCOUNT", "acct-dave"),
+                ("FAKE_CODEX_EMAIL", "dave@example.com"),
+            ],
+        );
+        assert!(out.status.success(), "{fixture}: {}", stderr(&out));
+        let added = stdout(&out);
+        assert!(
+            added.starts_with(&format!(
+                "added {p}:dave (dave@example.com, plus, expires in 10d) — order: "
+            )),
+            "{fixture}: {added}"
+        );
+        assert!(
+            added.ends_with(&format!(", {p}:dave\n")),
+            "{fixture}: {added}"
+        );
+        // bob again, same account, fresh tokens: updated where it stands.
+        let out = add_profile(
+            &s,
+            &["bob"],
+            &[
+                ("FAKE_CODEX_ACCOUNT", "acct-bob-0001"),
+                ("FAKE_CODEX_EMAIL", "bob@example.com"),
+                ("FAKE_CODEX_REFRESH", "rt_FAKE_bob_second_login"),
+            ],
+        );
+        assert!(out.status.success(), "{fixture}: {}", stderr(&out));
+        let updated = stdout(&out);
+        let tail = |line: &str| {
+            line.split(" — order: ")
+                .nth(1)
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert!(
+            updated.starts_with(&format!("updated {p}:bob (bob@example.com")),
+            "{fixture}: {updated}"
+        );
+        assert_eq!(tail(&updated), tail(&added), "{fixture}: the order moved");
+        assert!(
+            tail(&updated).contains(&format!("{p}:bob, ")),
+            "{fixture}: {updated}"
+        );
+        assert_clean(&s, &out, &codex_before);
+    }
+}
