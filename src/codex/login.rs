@@ -161,7 +161,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 fn read_login(home: &Path) -> Result<Login, LoginError> {
     let path = home.join("auth.json");
     match fs::read(&path) {
-        Ok(bytes) => Ok(auth::parse(&bytes, Path::new("auth.json written by `codex login`"))?),
+        Ok(bytes) => Ok(auth::parse(&bytes, Path::new("auth.json from codex login"))?),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(
             "`codex login` reported success but wrote no auth.json in its temporary home; a managed Codex \
              config (/etc/codex/…) may force keyring storage. Nothing was changed"

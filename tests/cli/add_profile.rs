@@ -291,8 +291,7 @@ fn a_failed_login_says_why_and_leaves_nothing_behind() {
         "{err}"
     );
     assert_eq!(stdout(&out), "");
-    assert_eq!(temp_entries(&s), Vec::<String>::new());
-    assert_eq!(snapshot(&s.codex()), before);
+    assert_clean(&s, &out, &before);
 }
 
 #[test]
@@ -328,8 +327,7 @@ fn a_login_that_never_finishes_times_out_stops_codex_and_cleans_up() {
     );
     let pid = events(&s)[0]["pid"].as_i64().expect("pid");
     assert!(!alive(pid), "codex is still running");
-    assert_eq!(temp_entries(&s), Vec::<String>::new());
-    assert_eq!(snapshot(&s.codex()), before);
+    assert_clean(&s, &out, &before);
 
     // The run's own --timeout caps the login, and the hint names it.
     let mut c = cmd(&s);
@@ -379,8 +377,7 @@ fn ctrl_c_during_the_login_stops_codex_deletes_the_home_and_exits_130() {
         "{}",
         stderr(&out)
     );
-    assert_eq!(temp_entries(&s), Vec::<String>::new());
-    assert_eq!(snapshot(&s.codex()), before);
+    assert_clean(&s, &out, &before);
 }
 
 #[test]
@@ -392,8 +389,7 @@ fn sigterm_to_clawshift_alone_also_stops_codex_and_cleans_up() {
         "{}",
         stderr(&out)
     );
-    assert_eq!(temp_entries(&s), Vec::<String>::new());
-    assert_eq!(snapshot(&s.codex()), before);
+    assert_clean(&s, &out, &before);
 }
 
 #[test]
@@ -1395,4 +1391,70 @@ fn add_profile_works_on_the_recorded_openclaw_fixtures_and_keeps_a_middle_positi
         );
         assert_clean(&s, &out, &codex_before);
     }
+}
+
+#[test]
+fn the_fake_codex_replays_what_0_169_was_seen_doing() {
+    let s = sandbox();
+    let codex = |home: &Path, args: &[&str]| {
+        std::process::Command::new(s.bin().join("codex"))
+            .args(args)
+            .env("CODEX_HOME", home)
+            .env("FAKE_CODEX_LOG", s.root().join("codex.log"))
+            .output()
+            .expect("fake codex")
+    };
+    let missing = s.root().join("no-such-home");
+    let out = codex(&missing, &["login", "--device-auth"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "Error loading configuration: CODEX_HOME points to \"{}\", but that path does not exist\n",
+            missing.display()
+        )
+    );
+    let home = s.root().join("h");
+    fs::create_dir_all(&home).expect("mkdir");
+    let out = codex(&home, &["login", "status"]);
+    assert_eq!(
+        (out.status.code(), stderr(&out)),
+        (Some(1), "Not logged in\n".into())
+    );
+    let out = codex(
+        &home,
+        &[
+            "login",
+            "--device-auth",
+            "-c",
+            "cli_auth_credentials_store=\"file\"",
+        ],
+    );
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("\u{1b}[94mFAKE-C0DE1\u{1b}[0m"));
+    assert_eq!(stderr(&out), "Successfully logged in\n");
+    let file = fs::read_to_string(home.join("auth.json")).expect("auth.json");
+    assert!(file.starts_with("{\n  \"auth_mode\": \"chatgpt\",\n  \"OPENAI_API_KEY\": null,\n  \"tokens\": {\n    \"id_token\": \"eyJ"));
+    assert!(file.ends_with('}'), "a trailing newline");
+    assert_eq!(mode(&home.join("auth.json")) & 0o777, 0o600);
+    let out = codex(&home, &["login", "status"]);
+    assert_eq!(
+        (out.status.code(), stderr(&out)),
+        (Some(0), "Logged in using ChatGPT\n".into())
+    );
+    // An unknown credentials store is refused before anything; logout "revokes" and
+    // deletes, as 0.169 does, and the log says so.
+    let out = codex(
+        &home,
+        &["login", "-c", "cli_auth_credentials_store=\"bogus\""],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let out = codex(&home, &["logout"]);
+    assert_eq!(stderr(&out), "Successfully logged out\n");
+    assert!(!home.join("auth.json").exists());
+    let ev: Vec<String> = events(&s)
+        .iter()
+        .map(|e| e["event"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(ev, ["login", "done", "logout", "revoked", "done"]);
 }
