@@ -295,6 +295,25 @@ fn models_status_in_sqlite_lets_the_agent_local_order_win_and_never_reads_sessio
     assert!(lines[5].contains("kind=cooldown reason=rate_limit until=1795611420000 remaining=3420000 model=openai/gpt-5.5"), "{out}");
 }
 
+const ANTHROPIC_TABLE: &str = "anthropic: order from store
+  #  PROFILE       ACCOUNT  EMAIL  STATE  UNTIL  EXPIRES
+  1  anthropic:me  -        -      ok     -      -
+";
+
+const CODEX_TABLE: &str = "openai-codex: order from store, last good openai-codex:alice
+  #  PROFILE             ACCOUNT          EMAIL              STATE                                            UNTIL                       EXPIRES
+  1  openai-codex:alice  acct-alice-0001  alice@example.com  cooldown:rate_limit (openai-codex/gpt-5.5 only)  2026-11-25T12:57:00Z (57m)  in 10d
+  2  openai-codex:bob    acct-bob-0001    bob@example.com    disabled:billing                                 2026-11-25T14:00:00Z (2h)   in 10d
+  3  openai-codex:carol  acct-carol-0001  carol@example.com  expired                                          -                           1h ago
+";
+
+const OPENAI_TABLE: &str = "openai: order from store, last good openai:alice
+  #  PROFILE       ACCOUNT          EMAIL              STATE                                      UNTIL                       EXPIRES
+  1  openai:alice  acct-alice-0001  alice@example.com  cooldown:rate_limit (openai/gpt-5.5 only)  2026-11-25T12:57:00Z (57m)  in 10d
+  2  openai:bob    acct-bob-0001    bob@example.com    disabled:billing                           2026-11-25T14:00:00Z (2h)   in 10d
+  3  openai:carol  acct-carol-0001  carol@example.com  expired                                    -                           1h ago
+";
+
 #[test]
 fn status_prints_a_table_for_each_layout() {
     let s = Sandbox::new();
@@ -325,26 +344,50 @@ fn status_prints_a_table_for_each_layout() {
             oc = oc.display()
         )
     );
-    for fixture in ["legacy", "split", "agent-sqlite"] {
+    for (fixture, head) in [
+        (
+            "legacy",
+            "Layout        legacy-json (agent main)\n\
+             State dir     $S\n\
+             Config        $S/openclaw.json\n\
+             Auth store    $S/agents/main/agent/auth-profiles.json\n\
+             Default model openai-codex/gpt-5.5\n\
+             Fallbacks     anthropic/claude-opus-4-7\n\
+             Current model anthropic/claude-opus-4-7 (main session), profile anthropic:me\n",
+        ),
+        (
+            "split",
+            "Layout        split-json (agent main)\n\
+             State dir     $S\n\
+             Config        $S/openclaw.json\n\
+             Auth store    $S/agents/main/agent/auth-profiles.json\n\
+             Auth state    $S/agents/main/agent/auth-state.json\n\
+             Default model openai-codex/gpt-5.5\n\
+             Fallbacks     anthropic/claude-opus-4-7\n\
+             Current model openai-codex/gpt-5.5 (default model)\n",
+        ),
+        (
+            "agent-sqlite",
+            "Layout        agent-sqlite (agent main)\n\
+             State dir     $S\n\
+             Config        $S/openclaw.json\n\
+             Auth store    $S/agents/main/agent/openclaw-agent.sqlite\n\
+             Default model openai/gpt-5.5\n\
+             Fallbacks     anthropic/claude-opus-4-7\n\
+             Current model openai/gpt-5.5 (default model)\n",
+        ),
+    ] {
         let s = Sandbox::new();
         layout(&s, fixture);
         let out = ok(cmd(&s).arg("status").output().expect("run"));
-        let store = match fixture {
-            "agent-sqlite" => "agents/main/agent/openclaw-agent.sqlite",
-            _ => "agents/main/agent/auth-profiles.json",
+        let table = if fixture == "agent-sqlite" {
+            OPENAI_TABLE
+        } else {
+            CODEX_TABLE
         };
-        assert!(
-            out.contains(&format!(
-                "Auth store    {}/{store}\n",
-                s.openclaw().display()
-            )),
-            "{out}"
-        );
-        if fixture == "split" {
-            assert!(out.contains("Auth state    "), "{out}");
-        }
-        assert!(!out.contains("rt_FAKE"), "no secrets: {out}");
-        assert!(!out.contains("eyJ"), "no secrets: {out}");
+        let want = format!("{head}\n{ANTHROPIC_TABLE}\n{table}")
+            .replace("$S", &s.openclaw().display().to_string());
+        assert_eq!(out, want, "{fixture}");
     }
     let s = Sandbox::new();
     layout(&s, "legacy");
@@ -619,6 +662,42 @@ fn merge_profile_on_an_empty_state_creates_the_sqlite_store_openclaw_accepts() {
         fs::read_to_string(s.openclaw().join("openclaw.json")).expect("cfg"),
         "{\n  \"auth\": {\n    \"profiles\": {\n      \"openai:dave\": {\n        \"provider\": \"openai\",\n        \"mode\": \"oauth\"\n      }\n    },\n    \"order\": {\n      \"openai\": [\n        \"openai:dave\"\n      ]\n    }\n  }\n}\n"
     );
+}
+
+#[test]
+fn a_state_database_without_auth_rows_gets_the_shared_store_on_first_write() {
+    // What `openclaw config set` leaves in a fresh 2026.9 state dir.
+    let s = Sandbox::new();
+    let db = shared_db(&s);
+    fs::create_dir_all(db.parent().expect("parent")).expect("mkdir");
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    conn.execute_batch(&fs::read_to_string(fixtures().join("schema-state.sql")).expect("schema"))
+        .expect("schema");
+    conn.execute(
+        "INSERT INTO config_machine_state VALUES ('config.lastTouchedAt', '\"2026-11-25T11:27:39.216Z\"', 1)",
+        [],
+    )
+    .expect("insert");
+    drop(conn);
+    assert_eq!(ok(eval(&s, "models_status().layout")), "sqlite\n");
+    assert_eq!(
+        ok(eval(
+            &s,
+            &format!(r#"merge_profile("openai:dave", {}).action"#, cred("dave"))
+        )),
+        "added\n"
+    );
+    assert_eq!(
+        row(&db, "config_machine_state", "auth.sharedStore"),
+        Some(json!({"location": "state-db"}))
+    );
+    assert_eq!(
+        row(&db, "config_machine_state", "authProfiles.store").expect("row")["profiles"]["openai:dave"]
+            ["accountId"],
+        "acct-dave-0001"
+    );
+    assert!(!agent_db(&s).exists());
+    assert!(!store_json(&s).exists());
 }
 
 #[test]
