@@ -40,6 +40,9 @@ pub struct Host {
     /// `OPENCLAW_AGENT_DIR` applies to the default agent only, as in OpenClaw.
     pub openclaw_agent_dir_override: Option<PathBuf>,
     pub codex_home: PathBuf,
+    /// Where private temporary directories go (`TMPDIR`, else `/tmp`): the throw-away
+    /// Codex homes of `codex_login`.
+    pub tmp_dir: PathBuf,
     pub home: PathBuf,
     pub agent: String,
     pub dry_run: bool,
@@ -145,6 +148,9 @@ impl Host {
             codex_home: get("CODEX_HOME")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| home.join(".codex")),
+            tmp_dir: get("TMPDIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("/tmp")),
             home,
             agent,
             dry_run: opts.dry_run,

@@ -7,10 +7,10 @@ use crate::error::Error;
 use crate::host::Host;
 
 /// Stock workflows, runnable by name and ejectable for editing.
-pub const STOCK: &[(&str, &str)] = &[];
+pub const STOCK: &[(&str, &str)] = &[("add-profile", include_str!("../scripts/add-profile.rhai"))];
 
 /// Modules imported as `std/<name>`; compiled into the binary so no file can shadow them.
-pub const STDLIB: &[(&str, &str)] = &[];
+pub const STDLIB: &[(&str, &str)] = &[("profiles", include_str!("../stdlib/profiles.rhai"))];
 
 /// Where a script came from.
 #[derive(Debug, Clone, PartialEq)]

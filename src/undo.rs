@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::files::{self, sha256_hex};
 use crate::host::Host;
 use crate::journal::{self, Entry};
+use crate::openclaw::sqlite;
 
 #[derive(Debug, Serialize)]
 pub struct Run {
@@ -102,7 +103,13 @@ pub fn undo(host: &Host, id: Option<&str>, force: bool) -> Result<ExitCode, Erro
         None => runs
             .iter()
             .rev()
-            .find(|r| changed(r).next().is_some() && !undone.contains(r.run.as_str()))
+            .find(|r| {
+                // The default skips runs already undone and undo runs themselves, so
+                // repeated `undo` walks back through history; `undo <id>` can redo.
+                changed(r).next().is_some()
+                    && !undone.contains(r.run.as_str())
+                    && r.changes.iter().all(|c| c.undoes.is_none())
+            })
             .ok_or_else(|| {
                 Error::Failure("nothing to undo: the journal has no run that changed a file".into())
             })?,
@@ -116,21 +123,20 @@ pub fn undo(host: &Host, id: Option<&str>, force: bool) -> Result<ExitCode, Erro
     }
     // Check everything first so a conflict leaves every file as it was. Only the last
     // change to each file has to match what is there now.
-    let mut last: std::collections::BTreeMap<&str, &journal::Change> = Default::default();
+    let mut last: std::collections::BTreeMap<(&str, Option<&str>), &journal::Change> =
+        Default::default();
     for c in &changes {
-        if let Some(row) = &c.row {
-            return Err(Error::Failure(format!(
-                "run {} changed the SQLite row {row} in `{}`; restoring rows is not supported by this build",
-                target.run, c.path
-            )));
-        }
-        last.insert(c.path.as_str(), c);
+        last.insert((c.path.as_str(), c.row.as_deref()), c);
     }
-    for (path, c) in last {
-        let now = files::read_optional(Path::new(path))?;
+    for ((path, row), c) in last {
+        let now = current(path, row)?;
         if now.as_deref().map(sha256_hex) != c.after && !force {
+            let what = match row {
+                Some(row) => format!("row {row} of `{path}`"),
+                None => format!("`{path}`"),
+            };
             return Err(Error::Failure(format!(
-                "`{path}` changed after run {} (by OpenClaw or another run); undo would lose that change. Rerun with --force to restore it anyway",
+                "{what} changed after run {} (by OpenClaw or another run); undo would lose that change. Rerun with --force to restore it anyway",
                 target.run
             )));
         }
@@ -138,6 +144,11 @@ pub fn undo(host: &Host, id: Option<&str>, force: bool) -> Result<ExitCode, Erro
     *host.undoing.borrow_mut() = Some(target.run.clone());
     for c in changes.iter().rev() {
         let path = Path::new(&c.path);
+        if let Some(row) = &c.row {
+            restore_row(host, c, row)?;
+            host.println(&format!("restored {}#{row}", c.path))?;
+            continue;
+        }
         match &c.backup {
             Some(b) => {
                 let bytes = std::fs::read(b).map_err(|e| {
@@ -163,4 +174,71 @@ pub fn undo(host: &Host, id: Option<&str>, force: bool) -> Result<ExitCode, Erro
     }
     host.println(&format!("undid run {} ({})", target.run, target.command))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The bytes a file or row holds now (`None` when absent).
+fn current(path: &str, row: Option<&str>) -> Result<Option<Vec<u8>>, Error> {
+    match row {
+        None => files::read_optional(Path::new(path)),
+        Some(row) => {
+            let (table, key) = row.split_once('/').unwrap_or((row, ""));
+            let conn = sqlite::open(Path::new(path))?;
+            Ok(sqlite::read_row(&conn, Path::new(path), table, key)?.map(String::into_bytes))
+        }
+    }
+}
+
+fn read_backup(b: &str, c: &journal::Change) -> Result<Vec<u8>, Error> {
+    let bytes = std::fs::read(b).map_err(|e| {
+        Error::Failure(format!(
+            "cannot read backup `{b}`: {e} (only the newest {} backups of each name are kept)",
+            crate::backup::KEEP_PER_NAME
+        ))
+    })?;
+    if c.before.as_deref() != Some(&sha256_hex(&bytes)) {
+        return Err(Error::Failure(format!(
+            "backup `{b}` does not match the journal; refusing to restore it"
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Puts a SQLite row back as it was before the run, backing up and journaling the
+/// value it replaces like any other change.
+fn restore_row(host: &Host, c: &journal::Change, row: &str) -> Result<(), Error> {
+    let db = Path::new(&c.path);
+    let before = match &c.backup {
+        Some(b) => Some(read_backup(b, c)?),
+        None => None,
+    };
+    let now = current(&c.path, Some(row))?;
+    if host.dry_run {
+        return files::show_diff(
+            host,
+            &format!("{}#{row}", c.path),
+            now.as_deref(),
+            before.as_deref().unwrap_or_default(),
+        );
+    }
+    let saved = match &now {
+        Some(bytes) => Some(crate::backup::save_bytes(
+            host,
+            &format!("{}.{}", short(&c.path), row.replace('/', ".")),
+            bytes,
+        )?),
+        None => None,
+    };
+    journal::append(
+        host,
+        &journal::Change {
+            kind: "row".into(),
+            path: c.path.clone(),
+            row: Some(row.to_string()),
+            backup: saved.map(|p| p.display().to_string()),
+            before: now.as_deref().map(sha256_hex),
+            after: before.as_deref().map(sha256_hex),
+            undoes: host.undoing.borrow().clone(),
+        },
+    )?;
+    sqlite::restore_row(host, db, row, before.as_deref())
 }

@@ -12,6 +12,10 @@ use rhai::{Dynamic, Engine, EvalAltResult, FuncRegistration};
 use crate::host::Host;
 
 pub mod backup;
+pub mod codex;
+pub mod console;
+pub mod custody;
+pub mod fallback;
 pub mod json;
 pub mod jwt;
 pub mod openclaw;
@@ -25,6 +29,10 @@ pub fn register_all(engine: &mut Engine, host: &Rc<Host>) {
     jwt::register(engine, host);
     backup::register(engine, host);
     openclaw::register(engine, host);
+    codex::register(engine, host);
+    console::register(engine, host);
+    custody::register(engine, host);
+    fallback::register(engine, host);
 }
 
 /// Describes one function: `params` are `name: type` strings followed by the return

@@ -774,6 +774,7 @@ fn update_sqlite<R>(
                         backup: None,
                         before: None,
                         after: Some(files::sha256_hex(value.as_bytes())),
+                        undoes: host.undoing.borrow().clone(),
                     },
                 )?;
                 sqlite::write_row(
@@ -858,6 +859,7 @@ fn update_sqlite<R>(
                         .as_deref()
                         .map(|b| files::sha256_hex(b.as_bytes())),
                     after: Some(files::sha256_hex(text.as_bytes())),
+                    undoes: host.undoing.borrow().clone(),
                 },
             )?;
             let conn = if *db == d.shared_db {

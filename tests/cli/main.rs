@@ -2,7 +2,7 @@
 
 mod support;
 
+mod add_profile;
 mod docs;
-mod runtime;
-
 mod openclaw;
+mod runtime;

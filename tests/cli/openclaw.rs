@@ -48,7 +48,7 @@ fn build_db(db: &Path, schema: &str, rows: &Path) {
 }
 
 /// Lays out the fixture state of one layout in the sandbox's OpenClaw dir.
-fn layout(s: &Sandbox, name: &str) {
+pub(crate) fn layout(s: &Sandbox, name: &str) {
     let src = fixtures().join(name);
     for e in fs::read_dir(&src).expect("fixture") {
         let e = e.expect("entry");
