@@ -36,7 +36,7 @@ if [ "${1:-}" = "--env-file" ]; then echo "$CACHE/env.sh"; exit 0; fi
 
 log() { printf '[compat-install] %s\n' "$*" >&2; }
 now() { date +%s.%N; }
-elapsed() { printf '%.1f' "$(echo "$(now) - $1" | bc)"; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 mkdir -p "$CACHE/status" "$CACHE/logs" || { log "cannot create $CACHE"; exit 1; }
 CACHE=$(cd "$CACHE" && pwd -P)
