@@ -20,9 +20,10 @@ oc_available 2026.9.6 || { echo "run tests/compat/install.sh first" >&2; exit 3;
 
 cap() { # NAME VERSION SANDBOX args...
   local name=$1 v=$2 s=$3; shift 3
-  local t0 rc; t0=$(date +%s.%N)
+  local t0 rc ms; t0=$(date +%s%N)
   oc_run "$v" "$s" "$@" >"$OUT/$name.stdout" 2>"$OUT/$name.stderr"; rc=$?
-  printf 'cmd: openclaw %s\nversion: %s\nrc: %s\nwall_s: %.2f\n' "$*" "$v" "$rc" "$(echo "$(date +%s.%N) - $t0" | bc)" >"$OUT/$name.meta"
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  printf 'cmd: openclaw %s\nversion: %s\nrc: %s\nwall_s: %d.%02d\n' "$*" "$v" "$rc" $((ms / 1000)) $((ms % 1000 / 10)) >"$OUT/$name.meta"
   printf '%-48s rc=%s %ss\n' "$name" "$rc" "$(sed -n 's/^wall_s: //p' "$OUT/$name.meta")"
 }
 files() { (cd "$1" && find . -path ./tmp -prune -o -print | sort); }
