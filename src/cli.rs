@@ -25,9 +25,9 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub openclaw_dir: Option<PathBuf>,
 
-    /// Stop any script after this many seconds.
-    #[arg(long, global = true, value_name = "SECS", default_value_t = 60)]
-    pub timeout: u64,
+    /// Stop any script after this many seconds [default: 60; add-profile: 900, time to sign in].
+    #[arg(long, global = true, value_name = "SECS")]
+    pub timeout: Option<u64>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -59,9 +59,42 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the runs that changed files, newest last.
+    History {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore every file a run changed, from its backups (default: the last run).
+    Undo {
+        /// Run id from `clawshift history`.
+        id: Option<String>,
+        /// Restore even if a file changed since that run.
+        #[arg(long)]
+        force: bool,
+    },
     /// See and copy the stock scripts.
     #[command(subcommand)]
     Scripts(ScriptsCommand),
+    /// Sign one more ChatGPT account in with Codex and add it to OpenClaw as
+    /// `openai:<name>` (`openai-codex:<name>` on OpenClaw before 2026.6), without touching
+    /// your own Codex login. Runs the add-profile script (your ejected copy wins).
+    /// Re-running for the same account updates its tokens in place.
+    AddProfile {
+        /// Profile name: letters, digits, `-`, `_`, `.` and `@` (e.g. `alice`, `me@example.com`).
+        name: String,
+        /// Sign in with a one-time code typed on another device instead of a local browser
+        /// (for SSH/headless machines; enable it in ChatGPT Settings → Security first).
+        #[arg(long)]
+        device_auth: bool,
+        /// Import this Codex auth.json instead of signing in (never your live ~/.codex one).
+        #[arg(long, value_name = "FILE")]
+        from_auth_json: Option<PathBuf>,
+        /// Allow one account under a second name, or a different account replacing an
+        /// existing name's. Never allows a refresh token that is held elsewhere.
+        #[arg(long)]
+        force: bool,
+    },
     /// Profiles, order, cooldowns, expiry, current and default model, layout and paths.
     Status {
         /// Print models_status() as JSON instead of the table.
@@ -110,4 +143,15 @@ pub enum ScriptsCommand {
         #[arg(long)]
         force: bool,
     },
+}
+
+impl Cli {
+    /// The run's wall-clock limit: `--timeout`, else 60 s, or 900 s for `add-profile`,
+    /// whose sign-in waits for a person (Codex's device code lives 15 minutes).
+    pub fn timeout_secs(&self) -> u64 {
+        self.timeout.unwrap_or(match self.command {
+            Command::AddProfile { .. } => 900,
+            _ => 60,
+        })
+    }
 }

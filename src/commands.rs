@@ -20,9 +20,30 @@ pub fn dispatch(host: &Rc<Host>, command: Command) -> Result<ExitCode, Error> {
         Command::Eval { snippet } => eval(host, &snippet),
         Command::Check { paths } => check(host, &paths),
         Command::Functions { json } => functions(host, json),
+        Command::History { json } => crate::undo::history(host, json),
+        Command::Undo { id, force } => crate::undo::undo(host, id.as_deref(), force),
         Command::Scripts(ScriptsCommand::List) => scripts_list(host),
         Command::Scripts(ScriptsCommand::Eject { names, force }) => eject(host, &names, force),
         Command::Status { json } => crate::status::run(host, json),
+        Command::AddProfile {
+            name,
+            device_auth,
+            from_auth_json,
+            force,
+        } => {
+            let mut args = vec![name];
+            if device_auth {
+                args.push("--device-auth".into());
+            }
+            if let Some(file) = from_auth_json {
+                args.push("--from-auth-json".into());
+                args.push(file.display().to_string());
+            }
+            if force {
+                args.push("--force".into());
+            }
+            run_script(host, "add-profile", &args)
+        }
         Command::Switch {
             explain,
             json,
@@ -200,6 +221,34 @@ pub fn function_docs(host: &Rc<Host>) -> Result<Vec<(String, String, String)>, E
             {
                 add(ns, f);
             }
+        }
+    }
+    // Stdlib modules are script-visible too, through `import "std/<name>" as <alias>`.
+    for (module, text) in scripts::STDLIB {
+        let ast = engine
+            .compile(text)
+            .map_err(|e| Error::Failure(format!("std/{module}: {e}")))?;
+        for f in ast.iter_functions() {
+            if f.access == rhai::FnAccess::Private || f.comments.is_empty() {
+                continue;
+            }
+            // Source comments wrap at the editor's width; rejoin them into the one-line
+            // paragraphs the Rust docs use, keeping `Errors:` and `Example:` apart.
+            let doc = f
+                .comments
+                .iter()
+                .flat_map(|c| c.lines())
+                .map(|l| l.trim().trim_start_matches("///").trim())
+                .collect::<Vec<_>>()
+                .join(" ")
+                .replace(" Errors:", "\nErrors:")
+                .replace(" Example:", "\nExample:");
+            let name = format!("{module}::{}", f.name);
+            let sig = format!(
+                "{name}({})  // import \"std/{module}\"",
+                f.params.join(", ")
+            );
+            out.push((name, sig, doc));
         }
     }
     out.sort();

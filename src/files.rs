@@ -58,6 +58,7 @@ pub fn write_file(host: &Host, path: &Path, bytes: &[u8], mode: u32) -> Result<O
         Some(_) => Some(backup::backup_file(host, path)?),
         None => None,
     };
+    crate::testhook::point("backed-up");
     journal::append(
         host,
         &Change {
@@ -67,6 +68,7 @@ pub fn write_file(host: &Host, path: &Path, bytes: &[u8], mode: u32) -> Result<O
             backup: backup.map(|p| p.display().to_string()),
             before: before.as_deref().map(sha256_hex),
             after: Some(sha256_hex(bytes)),
+            undoes: host.undoing.borrow().clone(),
         },
     )?;
     atomic_write(path, bytes, mode)?;
@@ -120,7 +122,9 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
     fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode)).map_err(ctx)?;
     tmp.write_all(bytes).map_err(ctx)?;
     tmp.as_file().sync_all().map_err(ctx)?;
+    crate::testhook::point("temp-written");
     tmp.persist(path).map_err(|e| ctx(e.error))?;
+    crate::testhook::point("renamed");
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
     }
@@ -164,4 +168,32 @@ pub fn append_line(path: &Path, line: &str) -> Result<(), Error> {
     f.write_all(&buf)
         .and_then(|_| f.sync_data())
         .map_err(|e| Error::Failure(format!("cannot append to `{}`: {e}", path.display())))
+}
+
+/// Deletes a file the way `write_file` changes one: backed up and journaled first.
+/// Used by `undo` to remove a file that a run created.
+pub fn remove_file(host: &Host, path: &Path) -> Result<Outcome, Error> {
+    let Some(before) = read_optional(path)? else {
+        return Ok(Outcome::Unchanged);
+    };
+    if host.dry_run {
+        host.println(&format!("dry-run: would delete {}", path.display()))?;
+        return Ok(Outcome::WouldWrite);
+    }
+    let backup = backup::backup_file(host, path)?;
+    journal::append(
+        host,
+        &Change {
+            kind: "write".into(),
+            path: path.display().to_string(),
+            row: None,
+            backup: Some(backup.display().to_string()),
+            before: Some(sha256_hex(&before)),
+            after: None,
+            undoes: host.undoing.borrow().clone(),
+        },
+    )?;
+    fs::remove_file(path)
+        .map_err(|e| Error::Failure(format!("cannot delete `{}`: {e}", path.display())))?;
+    Ok(Outcome::Written)
 }

@@ -40,6 +40,9 @@ pub struct Host {
     /// `OPENCLAW_AGENT_DIR` applies to the default agent only, as in OpenClaw.
     pub openclaw_agent_dir_override: Option<PathBuf>,
     pub codex_home: PathBuf,
+    /// Where private temporary directories go (`TMPDIR`, else `/tmp`): the throw-away
+    /// Codex homes of `codex_login`.
+    pub tmp_dir: PathBuf,
     pub home: PathBuf,
     pub agent: String,
     pub dry_run: bool,
@@ -59,6 +62,8 @@ pub struct Host {
     pub stdout_is_tty: bool,
     pub out: Sink,
     closed: Cell<bool>,
+    /// While `undo` runs: the run being reverted, recorded on every change it makes.
+    pub undoing: RefCell<Option<String>>,
 }
 
 /// The wall-clock budget for one run when `--timeout` is not given: long enough for an
@@ -118,6 +123,9 @@ impl Host {
             ),
             None => None,
         };
+        if let Some(n) = get("__CLAWSHIFT_TEST_PAUSE_AT").and_then(|v| v.parse().ok()) {
+            crate::testhook::arm(n);
+        }
         let agent = opts.agent.clone().unwrap_or_else(|| "main".to_string());
         if !valid_agent_id(&agent) {
             return Err(Error::Usage(format!(
@@ -140,6 +148,9 @@ impl Host {
             codex_home: get("CODEX_HOME")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| home.join(".codex")),
+            tmp_dir: get("TMPDIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("/tmp")),
             home,
             agent,
             dry_run: opts.dry_run,
@@ -155,6 +166,7 @@ impl Host {
             stdout_is_tty: streams.stdout,
             vars,
             closed: Cell::new(false),
+            undoing: RefCell::new(None),
             out: if streams.capture {
                 Sink::Buffer(RefCell::new(String::new()))
             } else {

@@ -5,9 +5,11 @@ pub mod api;
 pub mod backup;
 pub mod child;
 pub mod cli;
+pub mod codex;
 pub mod commands;
 pub mod config;
 pub mod cron;
+pub mod custody;
 pub mod engine;
 pub mod error;
 pub mod files;
@@ -18,6 +20,8 @@ pub mod redact;
 pub mod report;
 pub mod scripts;
 pub mod status;
+pub mod testhook;
+pub mod undo;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -47,8 +51,8 @@ pub fn run(cli: cli::Cli) -> Result<ExitCode, Error> {
         yes: cli.yes,
         agent: Some(cli.agent.clone()),
         openclaw_dir: cli.openclaw_dir.clone(),
-        timeout: Some(Duration::from_secs(cli.timeout.max(1))),
-        command: std::env::args().skip(1).collect::<Vec<_>>().join(" "),
+        timeout: Some(Duration::from_secs(cli.timeout_secs().max(1))),
+        command: redact::command_line(&std::env::args().skip(1).collect::<Vec<_>>()),
     };
     let host = std::rc::Rc::new(Host::from_env(opts)?);
     commands::dispatch(&host, cli.command)

@@ -49,3 +49,59 @@ pub fn redact(text: &str) -> String {
         Err(_) => text.to_string(),
     }
 }
+
+/// Masks anything in a command line that looks like a token (a run of 24 or more
+/// base64url/JWT characters), so the journal can record what ran without holding a
+/// secret someone pasted into `clawshift eval`.
+pub fn command_line(args: &[String]) -> String {
+    let text = args.join(" ");
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= 24 {
+            out.push_str(&format!("<redacted {}>", fingerprint(run)));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '=' | '+') {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_masks_tokens_but_keeps_names_and_paths() {
+        let args = vec![
+            "eval".to_string(),
+            r#"merge_profile("openai:alice", #{access: "eyJhbGciOiJub25lIn0.eyJleHAiOjE3OTYzODA1Nzl9.c2ln", refresh: "rt_FAKE_f6dfd77f9ada260e451d1422"})"#.to_string(),
+        ];
+        let line = command_line(&args);
+        assert!(!line.contains("eyJhbGciOiJub25lIn0"), "{line}");
+        assert!(!line.contains("rt_FAKE_f6dfd77f9ada260e451d1422"), "{line}");
+        assert!(
+            line.starts_with(r#"eval merge_profile("openai:alice", #{access: "<redacted sha256:"#),
+            "{line}"
+        );
+        assert_eq!(
+            command_line(&[
+                "add-profile".into(),
+                "alice".into(),
+                "--from-auth-json".into(),
+                "/tmp/a/auth.json".into()
+            ]),
+            "add-profile alice --from-auth-json /tmp/a/auth.json"
+        );
+    }
+}

@@ -7,10 +7,16 @@ use crate::error::Error;
 use crate::host::Host;
 
 /// Stock workflows, runnable by name and ejectable for editing.
-pub const STOCK: &[(&str, &str)] = &[("switch", include_str!("../scripts/switch.rhai"))];
+pub const STOCK: &[(&str, &str)] = &[
+    ("add-profile", include_str!("../scripts/add-profile.rhai")),
+    ("switch", include_str!("../scripts/switch.rhai")),
+];
 
 /// Modules imported as `std/<name>`; compiled into the binary so no file can shadow them.
-pub const STDLIB: &[(&str, &str)] = &[("policy", include_str!("../stdlib/policy.rhai"))];
+pub const STDLIB: &[(&str, &str)] = &[
+    ("policy", include_str!("../stdlib/policy.rhai")),
+    ("profiles", include_str!("../stdlib/profiles.rhai")),
+];
 
 /// Where a script came from.
 #[derive(Debug, Clone, PartialEq)]

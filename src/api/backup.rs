@@ -49,6 +49,7 @@ fn backup(host: &Host, path: &str) -> RhaiResult<Map> {
             backup: Some(saved.display().to_string()),
             before: None,
             after: None,
+            undoes: None,
         },
     )
     .map_err(|e| e.to_string())?;

@@ -12,6 +12,10 @@ use rhai::{Dynamic, Engine, EvalAltResult, FuncRegistration};
 use crate::host::Host;
 
 pub mod backup;
+pub mod codex;
+pub mod console;
+pub mod custody;
+pub mod fallback;
 pub mod json;
 pub mod jwt;
 pub mod notify;
@@ -28,6 +32,10 @@ pub fn register_all(engine: &mut Engine, host: &Rc<Host>) {
     jwt::register(engine, host);
     backup::register(engine, host);
     openclaw::register(engine, host);
+    codex::register(engine, host);
+    console::register(engine, host);
+    custody::register(engine, host);
+    fallback::register(engine, host);
     state::register(engine, host);
     notify::register(engine, host);
     replay::register(engine, host);

@@ -107,7 +107,7 @@ pub fn reason(out: &Output) -> String {
             .and_then(|e| e.get("message"))
             .and_then(|m| m.as_str())
     {
-        return m.to_string();
+        return m.lines().next().unwrap_or_default().to_string();
     }
     let pick = |t: &str| {
         t.lines()

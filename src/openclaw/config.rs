@@ -379,7 +379,9 @@ fn to_input(v: &Value) -> CstInputValue {
     }
 }
 
-/// Makes the edits on the CST; `None` when the text cannot be parsed that way.
+/// Makes the edits on the CST; `None` when the text cannot be parsed that way. Values
+/// are patched, not replaced: new keys and array elements are appended in the file's
+/// own style, so an edit touches as few lines as possible.
 fn edit_cst(text: &str, sets: &[Set]) -> Option<String> {
     let root = CstRootNode::parse(text, &jsonc_parser::ParseOptions::default()).ok()?;
     let obj = root.object_value()?;
@@ -390,14 +392,7 @@ fn edit_cst(text: &str, sets: &[Set]) -> Option<String> {
             cur = cur.object_value_or_set(k);
         }
         match cur.get(last) {
-            Some(prop) => {
-                let same = prop
-                    .value()
-                    .and_then(|v| cst_value_eq(&v.to_string(), &s.value));
-                if same != Some(true) {
-                    prop.set_value(to_input(&s.value));
-                }
-            }
+            Some(prop) => patch_prop(&prop, &s.value),
             None => {
                 cur.append(last, to_input(&s.value));
             }
@@ -406,6 +401,35 @@ fn edit_cst(text: &str, sets: &[Set]) -> Option<String> {
     Some(root.to_string())
 }
 
-fn cst_value_eq(text: &str, v: &Value) -> Option<bool> {
-    json5::from_str::<Value>(text).ok().map(|p| &p == v)
+fn patch_prop(prop: &jsonc_parser::cst::CstObjectProp, want: &Value) {
+    let Some(node) = prop.value() else {
+        prop.set_value(to_input(want));
+        return;
+    };
+    let current = json5::from_str::<Value>(&node.to_string()).ok();
+    if current.as_ref() == Some(want) {
+        return;
+    }
+    match (current, want, node.as_object(), node.as_array()) {
+        (Some(Value::Object(old)), Value::Object(new), Some(obj), _)
+            if old.keys().all(|k| new.contains_key(k)) =>
+        {
+            for (k, v) in new {
+                match obj.get(k) {
+                    Some(p) => patch_prop(&p, v),
+                    None => {
+                        obj.append(k, to_input(v));
+                    }
+                }
+            }
+        }
+        (Some(Value::Array(old)), Value::Array(new), _, Some(arr))
+            if new.len() >= old.len() && new[..old.len()] == old[..] =>
+        {
+            for v in &new[old.len()..] {
+                arr.append(to_input(v));
+            }
+        }
+        _ => prop.set_value(to_input(want)),
+    }
 }

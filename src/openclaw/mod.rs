@@ -84,6 +84,9 @@ pub struct Detected {
     pub fresh: bool,
     /// Installed OpenClaw version, when it was asked.
     pub version: Option<String>,
+    /// The shared database exists without an `auth.sharedStore` row and no agent store
+    /// holds profiles yet: the first write adds the row (as OpenClaw's doctor does).
+    pub add_shared_row: bool,
     /// A state OpenClaw itself refuses to run with (the 2026.9 migration blocker):
     /// reported by status, and every write is refused.
     pub blocker: Option<String>,
@@ -184,6 +187,7 @@ pub fn detect(host: &Host) -> Result<Detected, Error> {
         main_agent_dir,
         fresh: false,
         version: None,
+        add_shared_row: false,
         blocker: None,
     };
     let json_here = d.json_store.exists() || d.main_agent_dir.join(STORE_FILE).exists();
@@ -215,6 +219,14 @@ pub fn detect(host: &Host) -> Result<Detected, Error> {
                             sqlite::SHARED_STORE_KEY
                         )));
                     }
+                }
+            } else if !agent_store_has_profiles(&d)? {
+                // A state database without auth rows (OpenClaw created it for its
+                // config): 2026.8+ keeps credentials there once the row exists.
+                let older = installed_version(host, &mut d).is_some_and(|v| v < (2026, 8, 0));
+                if !older {
+                    d.layout = Layout::Sqlite;
+                    d.add_shared_row = true;
                 }
             }
         }
@@ -256,6 +268,26 @@ pub fn detect(host: &Host) -> Result<Detected, Error> {
         };
     }
     Ok(d)
+}
+
+fn agent_store_has_profiles(d: &Detected) -> Result<bool, Error> {
+    if !d.agent_db.exists() {
+        return Ok(false);
+    }
+    let conn = sqlite::open(&d.agent_db)?;
+    let Some(text) = sqlite::read_row(
+        &conn,
+        &d.agent_db,
+        sqlite::AGENT_STORE_TABLE,
+        sqlite::AGENT_ROW,
+    )?
+    else {
+        return Ok(false);
+    };
+    let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Ok(v.get("profiles")
+        .and_then(Value::as_object)
+        .is_some_and(|p| !p.is_empty()))
 }
 
 fn installed_version(host: &Host, d: &mut Detected) -> Option<(u32, u32, u32)> {
@@ -715,6 +747,46 @@ fn update_sqlite<R>(
         begun.push((c, p));
     }
     let result = (|| {
+        if d.add_shared_row
+            && let Some(conn) = shared.as_ref()
+            && sqlite::read_row(
+                conn,
+                &d.shared_db,
+                sqlite::SHARED_TABLE,
+                sqlite::SHARED_STORE_KEY,
+            )?
+            .is_none()
+        {
+            let value = r#"{"location":"state-db"}"#;
+            let name = sqlite::row_name(sqlite::SHARED_TABLE, sqlite::SHARED_STORE_KEY);
+            if host.dry_run {
+                host.println(&format!(
+                    "dry-run: would add {}#{name} = {value}",
+                    d.shared_db.display()
+                ))?;
+            } else {
+                journal::append(
+                    host,
+                    &Change {
+                        kind: "row".into(),
+                        path: d.shared_db.display().to_string(),
+                        row: Some(name),
+                        backup: None,
+                        before: None,
+                        after: Some(files::sha256_hex(value.as_bytes())),
+                        undoes: host.undoing.borrow().clone(),
+                    },
+                )?;
+                sqlite::write_row(
+                    conn,
+                    &d.shared_db,
+                    sqlite::SHARED_TABLE,
+                    sqlite::SHARED_STORE_KEY,
+                    Some(value),
+                    host.now_ms(),
+                )?;
+            }
+        }
         let mut docs = if creating && host.dry_run {
             // Nothing exists yet: show the rows as they would be created.
             let mut docs = Docs { docs: Vec::new() };
@@ -787,6 +859,7 @@ fn update_sqlite<R>(
                         .as_deref()
                         .map(|b| files::sha256_hex(b.as_bytes())),
                     after: Some(files::sha256_hex(text.as_bytes())),
+                    undoes: host.undoing.borrow().clone(),
                 },
             )?;
             let conn = if *db == d.shared_db {

@@ -2,5 +2,8 @@
 
 mod support;
 
+mod add_profile;
+mod docs;
+mod openclaw;
 mod runtime;
 mod switch;

@@ -29,14 +29,14 @@ set -u -o pipefail
 NODE_PKG_VERSION=24.21.0
 OC_MAIN_VERSION=2026.9.6
 OC_OPTIONAL_VERSIONS=${CLAWSHIFT_COMPAT_OPTIONAL-"2026.5.28 2026.4.21"}
-CACHE=${CLAWSHIFT_COMPAT_CACHE:-$HOME/.cache/clawshift-compat}
+CACHE=${CLAWSHIFT_COMPAT_CACHE:-${HOME:-/tmp}/.cache/clawshift-compat}
 TMO=${CLAWSHIFT_COMPAT_TIMEOUT:-900}
 
 if [ "${1:-}" = "--env-file" ]; then echo "$CACHE/env.sh"; exit 0; fi
 
 log() { printf '[compat-install] %s\n' "$*" >&2; }
 now() { date +%s.%N; }
-elapsed() { printf '%.1f' "$(echo "$(now) - $1" | bc)"; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 mkdir -p "$CACHE/status" "$CACHE/logs" || { log "cannot create $CACHE"; exit 1; }
 CACHE=$(cd "$CACHE" && pwd -P)

@@ -23,7 +23,7 @@
 # oc_available VERSION (exit 0 when that version is installed).
 
 _oc_load_env() {
-  local cache=${CLAWSHIFT_COMPAT_CACHE:-$HOME/.cache/clawshift-compat}
+  local cache=${CLAWSHIFT_COMPAT_CACHE:-${HOME:-/tmp}/.cache/clawshift-compat}
   if [ ! -f "$cache/env.sh" ]; then
     echo "oc.sh: $cache/env.sh missing; run tests/compat/install.sh first" >&2
     return 3
@@ -67,9 +67,11 @@ oc_run() { # version sandbox args...
   fi
   # shellcheck disable=SC2206
   [ -n "${OC_EXTRA_ENV:-}" ] && extra+=($OC_EXTRA_ENV)
-  env -i PATH="$OC_NODE_DIR:/usr/bin:/bin" HOME="$s" OPENCLAW_STATE_DIR="$s/.openclaw" TZ=UTC \
-      npm_config_offline=true TMPDIR="$s/tmp" "${extra[@]}" \
-      "${pre[@]}" timeout --kill-after=5 "${OC_TIMEOUT:-90}" "$OC_NODE_BIN" "$bin" "$@" </dev/null
+  OC_CMD=(env -i PATH="$OC_NODE_DIR:/usr/bin:/bin" HOME="$s" OPENCLAW_STATE_DIR="$s/.openclaw" TZ=UTC
+      npm_config_offline=true TMPDIR="$s/tmp" "${extra[@]}"
+      "${pre[@]}" timeout --kill-after=5 "${OC_TIMEOUT:-90}" "$OC_NODE_BIN" "$bin" "$@")
+  [ -n "${_OC_EXEC:-}" ] && exec "${OC_CMD[@]}" </dev/null
+  "${OC_CMD[@]}" </dev/null
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
@@ -77,5 +79,5 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
   fi
-  oc_run "$@"
+  _OC_EXEC=1 oc_run "$@"   # exec: the caller's $! is timeout's pid, so `kill $!` reaches openclaw
 fi

@@ -20,7 +20,8 @@ Subcommands (STATE = an OpenClaw state dir, i.e. $S/.openclaw):
 
 Profiles: anthropic:me (token), <p>:alice and <p>:bob (oauth, unsigned JWT access token with
 exp = now+10d, refresh "rt_FAKE_<hex>"). usageStats: alice in cooldown for 1 h (rate_limit),
-bob disabled for 2 h (billing). order <p> = [alice, bob]; lastGood <p> = alice.
+bob disabled for 2 h (billing). order <p> = [alice, bob] ([bob, alice] with --order-reversed, so that
+the stored order can be told apart from the config's auth.order); lastGood <p> = alice.
 """
 import argparse, base64, json, os, secrets, sqlite3, sys, time
 
@@ -40,7 +41,7 @@ def fake_jwt(acct, email, exp_s):
     return b64(hdr) + "." + b64(body) + "."
 
 
-def build(provider, now_ms=None):
+def build(provider, now_ms=None, reverse_order=False):
     now_ms = now_ms or int(time.time() * 1000)
     exp_s = now_ms // 1000 + 10 * 86400
 
@@ -58,7 +59,8 @@ def build(provider, now_ms=None):
     }
     state = {
         "version": 1,
-        "order": {provider: [f"{provider}:alice", f"{provider}:bob"], "anthropic": ["anthropic:me"]},
+        "order": {provider: [f"{provider}:alice", f"{provider}:bob"][::-1 if reverse_order else 1],
+                  "anthropic": ["anthropic:me"]},
         "lastGood": {provider: f"{provider}:alice"},
         "usageStats": {
             f"{provider}:alice": {"lastUsed": now_ms - 60000, "cooldownUntil": now_ms + 3600 * 1000,
@@ -88,14 +90,14 @@ def agent_dir(state):
 
 
 def cmd_legacy(a):
-    store, st = build(a.provider)
+    store, st = build(a.provider, reverse_order=a.order_reversed)
     merged = dict(store)
     merged.update({k: st[k] for k in ("order", "lastGood", "usageStats")})
     write_json(os.path.join(agent_dir(a.state), "auth-profiles.json"), merged, a.indent)
 
 
 def cmd_split(a):
-    store, st = build(a.provider)
+    store, st = build(a.provider, reverse_order=a.order_reversed)
     write_json(os.path.join(agent_dir(a.state), "auth-profiles.json"), store, a.indent)
     write_json(os.path.join(agent_dir(a.state), "auth-state.json"), st, a.indent)
 
@@ -142,7 +144,7 @@ def cmd_mkdb(a):
 
 
 def cmd_put_auth(a):
-    store, st = build(a.provider)
+    store, st = build(a.provider, reverse_order=a.order_reversed)
     enc = (lambda o: json.dumps(o, indent=2)) if a.pretty else (lambda o: json.dumps(o, separators=(",", ":")))
     now = int(time.time() * 1000) if a.updated_at is None else a.updated_at
     db = sqlite3.connect(state_db(a.state), timeout=10, isolation_level=None)
@@ -188,6 +190,7 @@ def main():
     for name, fn, prov in (("legacy", cmd_legacy, "openai-codex"), ("split", cmd_split, "openai-codex")):
         s = sub.add_parser(name); s.add_argument("state"); s.add_argument("--provider", default=prov)
         s.add_argument("--indent", type=int, default=2, help="-1 = compact"); s.set_defaults(fn=fn)
+        s.add_argument("--order-reversed", action="store_true", help="stored order [bob, alice] (config keeps [alice, bob])")
     s = sub.add_parser("config"); s.add_argument("state"); s.add_argument("--provider", default="openai"); s.set_defaults(fn=cmd_config)
     s = sub.add_parser("mkdb"); s.add_argument("state"); s.add_argument("--schema", default=DEFAULT_SCHEMA)
     s.add_argument("--user-version", type=int, default=18); s.add_argument("--no-meta", action="store_true")
@@ -196,6 +199,7 @@ def main():
     s = sub.add_parser("put-auth"); s.add_argument("state"); s.add_argument("--provider", default="openai")
     s.add_argument("--pretty", action="store_true"); s.add_argument("--no-shared-store", action="store_true")
     s.add_argument("--updated-at", type=int); s.set_defaults(fn=cmd_put_auth)
+    s.add_argument("--order-reversed", action="store_true", help="stored order [bob, alice] (config keeps [alice, bob])")
     s = sub.add_parser("dump"); s.add_argument("state"); s.add_argument("--full", action="store_true", help="also print values > 4 KB")
     s.set_defaults(fn=cmd_dump)
     a = ap.parse_args()

@@ -1,0 +1,93 @@
+// Helpers for tests/compat/run.sh, run with the Node 24 the check installs.
+//
+//   check.mjs auth-json FILE ACCOUNT EMAIL    write a Codex auth.json with fake unsigned JWTs
+//   check.mjs plant STATE LAYOUT PROVIDER     alice: 1 h rate-limit cooldown; bob: 2 h billing disable
+//   check.mjs compare OURS REAL ORDER PROVIDER compare `clawshift status --json` with the real
+//                                             `models status --json` / `models auth order get --json`
+import fs from "node:fs";
+import path from "node:path";
+
+const [cmd, ...args] = process.argv.slice(2);
+const b64 = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+const jwt = (claims) => `${b64({ alg: "none", typ: "JWT" })}.${b64(claims)}.sig`;
+// Whole seconds, so `expires` (ms) is exactly exp × 1000.
+const nowS = Math.floor(Date.now() / 1000);
+
+function authJson(file, account, email) {
+  const auth = { chatgpt_account_id: account, chatgpt_plan_type: "plus" };
+  const tokens = {
+    id_token: jwt({ exp: nowS + 3600, email, "https://api.openai.com/auth": auth }),
+    access_token: jwt({
+      exp: nowS + 10 * 86400,
+      "https://api.openai.com/auth": auth,
+      "https://api.openai.com/profile": { email },
+    }),
+    refresh_token: `rt_FAKE_compat_${account}_${nowS}`,
+    account_id: account,
+  };
+  fs.writeFileSync(file, JSON.stringify({ auth_mode: "chatgpt", OPENAI_API_KEY: null, tokens }, null, 2), { mode: 0o600 });
+}
+
+function plant(state, layout, p) {
+  const now = Date.now();
+  const stats = {
+    [`${p}:alice`]: { cooldownUntil: now + 3600e3, errorCount: 1, failureCounts: { rate_limit: 1 }, lastFailureAt: now },
+    [`${p}:bob`]: { disabledUntil: now + 7200e3, disabledReason: "billing", errorCount: 3, lastFailureAt: now },
+  };
+  const agent = path.join(state, "agents/main/agent");
+  if (layout === "sqlite") {
+    return import("node:sqlite").then(({ DatabaseSync }) => {
+      const db = new DatabaseSync(path.join(state, "state/openclaw.sqlite"));
+      db.exec("BEGIN IMMEDIATE");
+      const row = db.prepare("SELECT value_json FROM config_machine_state WHERE state_key = 'authProfiles.state'").get();
+      const doc = row ? JSON.parse(row.value_json) : { version: 1 };
+      doc.usageStats = { ...(doc.usageStats || {}), ...stats };
+      db.prepare("INSERT INTO config_machine_state (state_key, value_json, updated_at_ms) VALUES ('authProfiles.state', ?, ?) " +
+        "ON CONFLICT(state_key) DO UPDATE SET value_json = excluded.value_json, updated_at_ms = excluded.updated_at_ms")
+        .run(JSON.stringify(doc), now);
+      db.exec("COMMIT");
+      db.close();
+    });
+  }
+  const file = path.join(agent, layout === "split-json" ? "auth-state.json" : "auth-profiles.json");
+  const doc = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : { version: 1 };
+  doc.usageStats = { ...(doc.usageStats || {}), ...stats };
+  fs.writeFileSync(file, JSON.stringify(doc, null, 2) + "\n", { mode: 0o600 });
+}
+
+function compare(oursFile, realFile, orderFile, p) {
+  const ours = JSON.parse(fs.readFileSync(oursFile, "utf8"));
+  const real = JSON.parse(fs.readFileSync(realFile, "utf8"));
+  const order = JSON.parse(fs.readFileSync(orderFile, "utf8"));
+  const problems = [];
+  const same = (what, a, b) => {
+    if (JSON.stringify(a) !== JSON.stringify(b)) problems.push(`${what}: clawshift ${JSON.stringify(a)} vs openclaw ${JSON.stringify(b)}`);
+  };
+  same("default model", ours.default_model, real.defaultModel);
+  same("fallbacks", ours.fallbacks, real.fallbacks);
+  same("order", ours.providers[p].order, order.order);
+
+  const realOauth = new Map(real.auth.oauth.profiles.map((x) => [x.profileId, x]));
+  const realUnusable = new Map(real.auth.unusableProfiles.map((x) => [x.profileId, x]));
+  const ids = ours.providers[p].profiles.map((x) => x.id);
+  same("profiles", ids.slice().sort(), [...realOauth.keys()].filter((id) => id.startsWith(`${p}:`)).sort());
+  for (const prof of ours.providers[p].profiles) {
+    const r = realOauth.get(prof.id);
+    if (!r) continue;
+    same(`${prof.id} expiry`, prof.expires, r.expiresAt);
+    const u = realUnusable.get(prof.id);
+    same(`${prof.id} kind`, prof.kind ?? null, u ? u.kind : null);
+    same(`${prof.id} until`, prof.until ?? null, u ? u.until : null);
+    if (u && u.reason) same(`${prof.id} reason`, prof.reason, u.reason);
+  }
+  if (problems.length) {
+    console.log(problems.map((x) => `  mismatch: ${x}`).join("\n"));
+    process.exit(1);
+  }
+  console.log(`  agree: ${ids.length} profiles (expiry, cooldown/disabled, until), order ${JSON.stringify(order.order)}, default ${real.defaultModel}`);
+}
+
+if (cmd === "auth-json") authJson(...args);
+else if (cmd === "plant") await plant(...args);
+else if (cmd === "compare") compare(...args);
+else { console.error(`unknown command ${cmd}`); process.exit(2); }
