@@ -57,7 +57,33 @@ pub fn run(
     stdin: Option<&[u8]>,
     timeout: Duration,
 ) -> Result<Output, Error> {
+    bounded(program, args, false, env, stdin, timeout)
+}
+
+/// As [`run`], but the child sees only `env`: nothing of this process's environment
+/// (the demo uses it so no variable can point a child outside its sandbox).
+pub fn run_isolated(
+    program: &Path,
+    args: &[String],
+    env: &[(&str, &str)],
+    stdin: Option<&[u8]>,
+    timeout: Duration,
+) -> Result<Output, Error> {
+    bounded(program, args, true, env, stdin, timeout)
+}
+
+fn bounded(
+    program: &Path,
+    args: &[String],
+    clear_env: bool,
+    env: &[(&str, &str)],
+    stdin: Option<&[u8]>,
+    timeout: Duration,
+) -> Result<Output, Error> {
     let mut cmd = Command::new(program);
+    if clear_env {
+        cmd.env_clear();
+    }
     cmd.args(args)
         .stdin(if stdin.is_some() {
             Stdio::piped()

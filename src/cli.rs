@@ -117,6 +117,9 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         replay: Option<PathBuf>,
     },
+    /// The whole flow in a throw-away sandbox: needs neither OpenClaw nor Codex installed,
+    /// changes nothing outside it.
+    Demo,
     /// Schedule `clawshift switch` (user crontab or OpenClaw cron).
     Cron {
         /// print: show the entry; install: add or update it; remove: delete it.

@@ -54,6 +54,7 @@ pub fn dispatch(host: &Rc<Host>, command: Command) -> Result<ExitCode, Error> {
             &switch_args(explain, json, replay.as_deref()),
         ),
         Command::Cron { action, every, via } => crate::cron::run(host, action, &every, via),
+        Command::Demo => crate::demo::run(host),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod cron;
 pub mod custody;
+pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod files;

@@ -1056,3 +1056,88 @@ fn eval_set_model_without_a_terminal_exits_non_zero_on_failure() {
     );
     assert_eq!(agent_setting(&s, "openai").0, "openai/gpt-5.5");
 }
+
+#[test]
+fn demo_runs_the_whole_flow_in_its_own_sandbox_and_touches_nothing_else() {
+    let s = Sandbox::new();
+    let tmp = s.root().join("tmp");
+    std::fs::create_dir_all(&tmp).expect("tmp");
+    let out = s
+        .cmd()
+        .env("TMPDIR", &tmp)
+        .arg("demo")
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    let demos: Vec<_> = std::fs::read_dir(&tmp)
+        .expect("tmp")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(demos.len(), 1, "{demos:?}");
+    let demo = demos[0].display().to_string();
+    assert_eq!(
+        stdout(&out).replace(&demo, "[DEMO]"),
+        "\
+         clawshift demo: a throw-away sandbox at [DEMO]\n\
+         # OpenClaw 2026.9 state (SQLite), Claude Opus as a fallback, no OpenClaw or Codex needed.\n\
+         # Every command runs with HOME, CLAWSHIFT_HOME, OPENCLAW_STATE_DIR and CODEX_HOME inside it.\n\
+         \n\
+         $ clawshift add-profile work --from-auth-json logins/work.json\n\
+         added openai:work (work@example.com, team, expires in 10d) — order: openai:work\n\
+         \n\
+         $ clawshift add-profile alice --from-auth-json logins/alice.json\n\
+         added openai:alice (alice@example.com, plus, expires in 10d) — order: openai:work, openai:alice\n\
+         \n\
+         $ clawshift add-profile bob --from-auth-json logins/bob.json\n\
+         added openai:bob (bob@example.com, plus, expires in 10d) — order: openai:work, openai:alice, openai:bob\n\
+         \n\
+         # OpenClaw records the limits itself; the demo plays its part: openai:work hit its\n\
+         # usage limit (40m), openai:bob is disabled for billing (5h), Opus cools down (2h).\n\
+         \n\
+         $ clawshift status\n\
+         Layout        sqlite (agent main)\n\
+         State dir     openclaw\n\
+         Config        openclaw/openclaw.json\n\
+         Auth store    openclaw/state/openclaw.sqlite\n\
+         Agent store   openclaw/agents/main/agent/openclaw-agent.sqlite\n\
+         Default model openai/gpt-5.5\n\
+         Fallbacks     anthropic/claude-opus-4-7\n\
+         Current model openai/gpt-5.5 (default model)\n\
+         \n\
+         anthropic: order from store\n\
+         \x20 #  PROFILE       ACCOUNT  EMAIL  STATE     UNTIL                      EXPIRES\n\
+         \x20 1  anthropic:me  -        -      cooldown  2026-11-25T14:00:00Z (2h)  -\n\
+         \n\
+         openai: order from store\n\
+         \x20 #  PROFILE       ACCOUNT          EMAIL              STATE             UNTIL                       EXPIRES\n\
+         \x20 1  openai:work   acct-demo-work   work@example.com   cooldown          2026-11-25T12:40:00Z (40m)  in 10d\n\
+         \x20 2  openai:alice  acct-demo-alice  alice@example.com  ok                -                           in 10d\n\
+         \x20 3  openai:bob    acct-demo-bob    bob@example.com    disabled:billing  2026-11-25T17:00:00Z (5h)   in 10d\n\
+         \n\
+         $ clawshift switch\n\
+         switched openai/gpt-5.5@openai:work → openai/gpt-5.5@openai:alice: openai:work cooling down for 40m; openai:alice usable\n\
+         \n\
+         $ CLAWSHIFT_NOW=2026-11-25T12:10:00Z clawshift switch\n\
+         # (ten minutes on, nothing changed: no output, as cron wants it)\n\
+         \n\
+         # 45m later: openai:work's limit is over, so the agent goes back to it.\n\
+         \n\
+         $ CLAWSHIFT_NOW=2026-11-25T12:45:00Z clawshift switch\n\
+         switched openai/gpt-5.5@openai:alice → openai/gpt-5.5@openai:work: openai:work usable; preferred over openai/gpt-5.5@openai:alice\n\
+         \n\
+         # Sent by notify.command (notifications.log):\n\
+         \x20 switched openai/gpt-5.5@openai:work → openai/gpt-5.5@openai:alice: openai:work cooling down for 40m; openai:alice usable\n\
+         \x20 switched openai/gpt-5.5@openai:alice → openai/gpt-5.5@openai:work: openai:work usable; preferred over openai/gpt-5.5@openai:alice\n\
+         \n\
+         # The sandbox stays for a look (openclaw/, clawshift/switch-state.json); remove it with: rm -rf [DEMO]\n"
+    );
+    // Nothing outside the demo's own directory was written.
+    for dir in [s.home(), s.openclaw(), s.codex(), s.root().join("home")] {
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert!(left.is_empty(), "{}: {left:?}", dir.display());
+    }
+}
