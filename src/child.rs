@@ -170,7 +170,7 @@ mod tests {
             None,
             Duration::from_millis(200),
         )
-        .expect("run");
+        .unwrap_or_else(|e| panic!("run: {e}"));
         assert!(out.status.is_none());
         assert!(started.elapsed() < Duration::from_secs(10));
         assert_eq!(out.stdout, "");
@@ -185,7 +185,7 @@ mod tests {
             Some(b"hello\n"),
             Duration::from_secs(10),
         )
-        .expect("run");
+        .unwrap_or_else(|e| panic!("run: {e}"));
         assert!(out.success());
         assert_eq!(out.stdout, "hello\n");
         assert_eq!(out.stderr, "err\n");

@@ -235,7 +235,7 @@ impl Demo {
             .map_err(|e| crate::openclaw::sqlite::db_error(&db, e))?;
         let store = json!({"version": 1, "profiles": {"anthropic:me": {
             "type": "token", "provider": "anthropic",
-            "token": "sk-ant-oat01-DEMO-not-a-real-token"
+            "token": "sk-ant-oat01-FAKE-demo-not-a-real-token"
         }}});
         let state = json!({"version": 1, "order": {"anthropic": ["anthropic:me"]}});
         conn.execute_batch(
@@ -283,7 +283,7 @@ impl Demo {
                 "tokens": {
                     "id_token": claims(json!({"email": email})),
                     "access_token": claims(json!({PROFILE_CLAIM: {"email": email}})),
-                    "refresh_token": format!("rt_DEMO_{name}_not_a_real_token"),
+                    "refresh_token": format!("rt_FAKE_demo_{name}_not_a_real_token"),
                     "account_id": account,
                 },
                 "last_refresh": crate::api::sys::iso(self.t0),

@@ -164,6 +164,19 @@ fn replay_json_is_one_object_with_every_decision() {
     assert_eq!(second["profile"], "openai:work");
     assert_eq!(second["candidates"][0]["rule"], "cooldown");
     assert_eq!(second["candidates"][0]["ends_at"], 1795608900000_i64);
+    // With --explain too, the explanation travels inside the one object.
+    let out = replay(&s, "flapping", &["--json", "--explain"]);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let lines = v["decisions"][2]["explain"].as_array().expect("explain");
+    assert_eq!(lines[0], "inputs:");
+    assert!(
+        lines[lines.len() - 1]
+            .as_str()
+            .expect("line")
+            .starts_with("decision: hold openai/gpt-5.5@openai:work: "),
+        "{lines:?}"
+    );
 }
 
 #[test]
