@@ -1,5 +1,5 @@
-//! Running an external program with a deadline: `notify`'s command and OpenClaw channel,
-//! `crontab`, `openclaw cron`. A child that outlives its deadline is killed with its
+//! Running an external program with a deadline: `notify`'s command, `crontab`, the
+//! demo's steps (OpenClaw itself goes through `openclaw::cli::run`). A child that outlives its deadline is killed with its
 //! whole process group (a `sh -c` wrapper must not leave its children behind), so a
 //! hung notifier cannot pile up cron runs.
 
@@ -10,6 +10,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
+use crate::host::Host;
 
 /// What a bounded run produced.
 #[derive(Debug)]
@@ -48,20 +49,25 @@ impl Output {
     }
 }
 
-/// Runs `program args…` with `env` added to the inherited environment, feeding `stdin`,
+/// Runs `program args…` with the environment clawshift started with, feeding `stdin`,
 /// and kills it (and its process group) once `timeout` has passed.
 pub fn run(
+    host: &Host,
     program: &Path,
     args: &[String],
-    env: &[(&str, &str)],
     stdin: Option<&[u8]>,
     timeout: Duration,
 ) -> Result<Output, Error> {
-    bounded(program, args, false, env, stdin, timeout)
+    let env: Vec<(&str, &str)> = host
+        .vars()
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    bounded(program, args, &env, stdin, timeout)
 }
 
-/// As [`run`], but the child sees only `env`: nothing of this process's environment
-/// (the demo uses it so no variable can point a child outside its sandbox).
+/// As [`run`], but the child sees only `env`, nothing of clawshift's environment (the
+/// demo uses it so no variable can point a child outside its sandbox).
 pub fn run_isolated(
     program: &Path,
     args: &[String],
@@ -69,21 +75,19 @@ pub fn run_isolated(
     stdin: Option<&[u8]>,
     timeout: Duration,
 ) -> Result<Output, Error> {
-    bounded(program, args, true, env, stdin, timeout)
+    bounded(program, args, env, stdin, timeout)
 }
 
+/// Runs with exactly `env`, nothing inherited.
 fn bounded(
     program: &Path,
     args: &[String],
-    clear_env: bool,
     env: &[(&str, &str)],
     stdin: Option<&[u8]>,
     timeout: Duration,
 ) -> Result<Output, Error> {
     let mut cmd = Command::new(program);
-    if clear_env {
-        cmd.env_clear();
-    }
+    cmd.env_clear();
     cmd.args(args)
         .stdin(if stdin.is_some() {
             Stdio::piped()
@@ -163,7 +167,7 @@ mod tests {
     #[test]
     fn a_child_past_its_deadline_is_killed_with_its_group() {
         let started = Instant::now();
-        let out = run(
+        let out = run_isolated(
             Path::new("/bin/sh"),
             &["-c".into(), "sleep 30; echo late".into()],
             &[],
@@ -178,9 +182,9 @@ mod tests {
 
     #[test]
     fn stdin_is_fed_and_output_captured() {
-        let out = run(
+        let out = run_isolated(
             Path::new("/bin/sh"),
-            &["-c".into(), "cat; echo err >&2".into()],
+            &["-c".into(), "cat; echo err >&2; test \"$X\" = 1".into()],
             &[("X", "1")],
             Some(b"hello\n"),
             Duration::from_secs(10),

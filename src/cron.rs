@@ -21,6 +21,7 @@ use std::time::Duration;
 use crate::child;
 use crate::error::Error;
 use crate::host::Host;
+use crate::openclaw::cli;
 
 /// Ends the crontab line clawshift owns; `remove` deletes lines ending with it.
 pub const MARKER: &str = "# clawshift-switch";
@@ -183,12 +184,8 @@ pub fn run(host: &Host, action: Action, every: &str, via: Via) -> Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
-fn find(host: &Host, name: &str) -> Option<PathBuf> {
-    which::which_in(name, host.path_var(), PathBuf::from("/")).ok()
-}
-
 fn crontab_bin(host: &Host) -> Result<PathBuf, Error> {
-    find(host, "crontab").ok_or_else(|| {
+    host.find_program("crontab").ok_or_else(|| {
         Error::Failure(
             "`crontab` not found on PATH; install cron (e.g. `apt install cron`), or schedule through OpenClaw with --via openclaw".into(),
         )
@@ -196,8 +193,8 @@ fn crontab_bin(host: &Host) -> Result<PathBuf, Error> {
 }
 
 /// The current crontab; "no crontab for <user>" is an empty one.
-fn crontab_read(bin: &Path) -> Result<String, Error> {
-    let out = child::run(bin, &["-l".into()], &[], None, CRONTAB_TIMEOUT)?;
+fn crontab_read(host: &Host, bin: &Path) -> Result<String, Error> {
+    let out = child::run(host, bin, &["-l".into()], None, CRONTAB_TIMEOUT)?;
     if out.success() {
         return Ok(out.stdout);
     }
@@ -216,9 +213,9 @@ fn crontab_write(host: &Host, bin: &Path, old: &str, new: &str) -> Result<(), Er
         crate::backup::save_bytes(host, "crontab", old.as_bytes())?;
     }
     let out = child::run(
+        host,
         bin,
         &["-".into()],
-        &[],
         Some(new.as_bytes()),
         CRONTAB_TIMEOUT,
     )?;
@@ -238,7 +235,7 @@ fn is_ours(line: &str) -> bool {
 
 fn crontab_install(host: &Host, line: &str) -> Result<(), Error> {
     let bin = crontab_bin(host)?;
-    let old = crontab_read(&bin)?;
+    let old = crontab_read(host, &bin)?;
     let mut lines: Vec<&str> = Vec::new();
     let mut placed = false;
     for l in old.lines() {
@@ -270,7 +267,7 @@ fn crontab_install(host: &Host, line: &str) -> Result<(), Error> {
 
 fn crontab_remove(host: &Host) -> Result<(), Error> {
     let bin = crontab_bin(host)?;
-    let old = crontab_read(&bin)?;
+    let old = crontab_read(host, &bin)?;
     let (ours, kept): (Vec<&str>, Vec<&str>) = old.lines().partition(|l| is_ours(l));
     if ours.is_empty() {
         host.println(&format!(
@@ -314,27 +311,18 @@ fn openclaw_add_args(every: &Every, command: &str) -> Vec<String> {
     .collect()
 }
 
-fn openclaw(host: &Host, args: &[String]) -> Result<String, Error> {
+fn openclaw(host: &Host, args: &[&str]) -> Result<String, Error> {
     let bin = host.openclaw_bin().ok_or_else(|| {
         Error::Failure(
             "`openclaw` not found on PATH; set CLAWSHIFT_OPENCLAW_BIN, or use --via crontab".into(),
         )
     })?;
-    // Offline npm: OpenClaw otherwise tries to install its Codex plugin from the
-    // registry and can hang for minutes without network.
-    let out = child::run(
-        &bin,
-        args,
-        &[("npm_config_offline", "true")],
-        None,
-        OPENCLAW_TIMEOUT,
-    )?;
-    if !out.success() {
+    let out = cli::run(host, &bin, args, OPENCLAW_TIMEOUT)?;
+    if out.code != Some(0) {
         return Err(Error::Failure(format!(
-            "`openclaw {}` failed ({}): {}; `openclaw cron` needs a running Gateway it can reach (see `openclaw gateway status`)",
-            args[..2].join(" "),
-            out.describe(OPENCLAW_TIMEOUT),
-            out.first_error_line()
+            "`{}` failed ({}); `openclaw cron` needs a running Gateway it can reach (see `openclaw gateway status`)",
+            cli::shown(&args[..2]),
+            cli::reason(&out)
         )));
     }
     Ok(out.stdout)
@@ -345,7 +333,7 @@ type Job = (String, Option<String>, Option<i64>);
 
 /// The jobs named `clawshift-switch`.
 fn openclaw_jobs(host: &Host) -> Result<Vec<Job>, Error> {
-    let text = openclaw(host, &["cron".into(), "list".into(), "--json".into()])?;
+    let text = openclaw(host, &["cron", "list", "--json"])?;
     let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
         Error::Failure(format!(
             "`openclaw cron list --json` printed something that is not JSON ({e})"
@@ -391,9 +379,10 @@ fn openclaw_install(host: &Host, every: &Every, command: &str) -> Result<(), Err
         return Ok(());
     }
     for (id, _, _) in &jobs {
-        openclaw(host, &["cron".into(), "rm".into(), id.clone()])?;
+        openclaw(host, &["cron", "rm", id])?;
     }
-    openclaw(host, &openclaw_add_args(every, command))?;
+    let args = openclaw_add_args(every, command);
+    openclaw(host, &args.iter().map(String::as_str).collect::<Vec<_>>())?;
     host.println(&format!(
         "installed OpenClaw cron job {JOB_NAME} every {}: {command}",
         every.text
@@ -413,7 +402,7 @@ fn openclaw_remove(host: &Host) -> Result<(), Error> {
         if host.dry_run {
             host.println(&format!("dry-run: would run `openclaw cron rm {id}`"))?;
         } else {
-            openclaw(host, &["cron".into(), "rm".into(), id.clone()])?;
+            openclaw(host, &["cron", "rm", id])?;
             host.println(&format!("removed OpenClaw cron job {JOB_NAME} ({id})"))?;
         }
     }

@@ -241,6 +241,15 @@ impl Host {
         self.find_bin(self.codex_bin.as_ref(), "codex")
     }
 
+    /// A program by name on the `PATH` clawshift started with (`crontab`, a notify
+    /// command); a name with a `/` is taken as a path.
+    pub fn find_program(&self, name: &str) -> Option<PathBuf> {
+        if name.contains('/') {
+            return Some(PathBuf::from(name));
+        }
+        self.find_bin(None, name)
+    }
+
     fn find_bin(&self, explicit: Option<&PathBuf>, name: &str) -> Option<PathBuf> {
         if let Some(p) = explicit {
             return Some(p.clone());

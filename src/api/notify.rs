@@ -14,6 +14,7 @@ use super::{RhaiResult, def};
 use crate::child;
 use crate::config::{self, CommandSpec};
 use crate::host::Host;
+use crate::openclaw::cli;
 
 /// Deadline for the notify command and for `openclaw message send` when the config
 /// does not set `notify.timeout_secs`.
@@ -86,7 +87,11 @@ fn notify(host: &Host, text: &str, to_stdout: bool) -> RhaiResult<Map> {
                 CommandSpec::Shell(s) => {
                     (PathBuf::from("/bin/sh"), vec!["-c".to_string(), s.clone()])
                 }
-                CommandSpec::Argv(argv) => (resolve(host, &argv[0]), argv[1..].to_vec()),
+                CommandSpec::Argv(argv) => (
+                    host.find_program(&argv[0])
+                        .unwrap_or_else(|| PathBuf::from(&argv[0])),
+                    argv[1..].to_vec(),
+                ),
             };
             let shown = match spec {
                 CommandSpec::Shell(s) => s.clone(),
@@ -100,11 +105,19 @@ fn notify(host: &Host, text: &str, to_stdout: bool) -> RhaiResult<Map> {
             } else {
                 let mut input = text.as_bytes().to_vec();
                 input.push(b'\n');
-                outcome(
-                    &format!("notify command `{shown}`"),
-                    child::run(&program, &args, &[], Some(&input), timeout),
-                    timeout,
-                )
+                let why = match child::run(host, &program, &args, Some(&input), timeout) {
+                    Ok(out) if out.success() => None,
+                    Ok(out) => {
+                        let line = out.first_error_line();
+                        Some(if line.is_empty() {
+                            out.describe(timeout)
+                        } else {
+                            format!("{}: {line}", out.describe(timeout))
+                        })
+                    }
+                    Err(e) => Some(e.to_string()),
+                };
+                failed_or_sent(&format!("notify command `{shown}`"), why)
             }
         }
     };
@@ -113,20 +126,17 @@ fn notify(host: &Host, text: &str, to_stdout: bool) -> RhaiResult<Map> {
     let openclaw = match &cfg.notify.openclaw {
         None => Dynamic::UNIT,
         Some(ch) => {
-            let args = vec![
-                "message".to_string(),
-                "send".to_string(),
-                "--channel".to_string(),
-                ch.channel.clone(),
-                "--target".to_string(),
-                ch.target.clone(),
-                "--message".to_string(),
-                text.to_string(),
+            let args = [
+                "message",
+                "send",
+                "--channel",
+                ch.channel.as_str(),
+                "--target",
+                ch.target.as_str(),
+                "--message",
+                text,
             ];
-            let what = format!(
-                "openclaw message send --channel {} --target {}",
-                ch.channel, ch.target
-            );
+            let what = cli::shown(&args[..6]);
             if host.dry_run {
                 report_dry(host, &format!("dry-run: would run `{what}`"))?
             } else {
@@ -136,19 +146,14 @@ fn notify(host: &Host, text: &str, to_stdout: bool) -> RhaiResult<Map> {
                         eprintln!("warning: notify: {why}");
                         format!("failed: {why}").into()
                     }
-                    Some(bin) => outcome(
-                        &format!("`{what}`"),
-                        // Without this, OpenClaw tries to reach the npm registry and can hang
-                        // for minutes on a machine without network.
-                        child::run(
-                            &bin,
-                            &args,
-                            &[("npm_config_offline", "true")],
-                            None,
-                            timeout,
-                        ),
-                        timeout,
-                    ),
+                    Some(bin) => {
+                        let why = match cli::run(host, &bin, &args, timeout) {
+                            Ok(out) if out.code == Some(0) => None,
+                            Ok(out) => Some(cli::reason(&out)),
+                            Err(e) => Some(e.to_string()),
+                        };
+                        failed_or_sent(&format!("`{what}`"), why)
+                    }
                 }
             }
         }
@@ -162,32 +167,13 @@ fn report_dry(host: &Host, line: &str) -> RhaiResult<Dynamic> {
     Ok(Dynamic::UNIT)
 }
 
-/// A bare program name is looked up on the PATH clawshift started with.
-fn resolve(host: &Host, program: &str) -> PathBuf {
-    if program.contains('/') {
-        return PathBuf::from(program);
-    }
-    let cwd = PathBuf::from("/");
-    which::which_in(program, host.path_var(), cwd).unwrap_or_else(|_| PathBuf::from(program))
-}
-
-fn outcome(
-    what: &str,
-    res: Result<child::Output, crate::error::Error>,
-    timeout: Duration,
-) -> Dynamic {
-    let why = match res {
-        Ok(out) if out.success() => return "sent".into(),
-        Ok(out) => {
-            let line = out.first_error_line();
-            if line.is_empty() {
-                out.describe(timeout)
-            } else {
-                format!("{}: {line}", out.describe(timeout))
-            }
+/// `"sent"`, or `"failed: <why>"` with a warning on stderr.
+fn failed_or_sent(what: &str, why: Option<String>) -> Dynamic {
+    match why {
+        None => "sent".into(),
+        Some(why) => {
+            eprintln!("warning: notify: {what} failed: {why}");
+            format!("failed: {why}").into()
         }
-        Err(e) => e.to_string(),
-    };
-    eprintln!("warning: notify: {what} failed: {why}");
-    format!("failed: {why}").into()
+    }
 }
