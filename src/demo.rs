@@ -83,7 +83,7 @@ impl Demo {
         for d in ["home", "codex", "bin", "clawshift", "openclaw/state"] {
             crate::files::private_dir(&self.path(d))?;
         }
-        self.seed_openclaw()?;
+        self.seed_openclaw(host)?;
         self.write_logins()?;
         let log = self.path("notifications.log");
         self.write(
@@ -211,7 +211,7 @@ impl Demo {
 
     /// `openclaw.json` and a shared state database holding one Anthropic token profile,
     /// as OpenClaw 2026.9 leaves them.
-    fn seed_openclaw(&self) -> Result<(), Error> {
+    fn seed_openclaw(&self, host: &Host) -> Result<(), Error> {
         let opus = "anthropic/claude-opus-4-7";
         let codex = "openai/gpt-5.5";
         self.write(
@@ -231,6 +231,8 @@ impl Demo {
             }))?,
         )?;
         let db = self.path("openclaw/state/openclaw.sqlite");
+        // The table and the `auth.sharedStore` row, as clawshift creates a fresh store.
+        crate::openclaw::sqlite::create_shared(host, &db)?;
         let conn = rusqlite::Connection::open(&db)
             .map_err(|e| crate::openclaw::sqlite::db_error(&db, e))?;
         let store = json!({"version": 1, "profiles": {"anthropic:me": {
@@ -238,19 +240,7 @@ impl Demo {
             "token": "sk-ant-oat01-FAKE-demo-not-a-real-token"
         }}});
         let state = json!({"version": 1, "order": {"anthropic": ["anthropic:me"]}});
-        conn.execute_batch(
-            "CREATE TABLE config_machine_state (
-               state_key TEXT NOT NULL PRIMARY KEY,
-               value_json TEXT NOT NULL,
-               updated_at_ms INTEGER NOT NULL
-             ) STRICT;",
-        )
-        .map_err(|e| crate::openclaw::sqlite::db_error(&db, e))?;
-        for (key, value) in [
-            ("auth.sharedStore", json!({"location": "state-db"})),
-            ("authProfiles.store", store),
-            ("authProfiles.state", state),
-        ] {
+        for (key, value) in [("authProfiles.store", store), ("authProfiles.state", state)] {
             conn.execute(
                 "INSERT INTO config_machine_state VALUES (?1, ?2, ?3)",
                 rusqlite::params![key, value.to_string(), self.t0],
