@@ -150,6 +150,28 @@ pub fn models_from_config(cfg: &Value) -> (Value, Vec<String>, Map<String, Value
     (primary, fallbacks, aliases)
 }
 
+/// Every model with settings under `agents.defaults.models` (aliases, runtime, params).
+pub fn configured_models(cfg: &Value) -> Vec<String> {
+    match config::get_path(cfg, &["agents", "defaults", "models"]) {
+        Some(Value::Object(models)) => models.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The allowlist as `openclaw models status` reports it: the keys of
+/// `agents.defaults.models` in the JSON eras, `agents.defaults.modelPolicy.allow` from
+/// 2026.6 on (where `models` only holds per-model settings).
+pub fn allowed_from_config(cfg: &Value, layout: Layout) -> Vec<String> {
+    if layout.is_json() {
+        configured_models(cfg)
+    } else {
+        strings(config::get_path(
+            cfg,
+            &["agents", "defaults", "modelPolicy", "allow"],
+        ))
+    }
+}
+
 /// The effective order of each provider and where it came from.
 pub fn orders(auth: &Auth, cfg: &Value) -> Vec<(String, Vec<String>, &'static str)> {
     let mut providers: Vec<String> = Vec::new();
@@ -268,6 +290,8 @@ pub fn native(host: &Host) -> Result<Value, Error> {
         "default_model": default_model,
         "fallbacks": fallbacks,
         "aliases": aliases,
+        "allowed": allowed_from_config(&cfg, d.layout),
+        "models": configured_models(&cfg),
         "current": current,
         "current_source": current_source,
         "current_profile": opt(cur_profile),
@@ -491,6 +515,8 @@ pub fn from_openclaw(host: &Host) -> Result<Value, Error> {
         "default_model": default_model.clone(),
         "fallbacks": strings(v.get("fallbacks")),
         "aliases": v.get("aliases").cloned().unwrap_or(json!({})),
+        "allowed": strings(v.get("allowed")),
+        "models": configured_models(&cfg),
         "current": default_model,
         "current_source": "default",
         "current_profile": Value::Null,

@@ -262,3 +262,79 @@ fn a_closed_stdout_exits_quietly() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(stderr(&out), "");
 }
+
+#[test]
+fn a_file_on_disk_cannot_shadow_the_stdlib() {
+    let s = Sandbox::new();
+    s.write("clawshift/lib/std/policy.rhai", "fn decide() { 42 }\n");
+    s.write("clawshift/lib/mine.rhai", "fn answer() { 41 }\n");
+    s.cmd()
+        .args([
+            "eval",
+            r#"import "std/policy" as p; import "mine" as m; `${type_of(p::provider_of("openai/gpt-5.5"))} ${m::answer()}`"#,
+        ])
+        .assert()
+        .success()
+        .stdout("string 41\n");
+}
+
+#[test]
+fn eject_keeps_an_edited_copy_unless_forced_and_list_shows_the_winner() {
+    let s = Sandbox::new();
+    s.cmd()
+        .args(["scripts", "list"])
+        .assert()
+        .success()
+        .stdout("add-profile    built-in\nswitch         built-in\n");
+    s.cmd()
+        .args(["scripts", "eject", "switch"])
+        .assert()
+        .success();
+    let user = s.home().join("scripts/switch.rhai");
+    s.cmd()
+        .args(["scripts", "list"])
+        .assert()
+        .success()
+        .stdout(format!(
+            "add-profile    built-in\nswitch         {} (your copy; overrides built-in)\n",
+            user.display()
+        ));
+    let edited = format!(
+        "{}\n// mine\n",
+        std::fs::read_to_string(&user).expect("copy")
+    );
+    std::fs::write(&user, &edited).expect("edit");
+    let out = s
+        .cmd()
+        .args(["scripts", "eject", "switch"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("differs from the built-in copy; keeping your edits (use --force")
+    );
+    assert_eq!(std::fs::read_to_string(&user).expect("copy"), edited);
+    s.cmd()
+        .args(["scripts", "eject", "--force", "switch"])
+        .assert()
+        .success();
+    assert_ne!(std::fs::read_to_string(&user).expect("copy"), edited);
+    // The overwritten edit is in the backups, and `undo` brings it back.
+    s.cmd().arg("undo").assert().success();
+    assert_eq!(std::fs::read_to_string(&user).expect("copy"), edited);
+}
+
+#[test]
+fn check_reports_a_broken_user_script_with_its_location_and_exit_2() {
+    let s = Sandbox::new();
+    s.write("clawshift/scripts/mine.rhai", "let a = 1;\nlet b = a +;\n");
+    let out = s.cmd().arg("check").output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).contains("ok      builtin:switch.rhai\n"));
+    let path = s.home().join("scripts/mine.rhai");
+    assert!(
+        stderr(&out).contains(&format!("--> {}:2:12", path.display())),
+        "{}",
+        stderr(&out)
+    );
+}

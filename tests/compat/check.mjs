@@ -4,6 +4,9 @@
 //   check.mjs plant STATE LAYOUT PROVIDER     alice: 1 h rate-limit cooldown; bob: 2 h billing disable
 //   check.mjs compare OURS REAL ORDER PROVIDER compare `clawshift status --json` with the real
 //                                             `models status --json` / `models auth order get --json`
+//   check.mjs switched DECISION REAL ORDER ID  `clawshift switch --json` chose ID (a profile, or a
+//                                             model), and the real OpenClaw reports its model and order
+//   check.mjs plant-token STATE LAYOUT        add an Anthropic token profile (anthropic:me)
 import fs from "node:fs";
 import path from "node:path";
 
@@ -55,6 +58,29 @@ function plant(state, layout, p) {
   fs.writeFileSync(file, JSON.stringify(doc, null, 2) + "\n", { mode: 0o600 });
 }
 
+// An Anthropic token profile, the way `openclaw models auth paste-token` stores one.
+function plantToken(state, layout) {
+  const id = "anthropic:me";
+  const cred = { type: "token", provider: "anthropic", token: "sk-ant-oat01-FAKE-compat" };
+  if (layout === "sqlite") {
+    return import("node:sqlite").then(({ DatabaseSync }) => {
+      const db = new DatabaseSync(path.join(state, "state/openclaw.sqlite"));
+      db.exec("BEGIN IMMEDIATE");
+      const row = db.prepare("SELECT value_json FROM config_machine_state WHERE state_key = 'authProfiles.store'").get();
+      const doc = JSON.parse(row.value_json);
+      doc.profiles[id] = cred;
+      db.prepare("UPDATE config_machine_state SET value_json = ?, updated_at_ms = ? WHERE state_key = 'authProfiles.store'")
+        .run(JSON.stringify(doc), Date.now());
+      db.exec("COMMIT");
+      db.close();
+    });
+  }
+  const file = path.join(state, "agents/main/agent/auth-profiles.json");
+  const doc = JSON.parse(fs.readFileSync(file, "utf8"));
+  doc.profiles[id] = cred;
+  fs.writeFileSync(file, JSON.stringify(doc, null, 2) + "\n", { mode: 0o600 });
+}
+
 function compare(oursFile, realFile, orderFile, p) {
   const ours = JSON.parse(fs.readFileSync(oursFile, "utf8"));
   const real = JSON.parse(fs.readFileSync(realFile, "utf8"));
@@ -87,7 +113,24 @@ function compare(oursFile, realFile, orderFile, p) {
   console.log(`  agree: ${ids.length} profiles (expiry, cooldown/disabled, until), order ${JSON.stringify(order.order)}, default ${real.defaultModel}`);
 }
 
+function switched(decisionFile, realFile, orderFile, expected) {
+  const d = JSON.parse(fs.readFileSync(decisionFile, "utf8"));
+  const real = JSON.parse(fs.readFileSync(realFile, "utf8"));
+  const order = JSON.parse(fs.readFileSync(orderFile, "utf8"));
+  const problems = [];
+  if ((d.profile ?? d.model) !== expected) problems.push(`switch chose ${d.profile}, expected ${expected} (block ends first)`);
+  if (real.defaultModel !== d.model) problems.push(`openclaw default ${real.defaultModel}, switch chose ${d.model}`);
+  if (d.profile && (!order.order || order.order[0] !== d.profile)) problems.push(`openclaw order ${JSON.stringify(order.order)} does not start with ${d.profile}`);
+  if (problems.length) {
+    console.log(problems.map((x) => `  mismatch: ${x}`).join("\n"));
+    process.exit(1);
+  }
+  console.log(`  switch: ${d.action} to ${d.model}${d.profile ? "@" + d.profile : ""}; openclaw reports default ${real.defaultModel}, order ${JSON.stringify(order.order)}`);
+}
+
 if (cmd === "auth-json") authJson(...args);
+else if (cmd === "switched") switched(...args);
+else if (cmd === "plant-token") await plantToken(...args);
 else if (cmd === "plant") await plant(...args);
 else if (cmd === "compare") compare(...args);
 else { console.error(`unknown command ${cmd}`); process.exit(2); }

@@ -63,6 +63,26 @@ EOF
   oc_run "$v" "$s" models auth order get --provider "$p" --json >"$s/order.json" 2>"$s/order.err" || {
     echo "openclaw models auth order get failed:"; cat "$s/order.err"; return 1; }
   "$OC_NODE_BIN" tests/compat/check.mjs compare "$s/ours.json" "$s/real.json" "$s/order.json" "$p"
+
+  # Every Codex account is blocked now, so `switch` must pick the one whose block ends
+  # first (alice), and the real OpenClaw must then report that model and order.
+  cs switch --json >"$s/decision.json"
+  oc_run "$v" "$s" models status --json >"$s/real2.json" 2>"$s/real.err" || {
+    echo "openclaw models status failed after switch:"; cat "$s/real.err"; return 1; }
+  oc_run "$v" "$s" models auth order get --provider "$p" --json >"$s/order2.json" 2>"$s/order.err" || {
+    echo "openclaw models auth order get failed after switch:"; cat "$s/order.err"; return 1; }
+  "$OC_NODE_BIN" tests/compat/check.mjs switched "$s/decision.json" "$s/real2.json" "$s/order2.json" "$p:alice"
+
+  # With a usable Claude account, and past the 30-minute hold, Opus comes first again:
+  # the real OpenClaw must then report it as the default model.
+  "$OC_NODE_BIN" tests/compat/check.mjs plant-token "$state" "$layout"
+  local later; later=$(date -u -d '+31 minutes' +%Y-%m-%dT%H:%M:%SZ)
+  env -i PATH=/usr/bin:/bin HOME="$s" OPENCLAW_STATE_DIR="$state" CLAWSHIFT_HOME="$s/cs" \
+    CODEX_HOME="$s/codex" CLAWSHIFT_OPENCLAW_BIN="$s/bin/openclaw" CLAWSHIFT_NOW="$later" \
+    "$CS" --timeout 300 switch --json >"$s/decision3.json"
+  oc_run "$v" "$s" models status --json >"$s/real3.json" 2>"$s/real.err" || {
+    echo "openclaw models status failed after the switch to Opus:"; cat "$s/real.err"; return 1; }
+  "$OC_NODE_BIN" tests/compat/check.mjs switched "$s/decision3.json" "$s/real3.json" "$s/order2.json" anthropic/claude-opus-4-7
 }
 
 era() { # version layout provider required
