@@ -54,7 +54,20 @@ pub fn write_file(host: &Host, path: &Path, bytes: &[u8], mode: u32) -> Result<O
         show_diff(host, &path.display().to_string(), before.as_deref(), bytes)?;
         return Ok(Outcome::WouldWrite);
     }
-    let backup = match &before {
+    record(host, path, before.as_deref(), Some(bytes))?;
+    atomic_write(path, bytes, mode)?;
+    Ok(Outcome::Written)
+}
+
+/// Backs up the current bytes (when there are any) and journals the change, before the
+/// file is touched: the order that lets `undo` restore it after a crash at any point.
+fn record(
+    host: &Host,
+    path: &Path,
+    before: Option<&[u8]>,
+    after: Option<&[u8]>,
+) -> Result<(), Error> {
+    let backup = match before {
         Some(_) => Some(backup::backup_file(host, path)?),
         None => None,
     };
@@ -66,13 +79,11 @@ pub fn write_file(host: &Host, path: &Path, bytes: &[u8], mode: u32) -> Result<O
             path: path.display().to_string(),
             row: None,
             backup: backup.map(|p| p.display().to_string()),
-            before: before.as_deref().map(sha256_hex),
-            after: Some(sha256_hex(bytes)),
+            before: before.map(sha256_hex),
+            after: after.map(sha256_hex),
             undoes: host.undoing.borrow().clone(),
         },
-    )?;
-    atomic_write(path, bytes, mode)?;
-    Ok(Outcome::Written)
+    )
 }
 
 /// Prints a unified diff of a file or row under `--dry-run`. Token values are masked
@@ -180,19 +191,7 @@ pub fn remove_file(host: &Host, path: &Path) -> Result<Outcome, Error> {
         host.println(&format!("dry-run: would delete {}", path.display()))?;
         return Ok(Outcome::WouldWrite);
     }
-    let backup = backup::backup_file(host, path)?;
-    journal::append(
-        host,
-        &Change {
-            kind: "write".into(),
-            path: path.display().to_string(),
-            row: None,
-            backup: Some(backup.display().to_string()),
-            before: Some(sha256_hex(&before)),
-            after: None,
-            undoes: host.undoing.borrow().clone(),
-        },
-    )?;
+    record(host, path, Some(&before), None)?;
     fs::remove_file(path)
         .map_err(|e| Error::Failure(format!("cannot delete `{}`: {e}", path.display())))?;
     Ok(Outcome::Written)
