@@ -76,9 +76,10 @@ pub enum Command {
     /// See and copy the stock scripts.
     #[command(subcommand)]
     Scripts(ScriptsCommand),
-    /// Sign one more ChatGPT account in with Codex and add it to OpenClaw as
-    /// `openai:<name>` (`openai-codex:<name>` on OpenClaw before 2026.6), without touching
-    /// your own Codex login. Runs the add-profile script (your ejected copy wins).
+    /// Sign one more ChatGPT account in with Codex and add it to OpenClaw.
+    ///
+    /// The profile is `openai:<name>` (`openai-codex:<name>` on OpenClaw before 2026.6).
+    /// Your own Codex login is never touched. Runs the add-profile script (your ejected copy wins).
     /// Re-running for the same account updates its tokens in place.
     AddProfile {
         /// Profile name: letters, digits, `-`, `_`, `.` and `@` (e.g. `alice`, `me@example.com`).
