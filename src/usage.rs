@@ -535,15 +535,17 @@ fn millis(v: Option<&Value>) -> Option<i64> {
     }
 }
 
-/// The access token and account id to read `id`'s usage with, or why there are none.
-fn credentials_for(id: &str, cred: &Value, now: i64) -> Result<(String, String), String> {
+/// True for the providers whose OAuth profiles are ChatGPT sign-ins: the only
+/// profiles whose token may go to the ChatGPT endpoint.
+fn is_chatgpt(id: &str, cred: &Value) -> bool {
     let provider = text(cred, "provider")
         .unwrap_or_else(|| id.split(':').next().unwrap_or_default().to_string());
-    if provider != "openai" && provider != "openai-codex" {
-        return Err(format!(
-            "`{id}` is not a ChatGPT (openai / openai-codex) profile; its token is never sent to ChatGPT"
-        ));
-    }
+    provider == "openai" || provider == "openai-codex"
+}
+
+/// The access token and account id to read a ChatGPT profile's usage with, or why
+/// there are none.
+fn credentials_for(id: &str, cred: &Value, now: i64) -> Result<(String, String), String> {
     let Some(access) = text(cred, "access") else {
         return Err(format!(
             "`{id}` has no OAuth access token (it is not a ChatGPT sign-in), so its usage cannot be read"
@@ -725,7 +727,7 @@ pub fn read(host: &Host, ids: &[String], opts: &Options) -> Vec<(String, Value)>
         let entry = cache.profiles.get(id.as_str());
         let fresh = entry.and_then(|e| {
             latest(e, now)
-                .filter(|(_, r)| now - r.at <= opts.max_age_ms)
+                .filter(|(_, r)| opts.max_age_ms > 0 && now - r.at <= opts.max_age_ms)
                 .map(|(s, r)| known_value(id, e, s, r, "cache", now))
         });
         let creds = match &creds {
@@ -755,6 +757,15 @@ pub fn read(host: &Host, ids: &[String], opts: &Options) -> Vec<(String, Value)>
             ));
             continue;
         };
+        if !is_chatgpt(id, cred) {
+            *value = Some(unknown_value(
+                id,
+                &format!(
+                    "`{id}` is not a ChatGPT (openai / openai-codex) profile; its token is never sent to ChatGPT"
+                ),
+            ));
+            continue;
+        }
         let prepared = credentials_for(id, cred, now)
             .and_then(|(access, account)| Ok((access, account, endpoint(&base)?)));
         match prepared {
