@@ -568,6 +568,9 @@ fn credentials_for(id: &str, cred: &Value, now: i64) -> Result<(String, String),
     Ok((access, account))
 }
 
+/// What one request gave: the body of a 2xx answer, or why there is none.
+type Answer = Result<Vec<u8>, String>;
+
 struct Job {
     slot: usize,
     url: String,
@@ -611,7 +614,7 @@ fn error_reason(e: ureq::Error, url: &str, timeout: Duration) -> String {
     }
 }
 
-fn get(agent: &ureq::Agent, job: &Job, timeout: Duration) -> Result<Vec<u8>, String> {
+fn get(agent: &ureq::Agent, job: &Job, timeout: Duration) -> Answer {
     let mut resp = agent
         .get(&job.url)
         .header("Authorization", &format!("Bearer {}", job.access))
@@ -641,7 +644,7 @@ fn run_jobs(
     timeout: Duration,
     budget: Duration,
     proxy: Option<ureq::Proxy>,
-) -> Vec<Option<Result<Vec<u8>, String>>> {
+) -> Vec<Option<Answer>> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
@@ -652,7 +655,7 @@ fn run_jobs(
     let deadline = Instant::now() + budget;
     let workers = jobs.len().min(MAX_PARALLEL);
     let queue = Mutex::new(VecDeque::from(jobs));
-    let results: Mutex<Vec<Option<Result<Vec<u8>, String>>>> = Mutex::new(vec![None; slots]);
+    let results: Mutex<Vec<Option<Answer>>> = Mutex::new(vec![None; slots]);
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| {

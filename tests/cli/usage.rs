@@ -375,6 +375,24 @@ fn a_second_reading_gives_the_burn_rate_and_when_the_window_runs_out() {
         "[\n  \"cache\",\n  true,\n  false,\n  true,\n  false\n]\n"
     );
     assert_eq!(fake.seen().len(), 2, "the cached reading was reused");
+    // Under --dry-run the endpoint is still read, but the cache is left as it was.
+    let before = s.read("clawshift/usage-cache.json");
+    fake.reply(
+        "acct-work",
+        ok(answer(
+            T0 + 1200,
+            Some((55, T0 + 2 * H)),
+            Some((12, T0 + 3 * D)),
+        )),
+    );
+    let mut c = at(&s, &fake, "2026-11-25T12:20:00Z");
+    c.args([
+        "--dry-run",
+        "eval",
+        r#"usage("openai:work").five_hour.burn_per_hour"#,
+    ]);
+    assert_eq!(run(c), "30\n");
+    assert_eq!(s.read("clawshift/usage-cache.json"), before);
 }
 
 #[test]
