@@ -615,6 +615,11 @@ fn error_reason(e: ureq::Error, url: &str, timeout: Duration) -> String {
 }
 
 fn get(agent: &ureq::Agent, job: &Job, timeout: Duration) -> Answer {
+    // No error text names the token, but a reason must never be able to carry it.
+    send(agent, job, timeout).map_err(|e| e.replace(&job.access, "<token>"))
+}
+
+fn send(agent: &ureq::Agent, job: &Job, timeout: Duration) -> Answer {
     let mut resp = agent
         .get(&job.url)
         .header("Authorization", &format!("Bearer {}", job.access))

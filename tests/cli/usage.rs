@@ -896,6 +896,28 @@ fn usage_mode_blocks_an_account_at_its_limit_until_the_reset() {
         "no account with room; the most room: openai:bob 5h window at 97% (leaving at 90%); resets in 3h"
     );
     assert_eq!(v["usage"]["openai:work"]["five_hour"]["used_percent"], 100);
+    // Two nearly full accounts: no flapping for a few points of room...
+    fake.reply(
+        "acct-work",
+        ok(answer(T0, Some((93, T0 + 2 * H)), Some((70, T0 + 3 * D)))),
+    );
+    let mut c = at(&s, &fake, "2026-11-25T12:00:00Z");
+    c.args(["--dry-run", "switch"]);
+    assert_eq!(run(c), "");
+    // ...but a move for more than five.
+    fake.reply(
+        "acct-work",
+        ok(answer(T0, Some((91, T0 + 2 * H)), Some((70, T0 + 3 * D)))),
+    );
+    let mut c = at(&s, &fake, "2026-11-25T12:00:00Z");
+    c.args(["--dry-run", "switch"]);
+    assert!(
+        run(c).contains("dry-run: would notify: switched openai/gpt-5.5@openai:bob → openai/gpt-5.5@openai:work: openai:bob 5h window at 97% (leaving at 90%); resets in 3h; no account with room; the most room: openai:work 5h window at 91% (leaving at 90%); resets in 2h\n")
+    );
+    fake.reply(
+        "acct-work",
+        ok(answer(T0, Some((100, T0 + 2 * H)), Some((70, T0 + 3 * D)))),
+    );
     // Everything at its limit: the account whose limit resets first.
     fake.reply(
         "acct-bob",
