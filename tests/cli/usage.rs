@@ -1021,3 +1021,40 @@ fn usage_mode_replays_recorded_usage_with_each_snapshots_clock() {
     );
     assert_eq!(seen, 6);
 }
+
+#[test]
+fn a_damaged_cache_is_ignored_with_a_warning_and_rewritten() {
+    let s = Sandbox::new();
+    seed(&s, "opus-cooling");
+    let fake = Fake::start();
+    let p = s.write(
+        "clawshift/usage-cache.json",
+        "{\"version\": 1, \"profiles\": [",
+    );
+    // status reads the cache only, and says nothing about a damaged one.
+    let mut c = at(&s, &fake, "2026-11-25T12:00:00Z");
+    c.arg("status");
+    assert!(!run(c).contains("USAGE"));
+    fake.reply(
+        "acct-work",
+        ok(answer(T0, Some((40, T0 + 2 * H)), Some((12, T0 + 3 * D)))),
+    );
+    let out = at(&s, &fake, "2026-11-25T12:00:00Z")
+        .args(["eval", r#"usage("openai:work").known"#])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "true\n");
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "warning: usage: ignoring the usage cache `{}`: invalid type: sequence, expected a map at line 1 column 27; it is rewritten on the next reading\n",
+            p.display()
+        )
+    );
+    assert_eq!(
+        cache(&s)["profiles"]["openai:work"]["readings"][0]["five_hour"]["used_percent"],
+        40.0
+    );
+    assert_eq!(mode(&p), 0o600);
+}
