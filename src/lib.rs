@@ -23,6 +23,7 @@ pub mod scripts;
 pub mod status;
 pub mod testhook;
 pub mod undo;
+pub mod usage;
 
 use std::process::ExitCode;
 use std::time::Duration;

@@ -2,6 +2,10 @@
 //! model, layout and paths. Plain text (no colour, no box drawing) so it reads the same
 //! in a terminal, a pipe or a cron mail; `--json` prints `models_status()`. No token is
 //! ever shown.
+//!
+//! When usage mode has cached usage readings (`<state dir>/usage-cache.json`), a USAGE
+//! column shows them per profile and `--json` adds a `usage` map; with nothing cached
+//! the output is exactly what it was. `status` itself never calls the network.
 
 use std::process::ExitCode;
 
@@ -13,7 +17,13 @@ use crate::host::Host;
 use crate::openclaw;
 
 pub fn run(host: &Host, json: bool) -> Result<ExitCode, Error> {
-    let st = openclaw::status::native(host)?;
+    let mut st = openclaw::status::native(host)?;
+    let cached = crate::usage::cached(host);
+    if !cached.is_empty()
+        && let Value::Object(m) = &mut st
+    {
+        m.insert("usage".into(), Value::Object(cached.into_iter().collect()));
+    }
     if json {
         let text = serde_json::to_string_pretty(&st).map_err(|e| Error::Failure(e.to_string()))?;
         host.println(&text)?;
@@ -58,6 +68,35 @@ fn expiry_text(p: &Value) -> String {
         Some(ms) => format!("{} ago", human_duration(-ms)),
         None => "-".into(),
     }
+}
+
+/// A cached usage reading in a few words: `5h 40%, weekly 12% (12m ago)`, a window
+/// that has reset since as `5h reset`, or `unknown: <why>`.
+fn usage_text(u: &Value, now: i64) -> String {
+    let first = |r: &str| r.split("; ").next().unwrap_or_default().to_string();
+    if u.get("known").and_then(Value::as_bool) != Some(true) {
+        return format!("unknown: {}", first(s(u, "reason").unwrap_or("not read")));
+    }
+    let mut parts = Vec::new();
+    for (key, label) in [("five_hour", "5h"), ("weekly", "weekly")] {
+        let Some(w) = u.get(key).filter(|w| w.is_object()) else {
+            continue;
+        };
+        if i(w, "reset_at").is_some_and(|t| t <= now) {
+            parts.push(format!("{label} reset"));
+        } else {
+            let used = w.get("used_percent").map_or("?".into(), Value::to_string);
+            parts.push(format!("{label} {used}%"));
+        }
+    }
+    let mut text = parts.join(", ");
+    if let Some(at) = i(u, "at") {
+        text.push_str(&format!(" ({} ago)", human_duration(now - at)));
+    }
+    if let Some(e) = u.get("last_error").and_then(|e| s(e, "reason")) {
+        text.push_str(&format!("; last read failed: {}", first(e)));
+    }
+    text
 }
 
 /// The text report, one line per element.
@@ -126,6 +165,8 @@ pub fn render(st: &Value) -> Vec<String> {
     }
     field(&mut out, "Current model", current);
 
+    let usage = st.get("usage").and_then(Value::as_object);
+    let now = i(st, "now").unwrap_or_default();
     let providers = st.get("providers").and_then(Value::as_object);
     for (name, prov) in providers.into_iter().flatten() {
         out.push(String::new());
@@ -137,7 +178,15 @@ pub fn render(st: &Value) -> Vec<String> {
             head.push_str(&format!(", last good {g}"));
         }
         out.push(head);
-        let mut rows: Vec<[String; 7]> = vec![[
+        let profiles: Vec<&Value> = prov
+            .get("profiles")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .collect();
+        let usage_of = |p: &Value| usage.and_then(|u| u.get(s(p, "id")?));
+        let with_usage = profiles.iter().any(|p| usage_of(p).is_some());
+        let mut rows: Vec<Vec<String>> = vec![vec![
             "#".into(),
             "PROFILE".into(),
             "ACCOUNT".into(),
@@ -146,14 +195,12 @@ pub fn render(st: &Value) -> Vec<String> {
             "UNTIL".into(),
             "EXPIRES".into(),
         ]];
-        for p in prov
-            .get("profiles")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        if with_usage {
+            rows[0].push("USAGE".into());
+        }
+        for p in profiles {
             let (state, until) = state_text(p);
-            rows.push([
+            let mut row = vec![
                 i(p, "position").map_or("-".into(), |n| n.to_string()),
                 s(p, "id").unwrap_or("?").into(),
                 s(p, "account_id").unwrap_or("-").into(),
@@ -161,9 +208,13 @@ pub fn render(st: &Value) -> Vec<String> {
                 state,
                 until,
                 expiry_text(p),
-            ]);
+            ];
+            if with_usage {
+                row.push(usage_of(p).map_or("-".into(), |u| usage_text(u, now)));
+            }
+            rows.push(row);
         }
-        let mut widths = [0usize; 7];
+        let mut widths = vec![0usize; rows[0].len()];
         for r in &rows {
             for (w, c) in widths.iter_mut().zip(r.iter()) {
                 *w = (*w).max(c.chars().count());

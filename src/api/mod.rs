@@ -23,6 +23,7 @@ pub mod openclaw;
 pub mod replay;
 pub mod state;
 pub mod sys;
+pub mod usage;
 
 pub type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
@@ -39,6 +40,7 @@ pub fn register_all(engine: &mut Engine, host: &Rc<Host>) {
     state::register(engine, host);
     notify::register(engine, host);
     replay::register(engine, host);
+    usage::register(engine, host);
 }
 
 /// Describes one function: `params` are `name: type` strings followed by the return

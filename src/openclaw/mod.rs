@@ -978,3 +978,15 @@ pub fn all_stored_profiles(host: &Host) -> Result<Vec<StoredProfile>, Error> {
     }
     Ok(out)
 }
+
+// ---------------------------------------------------------------------------------
+// Credentials of the agent's profiles, for reading their usage
+
+/// The credentials of the detected agent's effective store (agent-local entries over
+/// the shared ones), by profile id: what OpenClaw itself would use for this agent.
+/// Read without a lock, like every reader; the values hold tokens, so callers must
+/// never show them.
+pub fn stored_credentials(host: &Host) -> Result<Map<String, Value>, Error> {
+    let d = detect(host)?;
+    Ok(read_docs(&d)?.effective().profiles)
+}

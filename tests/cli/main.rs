@@ -7,3 +7,4 @@ mod docs;
 mod openclaw;
 mod runtime;
 mod switch;
+mod usage;

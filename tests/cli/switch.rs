@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::support::*;
 
-fn fixture(rel: &str) -> PathBuf {
+pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/switch")
         .join(rel)
@@ -388,7 +388,7 @@ fn a_corrupt_state_file_is_kept_aside_and_treated_as_absent() {
 }
 
 /// A `config.json` in the sandbox's CLAWSHIFT_HOME.
-fn configure(s: &Sandbox, json: &str) {
+pub fn configure(s: &Sandbox, json: &str) {
     s.write("clawshift/config.json", json);
 }
 
@@ -687,7 +687,7 @@ fn cron_via_openclaw_adds_one_command_job_and_removes_it() {
 /// Seeds the sandbox's OpenClaw state from `tests/fixtures/switch/states/<name>`:
 /// `auth-profiles.json` makes the legacy JSON layout; `store.json` and `state.json`
 /// become the rows of the shared SQLite store (the 2026.8+ layout).
-fn seed(s: &Sandbox, name: &str) {
+pub fn seed(s: &Sandbox, name: &str) {
     let dir = fixture(&format!("states/{name}"));
     std::fs::copy(
         dir.join("openclaw.json"),
@@ -734,7 +734,7 @@ fn seed(s: &Sandbox, name: &str) {
 }
 
 /// The agent's default model and its Codex account order, as OpenClaw would read them.
-fn agent_setting(s: &Sandbox, provider: &str) -> (String, Vec<String>) {
+pub fn agent_setting(s: &Sandbox, provider: &str) -> (String, Vec<String>) {
     let out = s
         .cmd()
         .args([
@@ -752,7 +752,7 @@ fn agent_setting(s: &Sandbox, provider: &str) -> (String, Vec<String>) {
     (model.to_string(), order)
 }
 
-fn state_json(s: &Sandbox) -> serde_json::Value {
+pub fn state_json(s: &Sandbox) -> serde_json::Value {
     serde_json::from_str(&s.read("clawshift/switch-state.json")).expect("state")
 }
 
