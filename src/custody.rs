@@ -56,7 +56,7 @@ pub fn holders(host: &Host, q: Query) -> Result<Vec<Holder>, Error> {
     let live = host.codex_home.join("auth.json");
     // Read only, without Codex's lock: Codex replaces the file by rename, so a plain
     // read is consistent, and taking the lock would create files in the user's home.
-    if let Some(bytes) = files::read_optional(&live)? {
+    if let Some(bytes) = files::read_limited(&live)? {
         let path = live.as_path();
         let login = auth::parse(&bytes, path).ok();
         let token = login

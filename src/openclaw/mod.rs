@@ -410,7 +410,7 @@ fn file_doc(
     agent: &str,
 ) -> Result<Doc, Error> {
     let loc = Loc::File(path.to_path_buf());
-    let before = match files::read_optional(path)? {
+    let before = match files::read_limited(path)? {
         Some(b) => Some(
             String::from_utf8(b)
                 .map_err(|_| Error::Failure(format!("{} is not UTF-8 text", loc.describe())))?,
@@ -696,6 +696,9 @@ pub fn update<R>(
                 files::write_file(host, path, render(doc).as_bytes(), 0o600)?;
                 written.push(doc.loc.clone());
             }
+            if !written.is_empty() {
+                crate::testhook::point("json-store-written");
+            }
             Ok((r, written))
         }
         Layout::Sqlite | Layout::AgentSqlite => update_sqlite(host, d, f),
@@ -745,6 +748,7 @@ fn update_sqlite<R>(
             return Err(sqlite::db_error(p, e));
         }
         begun.push((c, p));
+        crate::testhook::point("sqlite-begun");
     }
     let result = (|| {
         if d.add_shared_row
@@ -785,6 +789,7 @@ fn update_sqlite<R>(
                     Some(value),
                     host.now_ms(),
                 )?;
+                crate::testhook::point("sqlite-row-written");
             }
         }
         let mut docs = if creating && host.dry_run {
@@ -869,6 +874,7 @@ fn update_sqlite<R>(
             };
             let Some(conn) = conn else { continue };
             sqlite::write_row(conn, db, table, key, Some(&text), host.now_ms())?;
+            crate::testhook::point("sqlite-row-written");
             written.push(doc.loc.clone());
         }
         Ok((r, written))
@@ -878,6 +884,7 @@ fn update_sqlite<R>(
             for (c, p) in &begun {
                 c.execute_batch("COMMIT")
                     .map_err(|e| sqlite::db_error(p, e))?;
+                crate::testhook::point("sqlite-committed");
             }
             Ok(v)
         }
