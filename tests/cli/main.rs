@@ -3,6 +3,8 @@
 mod support;
 
 mod add_profile;
+mod concurrency;
+mod crash;
 mod docs;
 mod openclaw;
 mod runtime;
