@@ -101,6 +101,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check OpenClaw's state and clawshift's files: layout and version, file modes,
+    /// stale locks, the 2026.9 legacy-file blocker, refresh tokens or accounts held in
+    /// several places, expiring profiles, agreement with `openclaw models status`.
+    /// Exit 1 when any finding is an error.
+    Doctor {
+        /// Print the findings as a JSON array instead of one line each.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

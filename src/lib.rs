@@ -7,6 +7,7 @@ pub mod cli;
 pub mod codex;
 pub mod commands;
 pub mod custody;
+pub mod doctor;
 pub mod engine;
 pub mod error;
 pub mod files;
