@@ -6,5 +6,6 @@ mod add_profile;
 mod concurrency;
 mod crash;
 mod docs;
+mod doctor;
 mod openclaw;
 mod runtime;
