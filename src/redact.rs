@@ -77,8 +77,57 @@ pub fn command_line(args: &[String]) -> String {
     out
 }
 
+/// Masks what looks like a token in a line of script source shown in an error (a
+/// snippet given to `clawshift eval` from cron may hold one): JWTs (`eyJ…`), refresh
+/// tokens (`rt_…`), API keys (`sk-…`), and any other run of 32 or more base64url
+/// characters with both letters and digits. Identifiers stay readable.
+pub fn source_line(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        let looks_secret = run.len() >= 16
+            && (run.starts_with("eyJ") || run.starts_with("rt_") || run.starts_with("sk-"))
+            || run.len() >= 32
+                && run.chars().any(|c| c.is_ascii_digit())
+                && run.chars().any(|c| c.is_ascii_alphabetic());
+        if looks_secret {
+            out.push_str(&format!("<redacted {}>", fingerprint(run)));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in line.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '=' | '+' | '/') {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn source_lines_lose_tokens_but_keep_code() {
+        let line = r#"merge_profile("openai:alice", #{access: "eyJhbGciOiJub25lIn0.eyJleHAiOjE3OTYzODA1Nzl9.c2ln", refresh: "rt_FAKE_f6dfd77f9ada260e451d1422"})"#;
+        let shown = super::source_line(line);
+        assert!(
+            !shown.contains("eyJhbGci") && !shown.contains("rt_FAKE"),
+            "{shown}"
+        );
+        assert!(
+            shown.starts_with(r#"merge_profile("openai:alice", #{access: "<redacted sha256:"#),
+            "{shown}"
+        );
+        let code =
+            "let st = models_status(); profiles::codex_model_reachable(st, \"openai/gpt-5.5\")";
+        assert_eq!(super::source_line(code), code);
+    }
+
     use super::*;
 
     #[test]
