@@ -149,7 +149,13 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let ctx = |e: std::io::Error| Error::Failure(format!("cannot write `{}`: {e}", path.display()));
+    let ctx = |e: std::io::Error| {
+        Error::Failure(format!(
+            "cannot write `{}`: {e}{}",
+            path.display(),
+            io_hint(&e)
+        ))
+    };
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
@@ -169,10 +175,34 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
     Ok(())
 }
 
+/// The fix for the I/O errors a user can do something about (a full disk, a read-only
+/// mount, missing permissions), as a sentence to append to the error; empty otherwise.
+pub fn io_hint(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind as K;
+    // `kind()` survives the path context `tempfile` wraps its errors in; the raw errno
+    // does not.
+    match (e.kind(), e.raw_os_error()) {
+        (K::StorageFull | K::QuotaExceeded, _) | (_, Some(libc::ENOSPC | libc::EDQUOT)) => {
+            ". Fix: free some space on that filesystem and rerun; nothing was changed"
+        }
+        (K::ReadOnlyFilesystem, _) | (_, Some(libc::EROFS)) => {
+            ". Fix: the filesystem is mounted read-only; remount it read-write (or point clawshift elsewhere) and rerun; nothing was changed"
+        }
+        (K::PermissionDenied, _) | (_, Some(libc::EACCES | libc::EPERM)) => {
+            ". Fix: make the directory writable for your user and rerun; nothing was changed"
+        }
+        _ => "",
+    }
+}
+
 /// Creates a directory (and parents) that only the owner can enter.
 pub fn private_dir(path: &Path) -> Result<(), Error> {
     let ctx = |e: std::io::Error| {
-        Error::Failure(format!("cannot create directory `{}`: {e}", path.display()))
+        Error::Failure(format!(
+            "cannot create directory `{}`: {e}{}",
+            path.display(),
+            io_hint(&e)
+        ))
     };
     fs::DirBuilder::new()
         .recursive(true)
@@ -209,14 +239,22 @@ pub fn append_line(path: &Path, line: &str) -> Result<(), Error> {
                     path.display()
                 ))
             } else {
-                Error::Failure(format!("cannot append to `{}`: {e}", path.display()))
+                Error::Failure(format!(
+                    "cannot append to `{}`: {e}{}",
+                    path.display(),
+                    io_hint(&e)
+                ))
             }
         })?;
     let mut buf = line.as_bytes().to_vec();
     buf.push(b'\n');
-    f.write_all(&buf)
-        .and_then(|_| f.sync_data())
-        .map_err(|e| Error::Failure(format!("cannot append to `{}`: {e}", path.display())))
+    f.write_all(&buf).and_then(|_| f.sync_data()).map_err(|e| {
+        Error::Failure(format!(
+            "cannot append to `{}`: {e}{}",
+            path.display(),
+            io_hint(&e)
+        ))
+    })
 }
 
 /// Deletes a file the way `write_file` changes one: backed up and journaled first.

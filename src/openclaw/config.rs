@@ -99,7 +99,12 @@ fn read_json5(path: &Path) -> Result<Value, Error> {
         ))
     })?;
     let text = String::from_utf8(bytes)
-        .map_err(|_| Error::Failure(format!("`{}` is not UTF-8 text", path.display())))?;
+        .map_err(|_| {
+            Error::Failure(format!(
+                "`{}` is not UTF-8 text. Fix the file (OpenClaw will not start with it either) or restore it from a backup",
+                path.display()
+            ))
+        })?;
     parse_json5(&text, path)
 }
 

@@ -83,8 +83,9 @@ pub fn acquire(host: &Host, file: &Path) -> Result<JsonLock, Error> {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => {
                 return Err(Error::Failure(format!(
-                    "cannot create the lock `{}`: {e}",
-                    path.display()
+                    "cannot create the lock `{}`: {e}{}",
+                    path.display(),
+                    crate::files::io_hint(&e)
                 )));
             }
         }

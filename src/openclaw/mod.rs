@@ -413,7 +413,12 @@ fn file_doc(
     let before = match files::read_limited(path)? {
         Some(b) => Some(
             String::from_utf8(b)
-                .map_err(|_| Error::Failure(format!("{} is not UTF-8 text", loc.describe())))?,
+                .map_err(|_| {
+                    Error::Failure(format!(
+                        "{} is not UTF-8 text; OpenClaw cannot read it either. Restore it from a backup (`clawshift history`, `clawshift undo`) or fix it by hand",
+                        loc.describe()
+                    ))
+                })?,
         ),
         None => None,
     };
@@ -731,6 +736,20 @@ fn update_sqlite<R>(
     } else {
         None
     };
+    for (c, p) in shared
+        .iter()
+        .map(|c| (c, d.shared_db.as_path()))
+        .chain(agent.iter().map(|c| (c, d.agent_db.as_path())))
+    {
+        // SQLite opens a write-protected file read-only without a word; find out now,
+        // before anything is backed up or journaled.
+        if !host.dry_run && c.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            return Err(Error::Failure(format!(
+                "SQLite database `{}` is read-only (the file, its directory or the filesystem). Fix: make it writable for your user and rerun; nothing was changed",
+                p.display()
+            )));
+        }
+    }
     let conns: Vec<(&rusqlite::Connection, &Path)> = shared
         .iter()
         .map(|c| (c, d.shared_db.as_path()))

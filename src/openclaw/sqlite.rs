@@ -70,6 +70,8 @@ pub fn db_error(path: &Path, e: rusqlite::Error) -> Error {
         "another process (a running OpenClaw gateway?) held it for more than 5 s; rerun, or stop the gateway first"
     } else if text.contains("no such column") || text.contains("no such table") {
         "its schema is not one clawshift knows (written by a newer OpenClaw?); upgrade clawshift, or run `openclaw doctor`"
+    } else if text.contains("disk is full") || text.contains("disk I/O") {
+        "free some space on that filesystem and rerun"
     } else if text.contains("readonly") || text.contains("read-only") {
         "it (or its directory) is read-only; make it writable for your user and rerun"
     } else {
