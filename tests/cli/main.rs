@@ -3,6 +3,7 @@
 mod support;
 
 mod add_profile;
+mod bad_input;
 mod concurrency;
 mod crash;
 mod docs;
