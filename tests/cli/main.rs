@@ -9,4 +9,5 @@ mod crash;
 mod docs;
 mod doctor;
 mod openclaw;
+mod props;
 mod runtime;
