@@ -1,6 +1,7 @@
 //! `merge_profile` and `set_model`: the two mutating operations on OpenClaw's state.
 
 use std::fs::File;
+use std::os::unix::fs::OpenOptionsExt;
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
@@ -51,6 +52,8 @@ pub fn config_lock(host: &Host) -> Result<Option<File>, Error> {
         .create(true)
         .truncate(false)
         .write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(&path)
         .map_err(|e| Error::Failure(format!("cannot open `{}`: {e}", path.display())))?;
     let mut delay = Duration::from_millis(5);
