@@ -91,7 +91,7 @@ pub(crate) fn assert_no_token(text: &str) {
 
 pub(crate) struct Pty {
     _master: fs::File,
-    slave: fs::File,
+    pub(crate) slave: fs::File,
 }
 
 pub(crate) fn pty() -> Pty {

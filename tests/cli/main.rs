@@ -11,3 +11,4 @@ mod doctor;
 mod openclaw;
 mod props;
 mod runtime;
+mod secrets;
