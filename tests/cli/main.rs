@@ -11,4 +11,5 @@ mod doctor;
 mod openclaw;
 mod props;
 mod runtime;
+mod sandbox;
 mod secrets;
