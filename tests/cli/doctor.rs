@@ -214,6 +214,38 @@ fn stale_foreign_and_directory_locks_are_reported_with_the_fix() {
         )
     );
 
+    // A live OpenClaw process that has held the lock for five minutes.
+    let s = planted("legacy", None);
+    let mut gateway = std::process::Command::new("bash")
+        .args(["-c", "exec -a openclaw-gateway sleep 30"])
+        .spawn()
+        .expect("bash");
+    // Wait until the exec has renamed it.
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !fs::read_to_string(format!("/proc/{}/cmdline", gateway.id()))
+        .unwrap_or_default()
+        .starts_with("openclaw-gateway")
+    {
+        assert!(std::time::Instant::now() < until, "exec -a did not happen");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    plant_lock(&s, gateway.id(), now - 5 * 60_000);
+    let got = doctor(&s, &[]);
+    let pid = gateway.id();
+    let _ = gateway.kill();
+    let _ = gateway.wait();
+    assert_eq!(
+        got,
+        (
+            0,
+            format!(
+                "{NOT_INSTALLED}{LEGACY}\
+                 warning: lock: `{lock}` has been held for 5m by process {pid}; OpenClaw counts it as stale after 30s (fix: OpenClaw and clawshift take it over on their next write; if that process hangs, stop it, then rm {lock})\n\
+                 {CAROL_LEGACY}doctor: 0 errors, 2 warnings, 2 info\n"
+            )
+        )
+    );
+
     // A live process that is not OpenClaw (a reused pid).
     let s = planted("legacy", None);
     let mut sleeper = std::process::Command::new("sleep")
