@@ -106,24 +106,6 @@ fn file_mode(p: &Path) -> Option<u32> {
         .map(|m| m.permissions().mode() & 0o777)
 }
 
-/// Every agent dir under the state dir (plus `main`'s, which may be overridden).
-fn agent_dirs(host: &Host) -> Vec<(String, PathBuf)> {
-    let mut agents: Vec<(String, PathBuf)> = Vec::new();
-    if let Ok(entries) = fs::read_dir(host.openclaw_state_dir.join("agents")) {
-        for e in entries.filter_map(Result::ok) {
-            let name = e.file_name().to_string_lossy().to_string();
-            if crate::host::valid_agent_id(&name) {
-                agents.push((name.clone(), openclaw::agent_dir(host, &name)));
-            }
-        }
-    }
-    if !agents.iter().any(|(a, _)| a == "main") {
-        agents.push(("main".into(), openclaw::agent_dir(host, "main")));
-    }
-    agents.sort();
-    agents
-}
-
 pub fn findings(host: &Host) -> Vec<Finding> {
     let mut d = Doctor {
         host,
@@ -214,7 +196,7 @@ fn token_files(host: &Host) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let db = host.openclaw_state_dir.join("state/openclaw.sqlite");
     out.push(db);
-    for (_, dir) in agent_dirs(host) {
+    for (_, dir) in openclaw::all_agent_dirs(host) {
         out.push(dir.join(openclaw::STORE_FILE));
         out.push(dir.join(openclaw::AGENT_DB));
     }
@@ -333,7 +315,7 @@ fn is_openclaw_like(cmd: &str) -> bool {
 fn locks(d: &mut Doctor) {
     let host = d.host;
     let mut paths = Vec::new();
-    for (_, dir) in agent_dirs(host) {
+    for (_, dir) in openclaw::all_agent_dirs(host) {
         for f in [openclaw::STORE_FILE, openclaw::STATE_FILE] {
             paths.push((lock::lock_path(&dir.join(f)), lock::STALE_MS));
         }
@@ -451,7 +433,7 @@ fn leftovers(d: &mut Doctor) {
         host.openclaw_state_dir.clone(),
         host.openclaw_state_dir.join("state"),
     ];
-    dirs.extend(agent_dirs(host).into_iter().map(|(_, p)| p));
+    dirs.extend(openclaw::all_agent_dirs(host).into_iter().map(|(_, p)| p));
     dirs.push(host.backups_dir());
     let mut found = Vec::new();
     for dir in dirs {
@@ -557,19 +539,11 @@ fn custody(d: &mut Doctor) {
             by_account.entry(a.clone()).or_default().push(held);
         }
     }
-    let live = host.codex_home.join("auth.json");
-    let live_login = crate::files::read_limited(&live)
+    let live_login = crate::custody::live_codex(host)
         .ok()
         .flatten()
-        .map(|bytes| {
-            let login = crate::codex::auth::parse(&bytes, &live).ok();
-            let token = login
-                .as_ref()
-                .map(|l| l.refresh_token.clone())
-                .or_else(|| crate::codex::auth::refresh_token_of(&bytes));
-            (token, login.and_then(|l| l.account_id))
-        });
-    if let Some((token, account)) = &live_login {
+        .map(|l| (l.path, l.refresh_token, l.account_id));
+    if let Some((live, token, account)) = &live_login {
         let held = Held {
             id: None,
             location: live.display().to_string(),

@@ -931,6 +931,25 @@ pub struct StoredProfile {
     pub email: Option<String>,
 }
 
+/// Every agent under `<state>/agents/` (plus `main`, whose dir may be overridden) with
+/// its agent dir, sorted by id.
+pub fn all_agent_dirs(host: &Host) -> Vec<(String, PathBuf)> {
+    let mut agents: Vec<(String, PathBuf)> = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(host.openclaw_state_dir.join("agents")) {
+        for e in entries.filter_map(Result::ok) {
+            let name = e.file_name().to_string_lossy().to_string();
+            if crate::host::valid_agent_id(&name) {
+                agents.push((name.clone(), agent_dir(host, &name)));
+            }
+        }
+    }
+    if !agents.iter().any(|(a, _)| a == "main") {
+        agents.push(("main".into(), agent_dir(host, "main")));
+    }
+    agents.sort();
+    agents
+}
+
 /// Every profile in every agent's store and in the shared store, whatever the layout.
 /// Files that do not parse are errors (naming the file), so a custody check never
 /// silently skips a holder.
@@ -968,20 +987,7 @@ pub fn all_stored_profiles(host: &Host) -> Result<Vec<StoredProfile>, Error> {
             )?);
         }
     }
-    let mut agents: Vec<(String, PathBuf)> = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(host.openclaw_state_dir.join("agents")) {
-        for e in entries.filter_map(Result::ok) {
-            let name = e.file_name().to_string_lossy().to_string();
-            if crate::host::valid_agent_id(&name) {
-                agents.push((name.clone(), agent_dir(host, &name)));
-            }
-        }
-    }
-    if !agents.iter().any(|(a, _)| a == "main") {
-        agents.push(("main".into(), agent_dir(host, "main")));
-    }
-    agents.sort();
-    for (agent, dir) in agents {
+    for (agent, dir) in all_agent_dirs(host) {
         let f = dir.join(STORE_FILE);
         if f.exists() {
             push(&file_doc(&f, true, true, false, &agent)?);
