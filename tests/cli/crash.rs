@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -113,28 +113,12 @@ fn is_scratch(name: &str) -> bool {
         || name.ends_with("-shm")
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        let m = fs::symlink_metadata(&p).expect("meta");
-        if m.is_dir() {
-            walk(&p, out);
-        }
-        out.push(p);
-    }
-}
-
 /// Every OpenClaw file (bytes) and every SQLite row (its columns but the update time),
 /// keyed by path relative to the OpenClaw dir.
 pub(crate) fn openclaw_state(s: &Sandbox) -> State {
     let root = s.openclaw();
-    let mut paths = Vec::new();
-    walk(&root, &mut paths);
     let mut out = State::new();
-    for p in paths {
+    for p in walk(&root) {
         let name = p.file_name().expect("name").to_string_lossy().to_string();
         let rel = p.strip_prefix(&root).expect("rel").display().to_string();
         if p.is_dir() || is_scratch(&name) {
@@ -220,9 +204,7 @@ fn check_killed_state(
             }
         }
     }
-    let mut paths = Vec::new();
-    walk(&s.openclaw(), &mut paths);
-    for p in paths {
+    for p in walk(&s.openclaw()) {
         let m = fs::symlink_metadata(&p).expect("meta");
         let name = p.file_name().expect("name").to_string_lossy().to_string();
         let mode = m.permissions().mode() & 0o777;
@@ -316,9 +298,7 @@ fn check_killed_state(
 
 /// The mode of every file under the OpenClaw dir, by relative path.
 fn file_modes(s: &Sandbox) -> BTreeMap<String, u32> {
-    let mut paths = Vec::new();
-    walk(&s.openclaw(), &mut paths);
-    paths
+    walk(&s.openclaw())
         .into_iter()
         .filter(|p| p.is_file())
         .map(|p| {

@@ -39,7 +39,7 @@ fn planted(base: &str, overlay: Option<&str>) -> Sandbox {
     // The fixtures are copied with the umask's modes: make them what OpenClaw and
     // clawshift write, so only the planted problem shows.
     chmod(&s.home(), 0o700);
-    for p in walk(&s.openclaw()) {
+    for p in walk(&s.openclaw()).into_iter().filter(|p| p.is_file()) {
         let name = p.file_name().expect("name").to_string_lossy().to_string();
         if name.contains("auth-profiles.json") || name.ends_with(".sqlite") {
             chmod(&p, 0o600);
@@ -48,24 +48,11 @@ fn planted(base: &str, overlay: Option<&str>) -> Sandbox {
     let backups = s.home().join("backups");
     if backups.exists() {
         chmod(&backups, 0o700);
-        for p in walk(&backups) {
+        for p in walk(&backups).into_iter().filter(|p| p.is_file()) {
             chmod(&p, 0o600);
         }
     }
     s
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// Runs `doctor` and returns (exit code, stdout with the sandbox paths abbreviated).

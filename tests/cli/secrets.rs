@@ -6,7 +6,7 @@
 
 use std::fs;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Output, Stdio};
 
 use serde_json::Value;
@@ -27,18 +27,6 @@ fn leaked(text: &str) -> Vec<String> {
         }
     }
     found
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        out.push(p.clone());
-        if fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir()) {
-            out.extend(walk(&p));
-        }
-    }
-    out
 }
 
 /// Runs clawshift (as `c` says) under umask 000, with a terminal on stdin when `tty`.
