@@ -133,6 +133,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "crontab")]
         via: crate::cron::Via,
     },
+    /// Check OpenClaw's state and clawshift's files for problems, each with its fix.
+    ///
+    /// Layout and version, file modes, stale locks, the 2026.9 legacy-file blocker,
+    /// refresh tokens or accounts held in several places, expiring profiles, agreement
+    /// with `openclaw models status`. Exit 1 when any finding is an error.
+    Doctor {
+        /// Print the findings as a JSON array instead of one line each.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -25,6 +25,7 @@ pub fn dispatch(host: &Rc<Host>, command: Command) -> Result<ExitCode, Error> {
         Command::Scripts(ScriptsCommand::List) => scripts_list(host),
         Command::Scripts(ScriptsCommand::Eject { names, force }) => eject(host, &names, force),
         Command::Status { json } => crate::status::run(host, json),
+        Command::Doctor { json } => crate::doctor::run(host, json),
         Command::AddProfile {
             name,
             device_auth,

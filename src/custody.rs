@@ -53,28 +53,48 @@ pub fn holders(host: &Host, q: Query) -> Result<Vec<Holder>, Error> {
             });
         }
     }
-    let live = host.codex_home.join("auth.json");
-    // Read only, without Codex's lock: Codex replaces the file by rename, so a plain
-    // read is consistent, and taking the lock would create files in the user's home.
-    if let Some(bytes) = files::read_optional(&live)? {
-        let path = live.as_path();
-        let login = auth::parse(&bytes, path).ok();
-        let token = login
-            .as_ref()
-            .map(|l| l.refresh_token.clone())
-            .or_else(|| auth::refresh_token_of(&bytes));
-        let account = login.as_ref().and_then(|l| l.account_id.clone());
-        if wanted_token(token.as_deref()) || wanted_account(account.as_deref()) {
-            out.push(Holder {
-                kind: "codex",
-                agent: None,
-                location: live.display().to_string(),
-                id: None,
-                provider: None,
-                email: login.as_ref().and_then(|l| l.email.clone()),
-                account_id: account,
-            });
-        }
+    if let Some(live) = live_codex(host)?
+        && (wanted_token(live.refresh_token.as_deref())
+            || wanted_account(live.account_id.as_deref()))
+    {
+        out.push(Holder {
+            kind: "codex",
+            agent: None,
+            location: live.path.display().to_string(),
+            id: None,
+            provider: None,
+            email: live.email,
+            account_id: live.account_id,
+        });
     }
     Ok(out)
+}
+
+/// What the user's live Codex login holds (never shown: the token is for comparing).
+pub struct LiveCodex {
+    pub path: std::path::PathBuf,
+    pub refresh_token: Option<String>,
+    pub account_id: Option<String>,
+    pub email: Option<String>,
+}
+
+/// Reads `<CODEX_HOME>/auth.json`, `None` when there is none. Read only, without
+/// Codex's lock: Codex replaces the file by rename, so a plain read is consistent, and
+/// taking the lock would create files in the user's home. A file that does not parse
+/// as a login still yields its refresh token when it has one.
+pub fn live_codex(host: &Host) -> Result<Option<LiveCodex>, Error> {
+    let path = host.codex_home.join("auth.json");
+    let Some(bytes) = files::read_limited(&path)? else {
+        return Ok(None);
+    };
+    let login = auth::parse(&bytes, &path).ok();
+    Ok(Some(LiveCodex {
+        refresh_token: login
+            .as_ref()
+            .map(|l| l.refresh_token.clone())
+            .or_else(|| auth::refresh_token_of(&bytes)),
+        account_id: login.as_ref().and_then(|l| l.account_id.clone()),
+        email: login.and_then(|l| l.email),
+        path,
+    }))
 }

@@ -21,9 +21,31 @@ pub const MAX_STRING_SIZE: usize = 16 * 1024 * 1024;
 pub const MAX_ARRAY_SIZE: usize = 1_000_000;
 pub const MAX_MAP_SIZE: usize = 1_000_000;
 pub const MAX_MODULES: usize = 64;
+/// The most memory a run may hold (resident). Rhai checks its size limits after most
+/// operations but not all (`m[k] = v` grows a map unchecked), so a loop storing big
+/// values could otherwise fill the machine before the timeout.
+pub const MAX_MEMORY_BYTES: u64 = 512 * 1024 * 1024;
+/// How often (in operations) the resident size is looked at: often enough that a loop
+/// storing 16 MB strings cannot get far past the limit between two looks.
+const MEMORY_CHECK_EVERY: u64 = 64;
 
 /// The value `on_progress` ends a run with when the deadline passes.
 const TIMED_OUT: &str = "clawshift:timeout";
+/// The value `on_progress` ends a run with when it holds too much memory.
+const OUT_OF_MEMORY: &str = "clawshift:memory";
+
+/// This process's peak resident size (`getrusage`, a cheap syscall).
+fn resident_bytes() -> Option<u64> {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given and touches nothing else.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) };
+    if rc != 0 {
+        return None;
+    }
+    // SAFETY: getrusage returned 0, so the struct is initialised.
+    let kb = unsafe { usage.assume_init() }.ru_maxrss;
+    u64::try_from(kb).ok().map(|kb| kb.saturating_mul(1024))
+}
 
 pub fn build_engine(host: &Rc<Host>) -> Result<Engine, Error> {
     let mut engine = Engine::new();
@@ -44,10 +66,15 @@ pub fn build_engine(host: &Rc<Host>) -> Result<Engine, Error> {
     engine.on_progress(move |ops| {
         if h.stdout_closed() || (ops.is_multiple_of(1024) && h.started.elapsed() >= h.timeout) {
             Some(TIMED_OUT.into())
+        } else if ops.is_multiple_of(MEMORY_CHECK_EVERY)
+            && resident_bytes().is_some_and(|b| b > MAX_MEMORY_BYTES)
+        {
+            Some(OUT_OF_MEMORY.into())
         } else {
             None
         }
     });
+
     let h = host.clone();
     engine.on_print(move |s| {
         // A closed stdout is reported when the run ends; nothing useful can be done here.
@@ -191,6 +218,14 @@ pub fn convert(err: &EvalAltResult, top_source: &str, host: &Host) -> ScriptErro
     let mut compile = false;
     let message = match e {
         EvalAltResult::ErrorRuntime(value, _) => thrown_message(value, &mut exit_code),
+        EvalAltResult::ErrorTerminated(token, _)
+            if token.clone().into_string().ok().as_deref() == Some(OUT_OF_MEMORY) =>
+        {
+            format!(
+                "memory limit exceeded ({} MB resident); the script keeps growing data (an array, map or string in a loop?) and was stopped",
+                MAX_MEMORY_BYTES / 1024 / 1024
+            )
+        }
         EvalAltResult::ErrorTerminated(..) => format!(
             "timed out after {}s (limit set by --timeout); the script was stopped",
             host.timeout.as_secs()

@@ -46,6 +46,7 @@ pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, Error> {
 /// Replaces `path` with `bytes` (mode `mode`), backing up and journaling first. Writes
 /// nothing when the bytes are already there; under `--dry-run` prints a diff instead.
 pub fn write_file(host: &Host, path: &Path, bytes: &[u8], mode: u32) -> Result<Outcome, Error> {
+    refuse_symlink(path)?;
     let before = read_optional(path)?;
     if before.as_deref() == Some(bytes) {
         return Ok(Outcome::Unchanged);
@@ -86,6 +87,43 @@ fn record(
     )
 }
 
+/// Files are replaced by rename, which would turn a symlink into a regular file and leave
+/// its target stale: refuse, naming the link and its target (OpenClaw does not support
+/// writing through a symlinked `openclaw.json` either).
+pub fn refuse_symlink(path: &Path) -> Result<(), Error> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            let target = fs::read_link(path)
+                .map(|t| t.display().to_string())
+                .unwrap_or_else(|_| "?".into());
+            Err(Error::Failure(format!(
+                "`{}` is a symlink (to `{target}`); clawshift replaces files atomically and would turn the link into a copy. Fix: replace the link with the file it points to (or point OPENCLAW_STATE_DIR / OPENCLAW_CONFIG_PATH at the real location); nothing was written",
+                path.display()
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The largest file clawshift parses (stores, config, auth.json). OpenClaw's files are a
+/// few KB (about 2 KB per profile); anything this big is the wrong file or corrupt, and
+/// parsing it would only burn memory.
+pub const MAX_PARSE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Like [`read_optional`], but refuses a file larger than [`MAX_PARSE_BYTES`] before
+/// reading it, naming the file and its size.
+pub fn read_limited(path: &Path) -> Result<Option<Vec<u8>>, Error> {
+    match fs::metadata(path) {
+        Ok(m) if m.is_file() && m.len() > MAX_PARSE_BYTES => Err(Error::Failure(format!(
+            "`{}` is {:.1} MB, more than the {} MB clawshift reads (OpenClaw's files are a few KB); it is not the right file or it is corrupt. Fix: restore it from a backup (`clawshift history`, `clawshift undo`) or move it away; nothing was changed",
+            path.display(),
+            m.len() as f64 / 1_048_576.0,
+            MAX_PARSE_BYTES / 1_048_576
+        ))),
+        _ => read_optional(path),
+    }
+}
+
 /// Prints a unified diff of a file or row under `--dry-run`. Token values are masked
 /// so a dry run never shows a secret.
 pub fn show_diff(
@@ -122,7 +160,13 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let ctx = |e: std::io::Error| Error::Failure(format!("cannot write `{}`: {e}", path.display()));
+    let ctx = |e: std::io::Error| {
+        Error::Failure(format!(
+            "cannot write `{}`: {e}{}",
+            path.display(),
+            io_hint(&e)
+        ))
+    };
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
@@ -142,10 +186,34 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
     Ok(())
 }
 
+/// The fix for the I/O errors a user can do something about (a full disk, a read-only
+/// mount, missing permissions), as a sentence to append to the error; empty otherwise.
+pub fn io_hint(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind as K;
+    // `kind()` survives the path context `tempfile` wraps its errors in; the raw errno
+    // does not.
+    match (e.kind(), e.raw_os_error()) {
+        (K::StorageFull | K::QuotaExceeded, _) | (_, Some(libc::ENOSPC | libc::EDQUOT)) => {
+            ". Fix: free some space on that filesystem and rerun; nothing was changed"
+        }
+        (K::ReadOnlyFilesystem, _) | (_, Some(libc::EROFS)) => {
+            ". Fix: the filesystem is mounted read-only; remount it read-write (or point clawshift elsewhere) and rerun; nothing was changed"
+        }
+        (K::PermissionDenied, _) | (_, Some(libc::EACCES | libc::EPERM)) => {
+            ". Fix: make the directory writable for your user and rerun; nothing was changed"
+        }
+        _ => "",
+    }
+}
+
 /// Creates a directory (and parents) that only the owner can enter.
 pub fn private_dir(path: &Path) -> Result<(), Error> {
     let ctx = |e: std::io::Error| {
-        Error::Failure(format!("cannot create directory `{}`: {e}", path.display()))
+        Error::Failure(format!(
+            "cannot create directory `{}`: {e}{}",
+            path.display(),
+            io_hint(&e)
+        ))
     };
     fs::DirBuilder::new()
         .recursive(true)
@@ -168,22 +236,42 @@ pub fn private_dir(path: &Path) -> Result<(), Error> {
 /// Appends one line to a file created 0600, with O_APPEND so concurrent writers
 /// never interleave inside a line.
 pub fn append_line(path: &Path, line: &str) -> Result<(), Error> {
+    // O_NOFOLLOW: the journal is appended in place, so a planted link would redirect it.
     let mut f = fs::OpenOptions::new()
         .create(true)
         .append(true)
         .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(path)
-        .map_err(|e| Error::Failure(format!("cannot append to `{}`: {e}", path.display())))?;
+        .map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                Error::Failure(format!(
+                    "`{}` is a symlink; clawshift appends to its journal only in place. Fix: replace the link with a regular file (or remove it); nothing was changed",
+                    path.display()
+                ))
+            } else {
+                Error::Failure(format!(
+                    "cannot append to `{}`: {e}{}",
+                    path.display(),
+                    io_hint(&e)
+                ))
+            }
+        })?;
     let mut buf = line.as_bytes().to_vec();
     buf.push(b'\n');
-    f.write_all(&buf)
-        .and_then(|_| f.sync_data())
-        .map_err(|e| Error::Failure(format!("cannot append to `{}`: {e}", path.display())))
+    f.write_all(&buf).and_then(|_| f.sync_data()).map_err(|e| {
+        Error::Failure(format!(
+            "cannot append to `{}`: {e}{}",
+            path.display(),
+            io_hint(&e)
+        ))
+    })
 }
 
 /// Deletes a file the way `write_file` changes one: backed up and journaled first.
 /// Used by `undo` to remove a file that a run created.
 pub fn remove_file(host: &Host, path: &Path) -> Result<Outcome, Error> {
+    refuse_symlink(path)?;
     let Some(before) = read_optional(path)? else {
         return Ok(Outcome::Unchanged);
     };
@@ -194,5 +282,6 @@ pub fn remove_file(host: &Host, path: &Path) -> Result<Outcome, Error> {
     record(host, path, Some(&before), None)?;
     fs::remove_file(path)
         .map_err(|e| Error::Failure(format!("cannot delete `{}`: {e}", path.display())))?;
+    crate::testhook::point("removed");
     Ok(Outcome::Written)
 }

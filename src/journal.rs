@@ -49,7 +49,9 @@ pub fn append(host: &Host, change: &Change) -> Result<(), Error> {
     };
     let line = serde_json::to_string(&entry)
         .map_err(|e| Error::Failure(format!("journal: cannot encode entry: {e}")))?;
-    files::append_line(&host.journal_path(), &line)
+    files::append_line(&host.journal_path(), &line)?;
+    crate::testhook::point("journaled");
+    Ok(())
 }
 
 /// Every entry, oldest first. A line that does not parse (a torn write from a crash on

@@ -11,6 +11,7 @@ pub mod config;
 pub mod cron;
 pub mod custody;
 pub mod demo;
+pub mod doctor;
 pub mod engine;
 pub mod error;
 pub mod files;

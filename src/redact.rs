@@ -51,14 +51,14 @@ pub fn redact(text: &str) -> String {
 }
 
 /// Masks anything in a command line that looks like a token (a run of 24 or more
-/// base64url/JWT characters), so the journal can record what ran without holding a
+/// base64url/JWT characters, or a shorter `rt_…`/`eyJ…`/`sk-…` one), so the journal can record what ran without holding a
 /// secret someone pasted into `clawshift eval`.
 pub fn command_line(args: &[String]) -> String {
     let text = args.join(" ");
     let mut out = String::with_capacity(text.len());
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
-        if run.len() >= 24 {
+        if run.len() >= 24 || looks_secret(run) {
             out.push_str(&format!("<redacted {}>", fingerprint(run)));
         } else {
             out.push_str(run);
@@ -77,8 +77,62 @@ pub fn command_line(args: &[String]) -> String {
     out
 }
 
+/// A run of token characters that is a secret by its look: a JWT (`eyJ…`), a refresh
+/// token (`rt_…`) or an API key (`sk-…`) of 12 characters or more, or any run of 32 or
+/// more with both letters and digits.
+fn looks_secret(run: &str) -> bool {
+    run.len() >= 12 && (run.starts_with("eyJ") || run.starts_with("rt_") || run.starts_with("sk-"))
+        || run.len() >= 32
+            && run.chars().any(|c| c.is_ascii_digit())
+            && run.chars().any(|c| c.is_ascii_alphabetic())
+}
+
+/// Masks what looks like a token in a line of script source shown in an error (a
+/// snippet given to `clawshift eval` from cron may hold one): JWTs (`eyJ…`), refresh
+/// tokens (`rt_…`), API keys (`sk-…`), and any other run of 32 or more base64url
+/// characters with both letters and digits. Identifiers stay readable.
+pub fn source_line(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if looks_secret(run) {
+            out.push_str(&format!("<redacted {}>", fingerprint(run)));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in line.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '=' | '+') {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn source_lines_lose_tokens_but_keep_code() {
+        let line = r#"merge_profile("openai:alice", #{access: "eyJhbGciOiJub25lIn0.eyJleHAiOjE3OTYzODA1Nzl9.c2ln", refresh: "rt_FAKE_f6dfd77f9ada260e451d1422"})"#;
+        let shown = super::source_line(line);
+        assert!(
+            !shown.contains("eyJhbGci") && !shown.contains("rt_FAKE"),
+            "{shown}"
+        );
+        assert!(
+            shown.starts_with(r#"merge_profile("openai:alice", #{access: "<redacted sha256:"#),
+            "{shown}"
+        );
+        let code =
+            "let st = models_status(); profiles::codex_model_reachable(st, \"openai/gpt-5.5\")";
+        assert_eq!(super::source_line(code), code);
+    }
+
     use super::*;
 
     #[test]

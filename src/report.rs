@@ -24,7 +24,7 @@ pub fn render_script(e: &ScriptError, eval_text: Option<&str>) -> String {
         let text = scripts::source_text(&at.source, eval_text);
         if let Some(line) = text.as_deref().and_then(|t| t.lines().nth(at.line - 1)) {
             // Tabs would misplace the caret; show them as single spaces.
-            let line = line.replace('\t', " ");
+            let line = crate::redact::source_line(&line.replace('\t', " "));
             let caret_at = at.column.saturating_sub(1).min(line.chars().count());
             out.push_str(&format!(
                 "{pad} |\n{line_no} | {line}\n{pad} | {}^\n",

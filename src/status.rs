@@ -65,7 +65,7 @@ fn state_text(p: &Value) -> (String, String) {
 fn expiry_text(p: &Value) -> String {
     match i(p, "expires_in_ms") {
         Some(ms) if ms > 0 => format!("in {}", human_duration(ms)),
-        Some(ms) => format!("{} ago", human_duration(-ms)),
+        Some(ms) => format!("{} ago", human_duration(ms.saturating_neg())),
         None => "-".into(),
     }
 }

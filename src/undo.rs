@@ -87,13 +87,48 @@ fn short(path: &str) -> String {
         .unwrap_or_else(|| path.to_string())
 }
 
+/// One file or row a run changed: its first change (whose `before` is what undo
+/// restores) and its last (whose `after` is what the run left).
+struct Touched<'a> {
+    path: &'a str,
+    row: Option<&'a str>,
+    first: &'a journal::Change,
+    last: &'a journal::Change,
+}
+
+/// The files and rows a run changed, in the order it first changed them.
+fn touched<'a>(changes: &[&'a journal::Change]) -> Vec<Touched<'a>> {
+    let mut out: Vec<Touched> = Vec::new();
+    for c in changes {
+        match out
+            .iter_mut()
+            .find(|t| t.path == c.path && t.row == c.row.as_deref())
+        {
+            Some(t) => t.last = c,
+            None => out.push(Touched {
+                path: &c.path,
+                row: c.row.as_deref(),
+                first: c,
+                last: c,
+            }),
+        }
+    }
+    out
+}
+
+/// Runs an undo completed (it journals a `kind: "undo"` marker when it finishes). A run
+/// whose undo was interrupted has no marker, so `undo` picks it again and finishes it.
+fn completed_undos(runs: &[Run]) -> BTreeSet<&str> {
+    runs.iter()
+        .flat_map(|r| r.changes.iter())
+        .filter(|c| c.kind == "undo")
+        .filter_map(|c| c.undoes.as_deref())
+        .collect()
+}
+
 pub fn undo(host: &Host, id: Option<&str>, force: bool) -> Result<ExitCode, Error> {
     let runs = runs(host)?;
-    let undone: BTreeSet<&str> = runs
-        .iter()
-        .flat_map(|r| r.changes.iter())
-        .filter_map(|c| c.undoes.as_deref())
-        .collect();
+    let undone = completed_undos(&runs);
     let target = match id {
         Some(id) => runs.iter().find(|r| r.run == id).ok_or_else(|| {
             Error::Usage(format!(
@@ -121,56 +156,75 @@ pub fn undo(host: &Host, id: Option<&str>, force: bool) -> Result<ExitCode, Erro
             target.run
         )));
     }
-    // Check everything first so a conflict leaves every file as it was. Only the last
-    // change to each file has to match what is there now.
-    let mut last: std::collections::BTreeMap<(&str, Option<&str>), &journal::Change> =
-        Default::default();
-    for c in &changes {
-        last.insert((c.path.as_str(), c.row.as_deref()), c);
-    }
-    for ((path, row), c) in last {
-        let now = current(path, row)?;
-        if now.as_deref().map(sha256_hex) != c.after && !force {
-            let what = match row {
-                Some(row) => format!("row {row} of `{path}`"),
-                None => format!("`{path}`"),
+    // Each file or row goes straight back to what it was before the run's first change,
+    // so an interrupted undo never leaves an in-between version, and rerunning it
+    // finishes the job. Check everything first so a conflict leaves every file as it
+    // was: a file must hold what the run left, or already what it had before (the
+    // change never landed because the run was killed, or an earlier undo restored it).
+    let todo = touched(&changes);
+    let mut now_hashes = Vec::new();
+    for t in &todo {
+        let now = current(t.path, t.row)?.as_deref().map(sha256_hex);
+        if now != t.last.after && now != t.first.before && !force {
+            let what = match t.row {
+                Some(row) => format!("row {row} of `{}`", t.path),
+                None => format!("`{}`", t.path),
             };
             return Err(Error::Failure(format!(
                 "{what} changed after run {} (by OpenClaw or another run); undo would lose that change. Rerun with --force to restore it anyway",
                 target.run
             )));
         }
+        now_hashes.push(now);
     }
     *host.undoing.borrow_mut() = Some(target.run.clone());
-    for c in changes.iter().rev() {
-        let path = Path::new(&c.path);
-        if let Some(row) = &c.row {
-            restore_row(host, c, row)?;
-            host.println(&format!("restored {}#{row}", c.path))?;
+    for (t, now) in todo.iter().rev().zip(now_hashes.iter().rev()) {
+        let shown = match t.row {
+            Some(row) => format!("{}#{row}", t.path),
+            None => t.path.to_string(),
+        };
+        if *now == t.first.before {
+            host.println(&format!("unchanged {shown} (already as before the run)"))?;
             continue;
         }
-        match &c.backup {
-            Some(b) => {
-                let bytes = std::fs::read(b).map_err(|e| {
-                    Error::Failure(format!(
-                        "cannot read backup `{b}`: {e} (older backups are pruned; see docs)"
-                    ))
-                })?;
-                if c.before.as_deref() != Some(&sha256_hex(&bytes)) {
+        if let Some(row) = t.row {
+            restore_row(host, t.first, row)?;
+        } else {
+            let path = Path::new(t.path);
+            match (&t.first.backup, &t.first.before) {
+                (Some(b), _) => {
+                    let bytes = read_backup(b, t.first)?;
+                    let mode = std::fs::metadata(path)
+                        .map(|m| m.permissions().mode() & 0o777)
+                        .unwrap_or(0o600);
+                    files::write_file(host, path, &bytes, mode)?;
+                }
+                (None, None) => {
+                    files::remove_file(host, path)?;
+                }
+                (None, Some(_)) => {
                     return Err(Error::Failure(format!(
-                        "backup `{b}` does not match the journal; refusing to restore it"
+                        "the journal has no backup of `{}` from before run {}; it cannot be restored",
+                        t.path, target.run
                     )));
                 }
-                let mode = std::fs::metadata(path)
-                    .map(|m| m.permissions().mode() & 0o777)
-                    .unwrap_or(0o600);
-                files::write_file(host, path, &bytes, mode)?;
-            }
-            None => {
-                files::remove_file(host, path)?;
             }
         }
-        host.println(&format!("restored {}", c.path))?;
+        host.println(&format!("restored {shown}"))?;
+    }
+    if !host.dry_run {
+        journal::append(
+            host,
+            &journal::Change {
+                kind: "undo".into(),
+                path: host.journal_path().display().to_string(),
+                row: None,
+                backup: None,
+                before: None,
+                after: None,
+                undoes: Some(target.run.clone()),
+            },
+        )?;
     }
     host.println(&format!("undid run {} ({})", target.run, target.command))?;
     Ok(ExitCode::SUCCESS)

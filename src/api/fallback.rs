@@ -49,7 +49,7 @@ pub fn add_fallback(host: &Host, model: &str) -> Result<Value, Error> {
     // The effective config (with `$include`s) says what is reachable; the main file
     // alone says which shape to keep.
     let effective = config::load(&d.config)?;
-    let root = match files::read_optional(&d.config)? {
+    let root = match files::read_limited(&d.config)? {
         Some(b) if !String::from_utf8_lossy(&b).trim().is_empty() => {
             config::parse_json5(&String::from_utf8_lossy(&b), &d.config)?
         }

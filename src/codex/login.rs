@@ -135,7 +135,9 @@ fn missing_codex() -> LoginError {
 /// Reads an existing `auth.json`. Importing the live one is allowed here (the caller
 /// decides), but said loudly: its refresh token would then have two holders.
 fn import(host: &Host, path: &Path) -> Result<Login, LoginError> {
-    let bytes = fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let bytes = crate::files::read_limited(path)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("cannot read `{}`: it does not exist", path.display()))?;
     let live = host.codex_home.join("auth.json");
     if same_file(path, &live) {
         let _ = writeln!(

@@ -27,8 +27,62 @@ pub const MAX_INCLUDE_DEPTH: usize = 10;
 const INCLUDE: &str = "$include";
 const IGNORED_KEYS: [&str; 3] = ["__proto__", "prototype", "constructor"];
 
+/// How deeply objects and arrays may nest in a JSON5 file (serde_json's own limit for
+/// JSON). The parsers recurse, so without a limit a hostile file could overflow the stack.
+pub const MAX_NESTING: usize = 128;
+
+/// The deepest nesting of `{`/`[` in JSON5 text, outside strings and comments.
+pub fn nesting_depth(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '\'' => {
+                while let Some(d) = chars.next() {
+                    if d == '\\' {
+                        chars.next();
+                    } else if d == c {
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'/') => {
+                for d in chars.by_ref() {
+                    if d == '\n' {
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut prev = ' ';
+                for d in chars.by_ref() {
+                    if prev == '*' && d == '/' {
+                        break;
+                    }
+                    prev = d;
+                }
+            }
+            '{' | '[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            '}' | ']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 /// Parses JSON5 text, naming the file in the error.
 pub fn parse_json5(text: &str, path: &Path) -> Result<Value, Error> {
+    let depth = nesting_depth(text);
+    if depth > MAX_NESTING {
+        return Err(Error::Failure(format!(
+            "`{}` nests objects/arrays {depth} levels deep, more than the {MAX_NESTING} clawshift reads; it is not a config file OpenClaw wrote. Fix the file or restore it from a backup",
+            path.display()
+        )));
+    }
     json5::from_str::<Value>(text).map_err(|e| {
         Error::Failure(format!(
             "`{}` is not valid JSON5: {e}. Fix the syntax (OpenClaw will not start with it either) or restore it from a backup",
@@ -38,10 +92,19 @@ pub fn parse_json5(text: &str, path: &Path) -> Result<Value, Error> {
 }
 
 fn read_json5(path: &Path) -> Result<Value, Error> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| Error::Failure(format!("cannot read `{}`: {e}", path.display())))?;
+    let bytes = files::read_limited(path)?.ok_or_else(|| {
+        Error::Failure(format!(
+            "cannot read `{}`: it does not exist",
+            path.display()
+        ))
+    })?;
     let text = String::from_utf8(bytes)
-        .map_err(|_| Error::Failure(format!("`{}` is not UTF-8 text", path.display())))?;
+        .map_err(|_| {
+            Error::Failure(format!(
+                "`{}` is not UTF-8 text. Fix the file (OpenClaw will not start with it either) or restore it from a backup",
+                path.display()
+            ))
+        })?;
     parse_json5(&text, path)
 }
 
@@ -265,7 +328,8 @@ fn defines(
 /// Applies `sets` to the config file at `path`, writing through `files::write_file`
 /// (backup, journal, atomic, mode kept at 0600). Returns whether anything changed.
 pub fn apply(host: &Host, path: &Path, sets: &[Set]) -> Result<files::Outcome, Error> {
-    let before = files::read_optional(path)?;
+    files::refuse_symlink(path)?;
+    let before = files::read_limited(path)?;
     let text = match &before {
         Some(b) => String::from_utf8(b.clone())
             .map_err(|_| Error::Failure(format!("`{}` is not UTF-8 text", path.display())))?,

@@ -5,10 +5,17 @@
 //! that path (the older proper-lockfile style) counts as held and is never removed.
 //! Retries back off like OpenClaw's (100 ms × 2^n, at most 10 s, randomised ×1..2) and
 //! stop at the run's deadline. [`JsonLock`] removes the file when dropped, on every path.
+//!
+//! Lock times are wall-clock times even when `CLAWSHIFT_NOW` pins the run's clock: the
+//! lock is a protocol between live processes, and a pinned time in `createdAt` would
+//! make OpenClaw (or another clawshift) take a live lock for stale, or wait on a dead one.
+//! The lock file appears with its content already in it (written to a private temp file,
+//! then hard-linked into place), so a crash can never leave an empty lock whose owner
+//! nobody can tell.
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -51,6 +58,7 @@ enum Holder {
     File {
         pid: Option<i64>,
         created_ms: Option<i64>,
+        modified_ms: Option<i64>,
     },
 }
 
@@ -67,19 +75,27 @@ pub fn acquire(host: &Host, file: &Path) -> Result<JsonLock, Error> {
     let path = lock_path(file);
     let mut attempt: u32 = 0;
     loop {
-        match try_create(host, &path) {
-            Ok(()) => return Ok(JsonLock { path }),
+        match try_create(&path) {
+            Ok(()) => {
+                crate::testhook::point("lock-acquired");
+                return Ok(JsonLock { path });
+            }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => {
                 return Err(Error::Failure(format!(
-                    "cannot create the lock `{}`: {e}",
-                    path.display()
+                    "cannot create the lock `{}`: {e}{}",
+                    path.display(),
+                    crate::files::io_hint(&e)
                 )));
             }
         }
         let holder = read_holder(&path);
-        if let Some(Holder::File { pid, created_ms }) = &holder
-            && is_stale(host, *pid, *created_ms)
+        if let Some(Holder::File {
+            pid,
+            created_ms,
+            modified_ms,
+        }) = &holder
+            && is_stale(*pid, *created_ms, *modified_ms)
         {
             // Stale: delete and retry at once. Another waiter may have won the race
             // to delete it; either way the next create decides.
@@ -99,25 +115,48 @@ pub fn acquire(host: &Host, file: &Path) -> Result<JsonLock, Error> {
     }
 }
 
-fn try_create(host: &Host, path: &Path) -> std::io::Result<()> {
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    let created = host
-        .now()
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+fn try_create(path: &Path) -> std::io::Result<()> {
+    let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let body = serde_json::to_string_pretty(&serde_json::json!({
         "pid": std::process::id(),
         "createdAt": created,
     }))
     .unwrap_or_default();
-    if let Err(e) = f.write_all(body.as_bytes()).and_then(|_| f.sync_data()) {
-        let _ = fs::remove_file(path);
-        return Err(e);
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    // The content goes into a private temp file first; linking it into place is the
+    // atomic "create if absent" (link fails with EEXIST like O_EXCL does).
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .permissions(fs::Permissions::from_mode(0o600))
+        .tempfile_in(dir)?;
+    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600))?;
+    tmp.write_all(body.as_bytes())?;
+    tmp.as_file().sync_data()?;
+    match fs::hard_link(tmp.path(), path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+        Err(_) => {
+            // A filesystem without hard links: fall back to O_EXCL and write in place.
+            let mut f = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)?;
+            if let Err(e) = f.write_all(body.as_bytes()).and_then(|_| f.sync_data()) {
+                let _ = fs::remove_file(path);
+                return Err(e);
+            }
+            Ok(())
+        }
     }
-    Ok(())
 }
 
 fn read_holder(path: &Path) -> Option<Holder> {
@@ -125,6 +164,10 @@ fn read_holder(path: &Path) -> Option<Holder> {
     if meta.is_dir() {
         return Some(Holder::Directory);
     }
+    let modified_ms = meta
+        .modified()
+        .ok()
+        .map(|t| chrono::DateTime::<chrono::Utc>::from(t).timestamp_millis());
     let text = fs::read_to_string(path).unwrap_or_default();
     let v: Option<Value> = serde_json::from_str(&text).ok();
     let pid = v
@@ -137,18 +180,57 @@ fn read_holder(path: &Path) -> Option<Holder> {
         .and_then(Value::as_str)
         .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
         .map(|t| t.timestamp_millis());
-    Some(Holder::File { pid, created_ms })
+    Some(Holder::File {
+        pid,
+        created_ms,
+        modified_ms,
+    })
 }
 
-fn is_stale(host: &Host, pid: Option<i64>, created_ms: Option<i64>) -> bool {
+/// OpenClaw's rule, on the wall clock: the pid is dead, or `createdAt` is more than
+/// 30 s old, or (for a lock whose content cannot be read) its mtime is.
+fn is_stale(pid: Option<i64>, created_ms: Option<i64>, modified_ms: Option<i64>) -> bool {
     if let Some(pid) = pid
         && !pid_alive(pid)
     {
         return true;
     }
-    match created_ms {
-        Some(t) => host.now_ms() - t > STALE_MS,
+    let now = chrono::Utc::now().timestamp_millis();
+    match created_ms.or(if pid.is_none() { modified_ms } else { None }) {
+        Some(t) => now.saturating_sub(t) > STALE_MS,
         None => false,
+    }
+}
+
+/// What a lock file says about its holder, for `clawshift doctor`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockState {
+    /// A directory (proper-lockfile style): OpenClaw 2026.9 refuses to take it over.
+    Directory,
+    /// The holder is alive and the lock is fresh.
+    Held { pid: Option<i64> },
+    /// OpenClaw's rule says stale (dead pid or older than 30 s).
+    Stale { pid: Option<i64>, dead: bool },
+}
+
+/// Inspects `<file>.lock` (the lock path itself); `None` when there is none.
+pub fn inspect(lock: &Path) -> Option<LockState> {
+    match read_holder(lock)? {
+        Holder::Directory => Some(LockState::Directory),
+        Holder::File {
+            pid,
+            created_ms,
+            modified_ms,
+        } => {
+            if is_stale(pid, created_ms, modified_ms) {
+                Some(LockState::Stale {
+                    pid,
+                    dead: pid.is_some_and(|p| !pid_alive(p)),
+                })
+            } else {
+                Some(LockState::Held { pid })
+            }
+        }
     }
 }
 

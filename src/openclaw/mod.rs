@@ -410,10 +410,15 @@ fn file_doc(
     agent: &str,
 ) -> Result<Doc, Error> {
     let loc = Loc::File(path.to_path_buf());
-    let before = match files::read_optional(path)? {
+    let before = match files::read_limited(path)? {
         Some(b) => Some(
             String::from_utf8(b)
-                .map_err(|_| Error::Failure(format!("{} is not UTF-8 text", loc.describe())))?,
+                .map_err(|_| {
+                    Error::Failure(format!(
+                        "{} is not UTF-8 text; OpenClaw cannot read it either. Restore it from a backup (`clawshift history`, `clawshift undo`) or fix it by hand",
+                        loc.describe()
+                    ))
+                })?,
         ),
         None => None,
     };
@@ -696,6 +701,9 @@ pub fn update<R>(
                 files::write_file(host, path, render(doc).as_bytes(), 0o600)?;
                 written.push(doc.loc.clone());
             }
+            if !written.is_empty() {
+                crate::testhook::point("json-store-written");
+            }
             Ok((r, written))
         }
         Layout::Sqlite | Layout::AgentSqlite => update_sqlite(host, d, f),
@@ -728,6 +736,20 @@ fn update_sqlite<R>(
     } else {
         None
     };
+    for (c, p) in shared
+        .iter()
+        .map(|c| (c, d.shared_db.as_path()))
+        .chain(agent.iter().map(|c| (c, d.agent_db.as_path())))
+    {
+        // SQLite opens a write-protected file read-only without a word; find out now,
+        // before anything is backed up or journaled.
+        if !host.dry_run && c.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            return Err(Error::Failure(format!(
+                "SQLite database `{}` is read-only (the file, its directory or the filesystem). Fix: make it writable for your user and rerun; nothing was changed",
+                p.display()
+            )));
+        }
+    }
     let conns: Vec<(&rusqlite::Connection, &Path)> = shared
         .iter()
         .map(|c| (c, d.shared_db.as_path()))
@@ -745,6 +767,7 @@ fn update_sqlite<R>(
             return Err(sqlite::db_error(p, e));
         }
         begun.push((c, p));
+        crate::testhook::point("sqlite-begun");
     }
     let result = (|| {
         if d.add_shared_row
@@ -785,6 +808,7 @@ fn update_sqlite<R>(
                     Some(value),
                     host.now_ms(),
                 )?;
+                crate::testhook::point("sqlite-row-written");
             }
         }
         let mut docs = if creating && host.dry_run {
@@ -869,6 +893,7 @@ fn update_sqlite<R>(
             };
             let Some(conn) = conn else { continue };
             sqlite::write_row(conn, db, table, key, Some(&text), host.now_ms())?;
+            crate::testhook::point("sqlite-row-written");
             written.push(doc.loc.clone());
         }
         Ok((r, written))
@@ -878,6 +903,7 @@ fn update_sqlite<R>(
             for (c, p) in &begun {
                 c.execute_batch("COMMIT")
                     .map_err(|e| sqlite::db_error(p, e))?;
+                crate::testhook::point("sqlite-committed");
             }
             Ok(v)
         }
@@ -903,6 +929,25 @@ pub struct StoredProfile {
     pub refresh: Option<String>,
     pub account_id: Option<String>,
     pub email: Option<String>,
+}
+
+/// Every agent under `<state>/agents/` (plus `main`, whose dir may be overridden) with
+/// its agent dir, sorted by id.
+pub fn all_agent_dirs(host: &Host) -> Vec<(String, PathBuf)> {
+    let mut agents: Vec<(String, PathBuf)> = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(host.openclaw_state_dir.join("agents")) {
+        for e in entries.filter_map(Result::ok) {
+            let name = e.file_name().to_string_lossy().to_string();
+            if crate::host::valid_agent_id(&name) {
+                agents.push((name.clone(), agent_dir(host, &name)));
+            }
+        }
+    }
+    if !agents.iter().any(|(a, _)| a == "main") {
+        agents.push(("main".into(), agent_dir(host, "main")));
+    }
+    agents.sort();
+    agents
 }
 
 /// Every profile in every agent's store and in the shared store, whatever the layout.
@@ -942,20 +987,7 @@ pub fn all_stored_profiles(host: &Host) -> Result<Vec<StoredProfile>, Error> {
             )?);
         }
     }
-    let mut agents: Vec<(String, PathBuf)> = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(host.openclaw_state_dir.join("agents")) {
-        for e in entries.filter_map(Result::ok) {
-            let name = e.file_name().to_string_lossy().to_string();
-            if crate::host::valid_agent_id(&name) {
-                agents.push((name.clone(), agent_dir(host, &name)));
-            }
-        }
-    }
-    if !agents.iter().any(|(a, _)| a == "main") {
-        agents.push(("main".into(), agent_dir(host, "main")));
-    }
-    agents.sort();
-    for (agent, dir) in agents {
+    for (agent, dir) in all_agent_dirs(host) {
         let f = dir.join(STORE_FILE);
         if f.exists() {
             push(&file_doc(&f, true, true, false, &agent)?);

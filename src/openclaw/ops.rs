@@ -1,6 +1,7 @@
 //! `merge_profile` and `set_model`: the two mutating operations on OpenClaw's state.
 
 use std::fs::File;
+use std::os::unix::fs::OpenOptionsExt;
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
@@ -51,12 +52,17 @@ pub fn config_lock(host: &Host) -> Result<Option<File>, Error> {
         .create(true)
         .truncate(false)
         .write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(&path)
         .map_err(|e| Error::Failure(format!("cannot open `{}`: {e}", path.display())))?;
     let mut delay = Duration::from_millis(5);
     loop {
         match f.try_lock() {
-            Ok(()) => return Ok(Some(f)),
+            Ok(()) => {
+                crate::testhook::point("config-locked");
+                return Ok(Some(f));
+            }
             Err(std::fs::TryLockError::WouldBlock) => {
                 if host.remaining() <= delay + Duration::from_millis(200) {
                     return Err(Error::Failure(format!(
@@ -144,6 +150,12 @@ pub fn build_credential(
             layout.codex_provider()
         ));
     };
+    if let Some(bad) = bad_profile_name(name) {
+        return Err(format!(
+            "profile id `{}` {bad}; use letters, digits, `-`, `_`, `.`, `+` and `@` after `{provider}:` (e.g. `{provider}:alice` or `{provider}:me@example.com`)",
+            id.escape_debug()
+        ));
+    }
     if name.is_empty() || prefix != provider {
         return Err(format!(
             "profile id `{id}` must start with the provider `{provider}:` (e.g. `{provider}:alice`)"
@@ -202,6 +214,34 @@ pub fn build_credential(
         }
     }
     Ok((provider, out))
+}
+
+/// Why the name part of a profile id is unusable, if it is. Ids end up in argv
+/// (`openclaw models auth order set`), in `model@profile` refs (OpenClaw splits at the
+/// first `@` after the last `/`, so a `/` would break them) and in messages; keep them to
+/// characters that are safe in all three.
+pub fn bad_profile_name(name: &str) -> Option<String> {
+    if name.chars().count() > 128 {
+        return Some("is longer than 128 characters".into());
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '+' | '@')))
+    {
+        let what = match c {
+            ' ' => "a space".to_string(),
+            c if c.is_control() || c.is_whitespace() => format!("the character {:?}", c),
+            c => format!("`{c}`"),
+        };
+        return Some(format!("contains {what}"));
+    }
+    if name.contains("..") {
+        return Some("contains `..`".into());
+    }
+    if name.starts_with(['-', '.']) {
+        return Some("starts with `-` or `.`".into());
+    }
+    None
 }
 
 /// Upserts one OAuth profile, appends it to its provider's order, and declares it in
@@ -406,7 +446,7 @@ pub fn set_model(host: &Host, model: &str, profile: Option<&str>) -> Result<Valu
 
 /// The main config file without `$include` resolution (to keep the model's shape).
 fn root_config(d: &Detected) -> Result<Value, Error> {
-    match files::read_optional(&d.config)? {
+    match files::read_limited(&d.config)? {
         Some(b) if !String::from_utf8_lossy(&b).trim().is_empty() => {
             config::parse_json5(&String::from_utf8_lossy(&b), &d.config)
         }
@@ -433,13 +473,15 @@ fn set_order_first(
     skipped: &mut Vec<String>,
 ) -> Result<(), Error> {
     let order = effective_order(d, cfg, provider)?;
+    crate::testhook::point("order-read");
     if order.first().map(String::as_str) == Some(profile) {
         skipped.push(format!("order {provider}: {profile} is already first"));
         return Ok(());
     }
     let mut wanted = vec![profile.to_string()];
     wanted.extend(order.iter().filter(|x| x.as_str() != profile).cloned());
-    let ids: Vec<&str> = wanted.iter().map(String::as_str).collect();
+    let shown_ids = wanted.clone();
+    let ids: Vec<&str> = shown_ids.iter().map(String::as_str).collect();
     let mut args = vec!["models", "auth", "order", "set", "--provider", provider];
     if d.agent != "main" {
         args.extend(["--agent", d.agent.as_str()]);
@@ -466,10 +508,21 @@ fn set_order_first(
         }
     }
     if !done {
-        update(host, d, |docs| {
+        // Recompute under the lock from the store as it is now: a profile another
+        // writer appended since the read above must not be dropped.
+        let (locked, _) = update(host, d, |docs| {
+            let auth = docs.effective();
+            let order = status::orders(&auth, cfg)
+                .into_iter()
+                .find(|(p, _, _)| p == provider)
+                .map(|(_, o, _)| o)
+                .unwrap_or_default();
+            let mut wanted = vec![profile.to_string()];
+            wanted.extend(order.into_iter().filter(|x| x.as_str() != profile));
             docs.set("order", provider, json!(wanted));
-            Ok(())
+            Ok(wanted)
         })?;
+        wanted = locked;
         if host.dry_run {
             applied.push(format!("order {provider}: would set {}", wanted.join(", ")));
             return Ok(());

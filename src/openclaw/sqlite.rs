@@ -68,6 +68,12 @@ pub fn db_error(path: &Path, e: rusqlite::Error) -> Error {
         "it is truncated or corrupt; restore it from a backup, or run `openclaw doctor`"
     } else if text.contains("locked") || text.contains("busy") {
         "another process (a running OpenClaw gateway?) held it for more than 5 s; rerun, or stop the gateway first"
+    } else if text.contains("no such column") || text.contains("no such table") {
+        "its schema is not one clawshift knows (written by a newer OpenClaw?); upgrade clawshift, or run `openclaw doctor`"
+    } else if text.contains("disk is full") || text.contains("disk I/O") {
+        "free some space on that filesystem and rerun"
+    } else if text.contains("readonly") || text.contains("read-only") {
+        "it (or its directory) is read-only; make it writable for your user and rerun"
     } else {
         "check that the file is OpenClaw's and readable"
     };
@@ -178,37 +184,63 @@ pub fn write_row(
 
 /// Creates a fresh shared state database the way OpenClaw 2026.9 accepts it: the
 /// `config_machine_state` table and the `auth.sharedStore` row. OpenClaw adds the rest
-/// of its schema itself the next time it opens the file.
+/// of its schema itself the next time it opens the file. The database is built in a
+/// private (0600) temp file next to it and renamed into place, so a crash leaves no
+/// database or the whole one, never an empty file that OpenClaw and clawshift would
+/// read differently.
 pub fn create_shared(host: &Host, path: &Path) -> Result<(), Error> {
-    if let Some(dir) = path.parent()
-        && !dir.exists()
-    {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !dir.exists() {
         files::private_dir(dir)?;
     }
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-    )
-    .map_err(|e| db_error(path, e))?;
+    let ctx = |e: std::io::Error| {
+        Error::Failure(format!(
+            "cannot create the SQLite database `{}`: {e}",
+            path.display()
+        ))
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".openclaw.sqlite.")
+        .suffix(".tmp")
+        .permissions(std::fs::Permissions::from_mode(0o600))
+        .tempfile_in(dir)
+        .map_err(ctx)?;
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o600)).map_err(ctx)?;
     {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-    }
-    conn.busy_timeout(BUSY_TIMEOUT)
+        let conn = Connection::open_with_flags(tmp.path(), OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .map_err(|e| db_error(path, e))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| db_error(path, e))?;
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE;
+             CREATE TABLE IF NOT EXISTS {SHARED_TABLE} (
+               state_key TEXT NOT NULL PRIMARY KEY,
+               value_json TEXT NOT NULL,
+               updated_at_ms INTEGER NOT NULL
+             ) STRICT;
+             INSERT OR IGNORE INTO {SHARED_TABLE} (state_key, value_json, updated_at_ms)
+               VALUES ('{SHARED_STORE_KEY}', '{{\"location\":\"state-db\"}}', {now});
+             COMMIT;",
+            now = host.now_ms()
+        ))
         .map_err(|e| db_error(path, e))?;
-    conn.execute_batch(&format!(
-        "BEGIN IMMEDIATE;
-         CREATE TABLE IF NOT EXISTS {SHARED_TABLE} (
-           state_key TEXT NOT NULL PRIMARY KEY,
-           value_json TEXT NOT NULL,
-           updated_at_ms INTEGER NOT NULL
-         ) STRICT;
-         INSERT OR IGNORE INTO {SHARED_TABLE} (state_key, value_json, updated_at_ms)
-           VALUES ('{SHARED_STORE_KEY}', '{{\"location\":\"state-db\"}}', {now});
-         COMMIT;",
-        now = host.now_ms()
-    ))
-    .map_err(|e| db_error(path, e))
+    }
+    tmp.as_file().sync_all().map_err(ctx)?;
+    // Never replace a database another process created meanwhile: use theirs.
+    match tmp.persist_noclobber(path) {
+        Ok(_) => {}
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+        Err(e) => return Err(ctx(e.error)),
+    }
+    crate::testhook::point("sqlite-created");
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }
 
 /// `table/key` as journaled.
@@ -236,9 +268,15 @@ pub fn restore_row(host: &Host, db: &Path, row: &str, bytes: Option<&[u8]>) -> R
     let conn = open(db)?;
     conn.execute_batch("BEGIN IMMEDIATE")
         .map_err(|e| db_error(db, e))?;
+    crate::testhook::point("sqlite-begun");
     let res = write_row(&conn, db, t, key, text.as_deref(), host.now_ms());
     match res {
-        Ok(()) => conn.execute_batch("COMMIT").map_err(|e| db_error(db, e)),
+        Ok(()) => {
+            crate::testhook::point("sqlite-row-written");
+            conn.execute_batch("COMMIT").map_err(|e| db_error(db, e))?;
+            crate::testhook::point("sqlite-committed");
+            Ok(())
+        }
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK");
             Err(e)

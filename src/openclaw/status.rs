@@ -96,7 +96,10 @@ pub fn profile_status(
     m.insert("account_id".into(), opt(account_id));
     m.insert("plan".into(), opt(plan));
     m.insert("expires".into(), opt(expires));
-    m.insert("expires_in_ms".into(), opt(expires.map(|e| e - now)));
+    m.insert(
+        "expires_in_ms".into(),
+        opt(expires.map(|e| e.saturating_sub(now))),
+    );
     m.insert("usable".into(), kind.is_empty().into());
     m.insert(
         "kind".into(),
@@ -108,7 +111,10 @@ pub fn profile_status(
     );
     m.insert("reason".into(), opt(reason));
     m.insert("until".into(), opt(until));
-    m.insert("remaining_ms".into(), opt(until.map(|t| t - now)));
+    m.insert(
+        "remaining_ms".into(),
+        opt(until.map(|t| t.saturating_sub(now))),
+    );
     m.insert("model".into(), model);
     m.insert("position".into(), Value::Null);
     m
@@ -211,7 +217,7 @@ pub fn orders(auth: &Auth, cfg: &Value) -> Vec<(String, Vec<String>, &'static st
 /// The main session's model and pinned profile from `sessions.json` (JSON eras).
 fn session_current(d: &Detected) -> Result<(Option<String>, Option<String>), Error> {
     let path = d.sessions_json();
-    let Some(bytes) = crate::files::read_optional(&path)? else {
+    let Some(bytes) = crate::files::read_limited(&path)? else {
         return Ok((None, None));
     };
     let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
@@ -463,7 +469,7 @@ pub fn from_openclaw(host: &Host) -> Result<Value, Error> {
         m.insert("expires".into(), opt(expires));
         m.insert(
             "expires_in_ms".into(),
-            opt(num(h.get("remainingMs")).or(expires.map(|e| e - now))),
+            opt(num(h.get("remainingMs")).or(expires.map(|e| e.saturating_sub(now)))),
         );
         m.insert("usable".into(), kind.is_none().into());
         m.insert("kind".into(), opt(kind));

@@ -21,7 +21,7 @@ const FAKE_CODEX: &str = include_str!("../fixtures/bin/codex");
 
 /// A sandbox with the fake `codex` on PATH, a temp root inside it (TMPDIR), and a live
 /// Codex login in the user's CODEX_HOME that nothing may touch.
-fn sandbox() -> Sandbox {
+pub(crate) fn sandbox() -> Sandbox {
     let s = Sandbox::new();
     s.install_bin("codex", FAKE_CODEX);
     fs::create_dir_all(s.root().join("tmp")).expect("tmp");
@@ -32,7 +32,7 @@ fn sandbox() -> Sandbox {
     s
 }
 
-fn cmd(s: &Sandbox) -> assert_cmd::Command {
+pub(crate) fn cmd(s: &Sandbox) -> assert_cmd::Command {
     let mut c = s.cmd();
     c.env("TMPDIR", s.root().join("tmp"))
         .env("FAKE_CODEX_LOG", s.root().join("codex.log"));
@@ -40,7 +40,7 @@ fn cmd(s: &Sandbox) -> assert_cmd::Command {
 }
 
 /// Every event the fake Codex logged.
-fn events(s: &Sandbox) -> Vec<Value> {
+pub(crate) fn events(s: &Sandbox) -> Vec<Value> {
     fs::read_to_string(s.root().join("codex.log"))
         .unwrap_or_default()
         .lines()
@@ -49,9 +49,9 @@ fn events(s: &Sandbox) -> Vec<Value> {
 }
 
 /// Path, bytes, mode and mtime (s, ns) of every file under a directory.
-type Snapshot = Vec<(PathBuf, Vec<u8>, u32, i64, i64)>;
+pub(crate) type Snapshot = Vec<(PathBuf, Vec<u8>, u32, i64, i64)>;
 
-fn snapshot(dir: &Path) -> Snapshot {
+pub(crate) fn snapshot(dir: &Path) -> Snapshot {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -74,7 +74,7 @@ fn snapshot(dir: &Path) -> Snapshot {
 }
 
 /// Whatever is left in the sandbox's temp root.
-fn temp_entries(s: &Sandbox) -> Vec<String> {
+pub(crate) fn temp_entries(s: &Sandbox) -> Vec<String> {
     let mut v: Vec<String> = fs::read_dir(s.root().join("tmp"))
         .expect("tmp")
         .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
@@ -84,17 +84,17 @@ fn temp_entries(s: &Sandbox) -> Vec<String> {
 }
 
 /// Nothing that looks like a token: JWTs start `eyJ`, the fake refresh tokens `rt_FAKE`.
-fn assert_no_token(text: &str) {
+pub(crate) fn assert_no_token(text: &str) {
     assert!(!text.contains("eyJ"), "a JWT leaked: {text}");
     assert!(!text.contains("rt_FAKE"), "a refresh token leaked: {text}");
 }
 
-struct Pty {
+pub(crate) struct Pty {
     _master: fs::File,
-    slave: fs::File,
+    pub(crate) slave: fs::File,
 }
 
-fn pty() -> Pty {
+pub(crate) fn pty() -> Pty {
     let (mut master, mut slave) = (0, 0);
     // SAFETY: openpty writes two fds into the locals; the null pointers ask for defaults.
     let r = unsafe {
@@ -117,7 +117,7 @@ fn pty() -> Pty {
 }
 
 /// The same command as `c`, runnable with a terminal on stdin.
-fn std_command(c: &assert_cmd::Command) -> std::process::Command {
+pub(crate) fn std_command(c: &assert_cmd::Command) -> std::process::Command {
     let mut out = std::process::Command::new(c.get_program());
     out.args(c.get_args()).env_clear();
     for (k, v) in c.get_envs() {
@@ -131,7 +131,7 @@ fn std_command(c: &assert_cmd::Command) -> std::process::Command {
     out
 }
 
-fn spawn_on_tty(c: &assert_cmd::Command) -> (Child, Pty) {
+pub(crate) fn spawn_on_tty(c: &assert_cmd::Command) -> (Child, Pty) {
     let t = pty();
     let mut std = std_command(c);
     std.stdin(Stdio::from(t.slave.try_clone().expect("dup")))
@@ -142,7 +142,7 @@ fn spawn_on_tty(c: &assert_cmd::Command) -> (Child, Pty) {
     (std.spawn().expect("spawn"), t)
 }
 
-fn run_on_tty(c: &assert_cmd::Command) -> Output {
+pub(crate) fn run_on_tty(c: &assert_cmd::Command) -> Output {
     let (child, _t) = spawn_on_tty(c);
     child.wait_with_output().expect("wait")
 }
@@ -589,11 +589,11 @@ fn the_temp_root_permissions_do_not_leak_into_the_home() {
 // ---------------------------------------------------------------------------------
 // `clawshift add-profile` against OpenClaw states of every layout
 
-const LAYOUTS: &[&str] = &["legacy-json", "split-json", "sqlite", "agent-sqlite"];
+pub(crate) const LAYOUTS: &[&str] = &["legacy-json", "split-json", "sqlite", "agent-sqlite"];
 /// 2026-12-05T12:00:00Z, the fake Codex's default `exp`: 10 days after the test clock.
 const FAKE_EXPIRES_MS: i64 = 1_796_472_000_000;
 
-fn provider_of(layout: &str) -> &'static str {
+pub(crate) fn provider_of(layout: &str) -> &'static str {
     if layout.ends_with("json") {
         "openai-codex"
     } else {
@@ -601,7 +601,7 @@ fn provider_of(layout: &str) -> &'static str {
     }
 }
 
-fn fake_jwt(claims: Value) -> String {
+pub(crate) fn fake_jwt(claims: Value) -> String {
     use base64::Engine as _;
     let b = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
     format!(
@@ -613,7 +613,7 @@ fn fake_jwt(claims: Value) -> String {
 }
 
 /// One stored OAuth profile, as OpenClaw keeps it.
-fn stored(provider: &str, account: &str, email: &str, refresh: &str) -> Value {
+pub(crate) fn stored(provider: &str, account: &str, email: &str, refresh: &str) -> Value {
     serde_json::json!({
         "type": "oauth",
         "provider": provider,
@@ -631,7 +631,7 @@ fn stored(provider: &str, account: &str, email: &str, refresh: &str) -> Value {
 
 /// An OpenClaw state of `layout` for agent `main` holding `<provider>:work` and an
 /// Anthropic token. With `reachable`, a Codex model is a fallback; without, only Claude.
-fn openclaw_state(s: &Sandbox, layout: &str, reachable: bool) {
+pub(crate) fn openclaw_state(s: &Sandbox, layout: &str, reachable: bool) {
     let p = provider_of(layout);
     let work = format!("{p}:work");
     let profiles = serde_json::json!({
@@ -725,14 +725,14 @@ fn openclaw_state(s: &Sandbox, layout: &str, reachable: bool) {
     }
 }
 
-fn layout_sandbox(layout: &str, reachable: bool) -> Sandbox {
+pub(crate) fn layout_sandbox(layout: &str, reachable: bool) -> Sandbox {
     let s = sandbox();
     openclaw_state(&s, layout, reachable);
     s
 }
 
 /// The agent's stored profiles, whatever the layout.
-fn stored_profiles(s: &Sandbox, layout: &str) -> serde_json::Map<String, Value> {
+pub(crate) fn stored_profiles(s: &Sandbox, layout: &str) -> serde_json::Map<String, Value> {
     let agent = s.root().join("openclaw/agents/main/agent");
     let doc: Value = match layout {
         "legacy-json" | "split-json" => serde_json::from_str(

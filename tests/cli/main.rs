@@ -3,8 +3,15 @@
 mod support;
 
 mod add_profile;
+mod bad_input;
+mod concurrency;
+mod crash;
 mod docs;
+mod doctor;
 mod openclaw;
+mod props;
 mod runtime;
+mod sandbox;
+mod secrets;
 mod switch;
 mod usage;

@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-const NOW_MS: i64 = 1_795_608_000_000;
+pub(crate) const NOW_MS: i64 = 1_795_608_000_000;
 
-fn fixtures() -> PathBuf {
+pub(crate) fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/openclaw")
 }
 
@@ -75,32 +75,32 @@ pub(crate) fn layout(s: &Sandbox, name: &str) {
     }
 }
 
-fn agent_dir(s: &Sandbox) -> PathBuf {
+pub(crate) fn agent_dir(s: &Sandbox) -> PathBuf {
     s.openclaw().join("agents/main/agent")
 }
-fn agent_db(s: &Sandbox) -> PathBuf {
+pub(crate) fn agent_db(s: &Sandbox) -> PathBuf {
     agent_dir(s).join("openclaw-agent.sqlite")
 }
-fn shared_db(s: &Sandbox) -> PathBuf {
+pub(crate) fn shared_db(s: &Sandbox) -> PathBuf {
     s.openclaw().join("state/openclaw.sqlite")
 }
-fn store_json(s: &Sandbox) -> PathBuf {
+pub(crate) fn store_json(s: &Sandbox) -> PathBuf {
     agent_dir(s).join("auth-profiles.json")
 }
 
-fn fake_openclaw(s: &Sandbox) {
+pub(crate) fn fake_openclaw(s: &Sandbox) {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bin/openclaw");
     s.install_bin("openclaw", &fs::read_to_string(src).expect("fake openclaw"));
 }
 
 /// A port nothing listens on (bound, then released).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     l.local_addr().expect("addr").port()
 }
 
 /// `clawshift` with no gateway reachable and the fake `openclaw` (if installed) logging.
-fn cmd(s: &Sandbox) -> assert_cmd::Command {
+pub(crate) fn cmd(s: &Sandbox) -> assert_cmd::Command {
     let mut c = s.cmd();
     c.env("OPENCLAW_GATEWAY_PORT", free_port().to_string())
         .env("FAKE_OPENCLAW_LOG", s.root().join("openclaw.log"))
@@ -109,7 +109,7 @@ fn cmd(s: &Sandbox) -> assert_cmd::Command {
 }
 
 /// The same environment as `cmd`, as a `std::process::Command` (to run many at once).
-fn std_cmd(s: &Sandbox) -> std::process::Command {
+pub(crate) fn std_cmd(s: &Sandbox) -> std::process::Command {
     let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("clawshift"));
     c.env_clear()
         .env("HOME", s.root().join("home"))
@@ -123,13 +123,13 @@ fn std_cmd(s: &Sandbox) -> std::process::Command {
     c
 }
 
-fn b64(v: &Value) -> String {
+pub(crate) fn b64(v: &Value) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
 }
 
 /// An unsigned JWT like the fixtures'.
-fn jwt(name: &str, exp_ms: i64) -> String {
+pub(crate) fn jwt(name: &str, exp_ms: i64) -> String {
     format!(
         "{}.{}.",
         b64(&json!({"alg": "none", "typ": "JWT"})),
@@ -142,18 +142,18 @@ fn jwt(name: &str, exp_ms: i64) -> String {
 }
 
 /// A Rhai map literal for a credential.
-fn cred(name: &str) -> String {
+pub(crate) fn cred(name: &str) -> String {
     format!(
         r#"#{{access: "{}", refresh: "rt_FAKE_{name}_new"}}"#,
         jwt(name, NOW_MS + 5 * 86_400_000)
     )
 }
 
-fn eval(s: &Sandbox, snippet: &str) -> std::process::Output {
+pub(crate) fn eval(s: &Sandbox, snippet: &str) -> std::process::Output {
     cmd(s).args(["eval", snippet]).output().expect("run")
 }
 
-fn ok(out: std::process::Output) -> String {
+pub(crate) fn ok(out: std::process::Output) -> String {
     assert!(
         out.status.success(),
         "exit {:?}\nstdout: {}\nstderr: {}",
@@ -164,11 +164,11 @@ fn ok(out: std::process::Output) -> String {
     stdout(&out)
 }
 
-fn read_json(p: &Path) -> Value {
+pub(crate) fn read_json(p: &Path) -> Value {
     serde_json::from_str(&fs::read_to_string(p).expect("read")).expect("json")
 }
 
-fn row(db: &Path, table: &str, key: &str) -> Option<Value> {
+pub(crate) fn row(db: &Path, table: &str, key: &str) -> Option<Value> {
     let conn = rusqlite::Connection::open(db).expect("open");
     let (kcol, vcol) = match table {
         "config_machine_state" => ("state_key", "value_json"),
@@ -186,7 +186,7 @@ fn row(db: &Path, table: &str, key: &str) -> Option<Value> {
 
 /// Every file under `dir` (but clawshift's own flock files) with a hash of its bytes and
 /// its mtime: equal snapshots = nothing changed.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (String, std::time::SystemTime)> {
+pub(crate) fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (String, std::time::SystemTime)> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -855,7 +855,7 @@ fn models_status_from_openclaw_reports_its_failure() {
     );
 }
 
-fn write_lock(s: &Sandbox, pid: u32, created_ms: i64) -> PathBuf {
+pub(crate) fn write_lock(s: &Sandbox, pid: u32, created_ms: i64) -> PathBuf {
     let created = chrono::DateTime::from_timestamp_millis(created_ms)
         .expect("time")
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
@@ -872,7 +872,12 @@ fn write_lock(s: &Sandbox, pid: u32, created_ms: i64) -> PathBuf {
 fn a_lock_held_by_a_live_process_waits_then_fails_naming_it_and_writes_nothing() {
     let s = Sandbox::new();
     layout(&s, "legacy");
-    let lock = write_lock(&s, std::process::id(), NOW_MS);
+    // Lock times are wall-clock times, whatever CLAWSHIFT_NOW says.
+    let lock = write_lock(
+        &s,
+        std::process::id(),
+        chrono::Utc::now().timestamp_millis(),
+    );
     let snap = snapshot(s.root());
     let started = std::time::Instant::now();
     let out = cmd(&s)
@@ -908,10 +913,14 @@ fn a_stale_lock_is_taken_over_and_released() {
             let mut c = std::process::Command::new("true").spawn().expect("spawn");
             let pid = c.id();
             c.wait().expect("wait");
-            write_lock(&s, pid, NOW_MS);
+            write_lock(&s, pid, chrono::Utc::now().timestamp_millis());
             pid
         } else {
-            write_lock(&s, std::process::id(), NOW_MS - 31_000);
+            write_lock(
+                &s,
+                std::process::id(),
+                chrono::Utc::now().timestamp_millis() - 31_000,
+            );
             std::process::id()
         };
         let _ = pid;

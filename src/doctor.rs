@@ -1,0 +1,910 @@
+//! `clawshift doctor [--json]`: checks the OpenClaw state and clawshift's own files for
+//! what makes OpenClaw fail or loses accounts, and says how to fix each finding.
+//!
+//! Checks, in order: layout and OpenClaw version; the 2026.9 migration blocker (a legacy
+//! `auth-profiles.json` next to a SQLite store); modes of every file holding tokens;
+//! stale, foreign or directory locks; temp files left by an interrupted write; token
+//! custody (one refresh token or one account in several places, backups still holding
+//! live refresh tokens); expired and expiring profiles; and, when `openclaw` is
+//! installed, agreement between the native read and `openclaw models status --json`.
+//!
+//! Doctor only reads. Each finding has a severity (`error`, `warning`, `info`), a check
+//! name, a message and, where there is one, the fix. Exit 1 when any finding is an error.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::api::sys::{human_duration, iso};
+use crate::error::Error;
+use crate::host::Host;
+use crate::openclaw::{self, lock};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Finding {
+    pub severity: Severity,
+    pub check: &'static str,
+    pub message: String,
+    pub fix: Option<String>,
+}
+
+/// How long an expiring access token counts as expiring (OpenClaw's `warnAfterMs`).
+const EXPIRING_MS: i64 = 86_400_000;
+/// OpenClaw's OAuth refresh lock is stale after 180 s.
+const REFRESH_LOCK_STALE_MS: i64 = 180_000;
+
+struct Doctor<'a> {
+    host: &'a Host,
+    out: Vec<Finding>,
+}
+
+impl Doctor<'_> {
+    fn add(
+        &mut self,
+        severity: Severity,
+        check: &'static str,
+        message: String,
+        fix: Option<String>,
+    ) {
+        self.out.push(Finding {
+            severity,
+            check,
+            message,
+            fix,
+        });
+    }
+}
+
+/// Splits an error text `… Fix: …` into its message and its fix.
+fn split_fix(text: &str) -> (String, Option<String>) {
+    for sep in [". Fix: ", "; Fix: ", " Fix: "] {
+        if let Some((m, f)) = text.split_once(sep) {
+            return (m.to_string(), Some(f.to_string()));
+        }
+    }
+    (text.to_string(), None)
+}
+
+fn shell_quote(p: &Path) -> String {
+    let s = p.display().to_string();
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+@:,".contains(c))
+    {
+        s
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+fn file_mode(p: &Path) -> Option<u32> {
+    fs::symlink_metadata(p)
+        .ok()
+        .filter(|m| m.is_file() || m.is_dir())
+        .map(|m| m.permissions().mode() & 0o777)
+}
+
+pub fn findings(host: &Host) -> Vec<Finding> {
+    let mut d = Doctor {
+        host,
+        out: Vec::new(),
+    };
+    let detected = layout(&mut d);
+    if let Some(det) = &detected
+        && let Some(b) = &det.blocker
+    {
+        let (message, fix) = split_fix(b);
+        d.add(Severity::Error, "blocker", message, fix);
+    }
+    modes(&mut d);
+    locks(&mut d);
+    leftovers(&mut d);
+    custody(&mut d);
+    let native = match &detected {
+        Some(det) if det.blocker.is_none() => match openclaw::status::native(host) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let (message, fix) = split_fix(&e.to_string());
+                d.add(Severity::Error, "store", message, fix);
+                None
+            }
+        },
+        _ => None,
+    };
+    if let Some(st) = &native {
+        expiry(&mut d, st);
+    }
+    agreement(&mut d, native.as_ref());
+    d.out
+}
+
+fn layout(d: &mut Doctor) -> Option<openclaw::Detected> {
+    let host = d.host;
+    let version = host.openclaw_bin().and_then(|bin| {
+        openclaw::cli::run(
+            host,
+            &bin,
+            &["--version"],
+            std::time::Duration::from_secs(10),
+        )
+        .ok()
+        .filter(|o| o.code == Some(0))
+        .map(|o| (bin, o.stdout.trim().to_string()))
+    });
+    match &version {
+        Some((bin, v)) => d.add(
+            Severity::Info,
+            "openclaw",
+            format!("{v} is installed (`{}`)", bin.display()),
+            None,
+        ),
+        None => d.add(
+            Severity::Info,
+            "openclaw",
+            "OpenClaw is not installed (no `openclaw` on PATH or CLAWSHIFT_OPENCLAW_BIN); the agreement check is skipped".into(),
+            None,
+        ),
+    }
+    match openclaw::detect(host) {
+        Ok(det) => {
+            d.add(
+                Severity::Info,
+                "layout",
+                format!(
+                    "layout {} (agent {}): auth store `{}`",
+                    det.layout.name(),
+                    det.agent,
+                    det.store_path().display()
+                ),
+                None,
+            );
+            Some(det)
+        }
+        Err(e) => {
+            let (message, fix) = split_fix(&e.to_string());
+            d.add(Severity::Error, "layout", message, fix);
+            None
+        }
+    }
+}
+
+/// Files that hold tokens: the JSON stores, OpenClaw's databases (and their journals),
+/// and a leftover temp copy of any of them.
+fn token_files(host: &Host) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let db = host.openclaw_state_dir.join("state/openclaw.sqlite");
+    out.push(db);
+    for (_, dir) in openclaw::all_agent_dirs(host) {
+        out.push(dir.join(openclaw::STORE_FILE));
+        out.push(dir.join(openclaw::AGENT_DB));
+    }
+    let mut with_journals = Vec::new();
+    for p in out {
+        let s = p.display().to_string();
+        with_journals.push(p);
+        if s.ends_with(".sqlite") {
+            for x in ["-journal", "-wal"] {
+                with_journals.push(PathBuf::from(format!("{s}{x}")));
+            }
+        }
+    }
+    with_journals.retain(|p| p.is_file());
+    with_journals
+}
+
+fn modes(d: &mut Doctor) {
+    let host = d.host;
+    for p in token_files(host) {
+        if let Some(m) = file_mode(&p)
+            && m & 0o077 != 0
+        {
+            d.add(
+                Severity::Error,
+                "mode",
+                format!(
+                    "`{}` holds tokens but is readable by others (mode {m:o})",
+                    p.display()
+                ),
+                Some(format!("chmod 600 {}", shell_quote(&p))),
+            );
+        }
+    }
+    for (dir, what) in [
+        (host.state_dir.clone(), "clawshift's state dir"),
+        (host.backups_dir(), "the backups dir"),
+    ] {
+        if let Some(m) = file_mode(&dir)
+            && m & 0o077 != 0
+        {
+            d.add(
+                Severity::Error,
+                "mode",
+                format!(
+                    "`{}` ({what}) is open to others (mode {m:o}); it holds copies of tokens",
+                    dir.display()
+                ),
+                Some(format!("chmod 700 {}", shell_quote(&dir))),
+            );
+        }
+    }
+    let backups = host.backups_dir();
+    let mut open: Vec<PathBuf> = fs::read_dir(&backups)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| file_mode(p).is_some_and(|m| m & 0o077 != 0) && p.is_file())
+        .collect();
+    open.sort();
+    if !open.is_empty() {
+        d.add(
+            Severity::Error,
+            "mode",
+            format!(
+                "{} backup(s) in `{}` are readable by others and may hold tokens",
+                open.len(),
+                backups.display()
+            ),
+            Some(format!(
+                "chmod 600 {}",
+                open.iter()
+                    .map(|p| shell_quote(p))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )),
+        );
+    }
+    let journal = host.journal_path();
+    if let Some(m) = file_mode(&journal)
+        && m & 0o077 != 0
+    {
+        d.add(
+            Severity::Warning,
+            "mode",
+            format!(
+                "`{}` (the journal: file names and hashes, no tokens) is readable by others (mode {m:o})",
+                journal.display()
+            ),
+            Some(format!("chmod 600 {}", shell_quote(&journal))),
+        );
+    }
+}
+
+/// The command line of a live process, for naming a lock's holder.
+fn process_name(pid: i64) -> Option<String> {
+    let raw = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let text: Vec<String> = raw
+        .split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| String::from_utf8_lossy(p).to_string())
+        .collect();
+    if text.is_empty() {
+        None
+    } else {
+        Some(text.join(" "))
+    }
+}
+
+fn is_openclaw_like(cmd: &str) -> bool {
+    let c = cmd.to_ascii_lowercase();
+    c.contains("openclaw") || c.contains("clawshift") || c.contains("node")
+}
+
+fn locks(d: &mut Doctor) {
+    let host = d.host;
+    let mut paths = Vec::new();
+    for (_, dir) in openclaw::all_agent_dirs(host) {
+        for f in [openclaw::STORE_FILE, openclaw::STATE_FILE] {
+            paths.push((lock::lock_path(&dir.join(f)), lock::STALE_MS));
+        }
+    }
+    let refresh = host.openclaw_state_dir.join("locks/oauth-refresh");
+    if let Ok(entries) = fs::read_dir(&refresh) {
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().ends_with(".lock"))
+            .collect();
+        found.sort();
+        paths.extend(found.into_iter().map(|p| (p, REFRESH_LOCK_STALE_MS)));
+    }
+    for (p, stale_ms) in paths {
+        let Some(state) = lock::inspect(&p) else {
+            continue;
+        };
+        let rm = format!("rm {}", shell_quote(&p));
+        match state {
+            lock::LockState::Directory => d.add(
+                Severity::Error,
+                "lock",
+                format!(
+                    "`{}` is a directory (an older OpenClaw's proper-lockfile lock); OpenClaw 2026.9's doctor refuses to run with it and clawshift waits on it",
+                    p.display()
+                ),
+                Some(format!(
+                    "if no OpenClaw process is running: rm -r {}",
+                    shell_quote(&p)
+                )),
+            ),
+            lock::LockState::Stale { pid, dead: true } => d.add(
+                Severity::Warning,
+                "lock",
+                format!(
+                    "`{}` is a stale lock: process {} that took it is no longer running",
+                    p.display(),
+                    pid.map_or("?".into(), |p| p.to_string())
+                ),
+                Some(format!(
+                    "OpenClaw and clawshift take it over on their next write; to clear it now: {rm}"
+                )),
+            ),
+            lock::LockState::Stale { pid, .. } | lock::LockState::Held { pid } => {
+                let who = pid.and_then(process_name);
+                let age_ms = lock_age_ms(&p);
+                let old = age_ms.is_some_and(|a| a > stale_ms);
+                match (pid, &who) {
+                    (Some(pid), Some(cmd)) if !is_openclaw_like(cmd) => d.add(
+                        Severity::Warning,
+                        "lock",
+                        format!(
+                            "`{}` is held by process {pid} (`{cmd}`), which is not OpenClaw or clawshift (a reused pid?)",
+                            p.display()
+                        ),
+                        Some(format!(
+                            "if no OpenClaw process is writing the store: {rm}"
+                        )),
+                    ),
+                    _ if old => d.add(
+                        Severity::Warning,
+                        "lock",
+                        format!(
+                            "`{}` has been held for {} by process {}; OpenClaw counts it as stale after {}",
+                            p.display(),
+                            human_duration(age_ms.unwrap_or(0)),
+                            pid.map_or("?".into(), |p| p.to_string()),
+                            human_duration(stale_ms)
+                        ),
+                        Some(format!(
+                            "OpenClaw and clawshift take it over on their next write; if that process hangs, stop it, then {rm}"
+                        )),
+                    ),
+                    _ => d.add(
+                        Severity::Info,
+                        "lock",
+                        format!(
+                            "`{}` is held right now by process {}",
+                            p.display(),
+                            pid.map_or("?".into(), |p| p.to_string())
+                        ),
+                        None,
+                    ),
+                }
+            }
+        }
+    }
+}
+
+/// How old a lock is on the wall clock: its `createdAt`, else its mtime.
+fn lock_age_ms(p: &Path) -> Option<i64> {
+    let now = chrono::Utc::now().timestamp_millis();
+    let created = fs::read_to_string(p)
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        .and_then(|v| {
+            v.get("createdAt")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok())
+        .map(|t| t.timestamp_millis());
+    let modified = fs::metadata(p)
+        .ok()
+        .and_then(|m| m.modified().ok())
+        .map(|t| chrono::DateTime::<chrono::Utc>::from(t).timestamp_millis());
+    created.or(modified).map(|t| now.saturating_sub(t))
+}
+
+/// Temp files an interrupted write left behind (`.<name>.<random>.tmp`).
+fn leftovers(d: &mut Doctor) {
+    let host = d.host;
+    let mut dirs = vec![
+        host.openclaw_state_dir.clone(),
+        host.openclaw_state_dir.join("state"),
+    ];
+    dirs.extend(openclaw::all_agent_dirs(host).into_iter().map(|(_, p)| p));
+    dirs.push(host.backups_dir());
+    let mut found = Vec::new();
+    for dir in dirs {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.filter_map(Result::ok) {
+            let name = e.file_name().to_string_lossy().to_string();
+            let ours = [
+                ".auth-profiles.json.",
+                ".auth-state.json.",
+                ".openclaw.json.",
+                ".openclaw.sqlite.",
+            ]
+            .iter()
+            .any(|p| name.starts_with(p))
+                || (dir == host.backups_dir() && name.starts_with('.'));
+            if ours && name.ends_with(".tmp") && e.path().is_file() {
+                found.push(e.path());
+            }
+        }
+    }
+    found.sort();
+    for p in found {
+        let tokens = !p.to_string_lossy().contains(".openclaw.json.");
+        d.add(
+            Severity::Warning,
+            "leftover",
+            format!(
+                "`{}` is a temp file left by an interrupted write{}",
+                p.display(),
+                if tokens {
+                    " (it may hold a copy of tokens)"
+                } else {
+                    ""
+                }
+            ),
+            Some(format!("rm {}", shell_quote(&p))),
+        );
+    }
+}
+
+/// One holder of a credential, as shown in messages.
+#[derive(Debug, Clone)]
+struct Held {
+    id: Option<String>,
+    location: String,
+    live_codex: bool,
+}
+
+impl Held {
+    fn show(&self) -> String {
+        match (&self.id, self.live_codex) {
+            (_, true) => format!("your live Codex login (`{}`)", self.location),
+            (Some(id), _) => format!("{id} (`{}`)", self.location),
+            (None, _) => format!("`{}`", self.location),
+        }
+    }
+}
+
+/// Every string under a `refresh` or `refresh_token` key.
+fn refresh_tokens(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                match v {
+                    Value::String(s)
+                        if (k == "refresh" || k == "refresh_token") && !s.is_empty() =>
+                    {
+                        out.push(s.clone())
+                    }
+                    _ => refresh_tokens(v, out),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|v| refresh_tokens(v, out)),
+        _ => {}
+    }
+}
+
+fn custody(d: &mut Doctor) {
+    let host = d.host;
+    let profiles = match openclaw::all_stored_profiles(host) {
+        Ok(p) => p,
+        Err(e) => {
+            let (message, fix) = split_fix(&e.to_string());
+            d.add(Severity::Error, "custody", message, fix);
+            return;
+        }
+    };
+    let mut by_token: BTreeMap<String, Vec<Held>> = BTreeMap::new();
+    let mut by_account: BTreeMap<String, Vec<Held>> = BTreeMap::new();
+    for p in &profiles {
+        let held = Held {
+            id: Some(p.id.clone()),
+            location: p.location.clone(),
+            live_codex: false,
+        };
+        if let Some(t) = &p.refresh {
+            by_token.entry(t.clone()).or_default().push(held.clone());
+        }
+        if let Some(a) = &p.account_id {
+            by_account.entry(a.clone()).or_default().push(held);
+        }
+    }
+    let live_login = crate::custody::live_codex(host)
+        .ok()
+        .flatten()
+        .map(|l| (l.path, l.refresh_token, l.account_id));
+    if let Some((live, token, account)) = &live_login {
+        let held = Held {
+            id: None,
+            location: live.display().to_string(),
+            live_codex: true,
+        };
+        if let Some(t) = token {
+            by_token.entry(t.clone()).or_default().push(held.clone());
+        }
+        if let Some(a) = account
+            && by_account.contains_key(a)
+        {
+            let ids: Vec<String> = by_account[a]
+                .iter()
+                .filter_map(|h| h.id.clone())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let same_token = token
+                .as_ref()
+                .and_then(|t| by_token.get(t))
+                .is_some_and(|h| h.len() > 1);
+            if !same_token {
+                d.add(
+                    Severity::Info,
+                    "custody",
+                    format!(
+                        "your live Codex login (`{}`) is account {a}, also OpenClaw's {}: they share one usage limit (with separate refresh tokens, which is fine)",
+                        live.display(),
+                        ids.join(", ")
+                    ),
+                    None,
+                );
+            }
+        }
+    }
+    for holders in by_token.values() {
+        if holders.len() < 2 {
+            continue;
+        }
+        let live = holders.iter().any(|h| h.live_codex);
+        let fix = if live {
+            let id = holders
+                .iter()
+                .find_map(|h| h.id.clone())
+                .unwrap_or_default();
+            let name = id
+                .split_once(':')
+                .map_or(id.as_str(), |(_, n)| n)
+                .to_string();
+            format!(
+                "sign {id} in again with `clawshift add-profile {name}` (a separate login with its own refresh token); never import the live Codex login"
+            )
+        } else {
+            "keep one holder: sign the others in again with `clawshift add-profile <name>` (each login gets its own refresh token), or remove them from OpenClaw".to_string()
+        };
+        d.add(
+            Severity::Error,
+            "custody",
+            format!(
+                "one refresh token is held by {} places: {}; refresh tokens are single-use, so whichever refreshes second is logged out (`refresh_token_reused`)",
+                holders.len(),
+                holders.iter().map(Held::show).collect::<Vec<_>>().join(", ")
+            ),
+            Some(fix),
+        );
+    }
+    for (account, holders) in &by_account {
+        let ids: std::collections::BTreeSet<&str> =
+            holders.iter().filter_map(|h| h.id.as_deref()).collect();
+        if ids.len() < 2 {
+            continue;
+        }
+        d.add(
+            Severity::Warning,
+            "custody",
+            format!(
+                "ChatGPT account {account} is signed in as {} profiles ({}); they share one usage limit, so switching between them does not help",
+                ids.len(),
+                ids.iter().copied().collect::<Vec<_>>().join(", ")
+            ),
+            Some("keep one profile per account: remove the others from OpenClaw (or keep them deliberately)".into()),
+        );
+    }
+    backups(d, &by_token);
+}
+
+/// Backups older than the newest of their name that still hold a refresh token some
+/// store holds now: a restore would give that token a second holder, and they are not
+/// needed to undo the latest change.
+fn backups(d: &mut Doctor, live: &BTreeMap<String, Vec<Held>>) {
+    let dir = d.host.backups_dir();
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return;
+    };
+    let mut by_name: BTreeMap<String, Vec<(i64, u32, PathBuf)>> = BTreeMap::new();
+    for e in entries.filter_map(Result::ok) {
+        let file = e.file_name().to_string_lossy().to_string();
+        let Some((name, stamp)) = file.rsplit_once(".bak-") else {
+            continue;
+        };
+        let (secs, n) = match stamp.split_once('-') {
+            Some((s, n)) => (s.parse().unwrap_or(0), n.parse().unwrap_or(0)),
+            None => (stamp.parse().unwrap_or(0), 0),
+        };
+        by_name
+            .entry(name.to_string())
+            .or_default()
+            .push((secs, n, e.path()));
+    }
+    let mut stale = Vec::new();
+    for list in by_name.values_mut() {
+        list.sort();
+        list.pop(); // the newest is what `undo` needs next
+        for (_, _, p) in list.iter() {
+            let Some(bytes) = crate::files::read_limited(p).ok().flatten() else {
+                continue;
+            };
+            let Ok(v) = serde_json::from_slice::<Value>(&bytes) else {
+                continue;
+            };
+            let mut tokens = Vec::new();
+            refresh_tokens(&v, &mut tokens);
+            if tokens.iter().any(|t| live.contains_key(t)) {
+                stale.push(p.clone());
+            }
+        }
+    }
+    stale.sort();
+    if !stale.is_empty() {
+        d.add(
+            Severity::Warning,
+            "custody",
+            format!(
+                "{} older backup(s) in `{}` still hold live refresh tokens (a copy of a single-use token is one more holder if it is ever restored)",
+                stale.len(),
+                dir.display()
+            ),
+            Some(format!(
+                "prune them (the newest backup of each file is kept for `undo`): rm {}",
+                stale.iter().map(|p| shell_quote(p)).collect::<Vec<_>>().join(" ")
+            )),
+        );
+    }
+}
+
+fn expiry(d: &mut Doctor, st: &Value) {
+    let Some(profiles) = st.get("profiles").and_then(Value::as_object) else {
+        return;
+    };
+    for (id, p) in profiles {
+        if p.get("type").and_then(Value::as_str) != Some("oauth") {
+            continue;
+        }
+        let (Some(exp), Some(left)) = (
+            p.get("expires").and_then(Value::as_i64),
+            p.get("expires_in_ms").and_then(Value::as_i64),
+        ) else {
+            continue;
+        };
+        let name = id.split_once(':').map_or(id.as_str(), |(_, n)| n);
+        if left <= 0 {
+            d.add(
+                Severity::Warning,
+                "expiry",
+                format!(
+                    "{id}: the access token expired {} ago ({})",
+                    human_duration(left.saturating_neg()),
+                    iso(exp)
+                ),
+                Some(format!(
+                    "OpenClaw refreshes it on the next request; if that fails (`refresh_token_reused`, or the account was signed out), sign in again: clawshift add-profile {name}"
+                )),
+            );
+        } else if left < EXPIRING_MS {
+            d.add(
+                Severity::Info,
+                "expiry",
+                format!(
+                    "{id}: the access token expires in {} ({})",
+                    human_duration(left),
+                    iso(exp)
+                ),
+                None,
+            );
+        }
+    }
+}
+
+fn kind_text(p: &Value) -> String {
+    p.get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("ok")
+        .to_string()
+}
+
+fn agreement(d: &mut Doctor, native: Option<&Value>) {
+    let host = d.host;
+    if host.openclaw_bin().is_none() {
+        return;
+    }
+    let Some(native) = native else {
+        return;
+    };
+    let theirs = match openclaw::status::from_openclaw(host) {
+        Ok(v) => v,
+        Err(e) => {
+            d.add(
+                Severity::Warning,
+                "agreement",
+                format!("cannot compare with OpenClaw: {e}"),
+                Some("run `openclaw models status --json` yourself to see why".into()),
+            );
+            return;
+        }
+    };
+    let fix = "clawshift may not understand this OpenClaw version's files; trust `openclaw models status` meanwhile, and report the difference".to_string();
+    let mut differences = Vec::new();
+    let empty = serde_json::Map::new();
+    let mine = native
+        .get("profiles")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let other = theirs
+        .get("profiles")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let only = |a: &serde_json::Map<String, Value>, b: &serde_json::Map<String, Value>| {
+        a.keys()
+            .filter(|k| !b.contains_key(*k))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let (only_mine, only_theirs) = (only(mine, other), only(other, mine));
+    if !only_mine.is_empty() {
+        differences.push(format!("only clawshift sees {}", only_mine.join(", ")));
+    }
+    if !only_theirs.is_empty() {
+        differences.push(format!("only OpenClaw sees {}", only_theirs.join(", ")));
+    }
+    for (id, p) in mine {
+        let Some(q) = other.get(id) else { continue };
+        let (a, b) = (kind_text(p), kind_text(q));
+        if a != b {
+            differences.push(format!("{id} is {a} for clawshift but {b} for OpenClaw"));
+        }
+        let (ea, eb) = (
+            p.get("expires").and_then(Value::as_i64),
+            q.get("expires").and_then(Value::as_i64),
+        );
+        if ea.is_some() && eb.is_some() && ea != eb {
+            differences.push(format!(
+                "{id} expires {} for clawshift but {} for OpenClaw",
+                iso(ea.unwrap_or(0)),
+                iso(eb.unwrap_or(0))
+            ));
+        }
+    }
+    let (da, db) = (native.get("default_model"), theirs.get("default_model"));
+    if da != db {
+        let show = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("unset").to_string();
+        differences.push(format!(
+            "the default model is {} for clawshift but {} for OpenClaw",
+            show(da),
+            show(db)
+        ));
+    }
+    if differences.is_empty() {
+        d.add(
+            Severity::Info,
+            "agreement",
+            format!(
+                "the native read agrees with `openclaw models status --json` ({} profiles, default model {})",
+                mine.len(),
+                da.and_then(Value::as_str).unwrap_or("unset")
+            ),
+            None,
+        );
+    } else {
+        for diff in differences {
+            d.add(
+                Severity::Warning,
+                "agreement",
+                format!("clawshift and `openclaw models status --json` disagree: {diff}"),
+                Some(fix.clone()),
+            );
+        }
+    }
+}
+
+/// One line per finding.
+pub fn render(findings: &[Finding]) -> Vec<String> {
+    let mut lines: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            let mut line = format!("{}: {}: {}", f.severity.name(), f.check, f.message);
+            if let Some(fix) = &f.fix {
+                line.push_str(&format!(" (fix: {fix})"));
+            }
+            line
+        })
+        .collect();
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("{n} {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    lines.push(format!(
+        "doctor: {}, {}, {} info",
+        plural(count(Severity::Error), "error"),
+        plural(count(Severity::Warning), "warning"),
+        count(Severity::Info)
+    ));
+    lines
+}
+
+pub fn run(host: &Host, json: bool) -> Result<ExitCode, Error> {
+    let found = findings(host);
+    if json {
+        let text =
+            serde_json::to_string_pretty(&found).map_err(|e| Error::Failure(e.to_string()))?;
+        host.println(&text)?;
+    } else {
+        for line in render(&found) {
+            host.println(&line)?;
+        }
+    }
+    Ok(if found.iter().any(|f| f.severity == Severity::Error) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_fix_separates_the_fix() {
+        assert_eq!(
+            split_fix("`x` is bad. Fix: run y"),
+            ("`x` is bad".to_string(), Some("run y".to_string()))
+        );
+        assert_eq!(split_fix("plain"), ("plain".to_string(), None));
+    }
+
+    #[test]
+    fn refresh_tokens_are_found_at_any_depth() {
+        let v = serde_json::json!({"profiles": {"a": {"refresh": "r1"}}, "tokens": {"refresh_token": "r2"}, "x": [{"refresh": "r3"}]});
+        let mut out = Vec::new();
+        refresh_tokens(&v, &mut out);
+        out.sort();
+        assert_eq!(out, ["r1", "r2", "r3"]);
+    }
+
+    #[test]
+    fn shell_quote_quotes_only_when_needed() {
+        assert_eq!(shell_quote(Path::new("/a/b.json")), "/a/b.json");
+        assert_eq!(shell_quote(Path::new("/a b/it's")), r"'/a b/it'\''s'");
+    }
+}

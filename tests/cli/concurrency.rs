@@ -1,0 +1,410 @@
+//! Concurrency: clawshift writing while a simulated OpenClaw writer rewrites the same
+//! store (taking `<file>.lock` exactly as OpenClaw's `file-lock.ts` does, or a SQLite
+//! `BEGIN IMMEDIATE`), and several clawshift processes at once. No update may be lost on
+//! either side.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::crash::{Run, clawshift, long_tests, run_to_point};
+use crate::openclaw::{agent_dir, cred, layout, ok, read_json, row, shared_db, std_cmd};
+use crate::support::*;
+
+/// Takes `<file>.lock` the way OpenClaw does: an exclusive create holding
+/// `{pid, createdAt}`; a lock whose pid is dead or that is older than 30 s is removed;
+/// otherwise wait and retry.
+fn openclaw_lock(file: &Path) -> PathBuf {
+    let lock = PathBuf::from(format!("{}.lock", file.display()));
+    let until = Instant::now() + Duration::from_secs(60);
+    loop {
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&lock)
+        {
+            Ok(mut f) => {
+                let body = serde_json::to_string_pretty(&json!({
+                    "pid": std::process::id(),
+                    "createdAt": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                }))
+                .expect("json");
+                f.write_all(body.as_bytes()).expect("write lock");
+                return lock;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let holder: Option<Value> = fs::read_to_string(&lock)
+                    .ok()
+                    .and_then(|t| serde_json::from_str(&t).ok());
+                let stale = holder.as_ref().is_some_and(|h| {
+                    let dead = h["pid"]
+                        .as_i64()
+                        .is_some_and(|p| !Path::new(&format!("/proc/{p}")).exists());
+                    let old = h["createdAt"]
+                        .as_str()
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                        .is_some_and(|t| {
+                            chrono::Utc::now().timestamp_millis() - t.timestamp_millis() > 30_000
+                        });
+                    dead || old
+                });
+                if stale {
+                    let _ = fs::remove_file(&lock);
+                    continue;
+                }
+                assert!(Instant::now() < until, "OpenClaw writer waited 60 s");
+                std::thread::sleep(Duration::from_millis(3));
+            }
+            Err(e) => panic!("lock: {e}"),
+        }
+    }
+}
+
+/// Replaces a file like OpenClaw: temp file in the same dir, then rename.
+fn replace(file: &Path, v: &Value) {
+    let tmp = file.with_extension(format!("oc-{}.tmp", std::process::id()));
+    fs::write(&tmp, serde_json::to_string_pretty(v).expect("json") + "\n").expect("tmp");
+    fs::rename(&tmp, file).expect("rename");
+}
+
+/// A simulated OpenClaw writer: `rounds` times, lock the store, re-read it, add its own
+/// `usageStats` key (what the gateway writes after each request) and, in the JSON store
+/// itself, a token profile; release.
+fn json_writer(store: PathBuf, state: PathBuf, rounds: usize, stop: Arc<AtomicBool>) -> usize {
+    let mut done = 0;
+    for i in 0..rounds {
+        if stop.load(Ordering::SeqCst) && i > 0 && done >= rounds {
+            break;
+        }
+        let lock = openclaw_lock(&store);
+        let mut doc = read_json(&store);
+        doc["profiles"][format!("anthropic:w{i}")] =
+            json!({"type": "token", "provider": "anthropic", "token": format!("sk-ant-FAKE-w{i}")});
+        replace(&store, &doc);
+        let target = if state.exists() { &state } else { &store };
+        let mut st = read_json(target);
+        if !st["usageStats"].is_object() {
+            st["usageStats"] = json!({});
+        }
+        st["usageStats"][format!("anthropic:w{i}")] = json!({"lastUsed": i, "errorCount": 0});
+        replace(target, &st);
+        fs::remove_file(&lock).expect("unlock");
+        done += 1;
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    done
+}
+
+fn merges(s: &Sandbox, provider: &str, n: usize) -> Vec<std::process::Child> {
+    (0..n)
+        .map(|i| {
+            let mut c = std_cmd(s);
+            c.args([
+                "--timeout",
+                "60",
+                "eval",
+                &format!(
+                    r#"merge_profile("{provider}:c{i}", {}).action"#,
+                    cred(&format!("c{i}"))
+                ),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+            c.spawn().expect("spawn")
+        })
+        .collect()
+}
+
+#[test]
+fn an_openclaw_json_writer_and_clawshift_lose_no_update() {
+    let rounds = if long_tests() { 300 } else { 60 };
+    let clients = if long_tests() { 16 } else { 6 };
+    for fixture in ["legacy", "split"] {
+        let s = Sandbox::new();
+        layout(&s, fixture);
+        let store = agent_dir(&s).join("auth-profiles.json");
+        let state = agent_dir(&s).join("auth-state.json");
+        let stop = Arc::new(AtomicBool::new(false));
+        let writer = {
+            let (store, state, stop) = (store.clone(), state.clone(), stop.clone());
+            std::thread::spawn(move || json_writer(store, state, rounds, stop))
+        };
+        for c in merges(&s, "openai-codex", clients) {
+            assert_eq!(
+                ok(c.wait_with_output().expect("wait")),
+                "added\n",
+                "{fixture}"
+            );
+        }
+        stop.store(true, Ordering::SeqCst);
+        let wrote = writer.join().expect("writer");
+        assert_eq!(wrote, rounds);
+        let doc = read_json(&store);
+        let st = if fixture == "split" {
+            read_json(&state)
+        } else {
+            doc.clone()
+        };
+        for i in 0..rounds {
+            let k = format!("anthropic:w{i}");
+            assert!(
+                doc["profiles"].get(&k).is_some(),
+                "{fixture}: OpenClaw's {k} lost"
+            );
+            assert!(
+                st["usageStats"].get(&k).is_some(),
+                "{fixture}: usage {k} lost"
+            );
+        }
+        let order: Vec<&str> = st["order"]["openai-codex"]
+            .as_array()
+            .expect("order")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        for i in 0..clients {
+            let k = format!("openai-codex:c{i}");
+            assert!(
+                doc["profiles"].get(&k).is_some(),
+                "{fixture}: clawshift's {k} lost"
+            );
+            assert!(order.contains(&k.as_str()), "{fixture}: {k} not in order");
+        }
+        assert!(!store.with_extension("json.lock").exists());
+        eprintln!(
+            "concurrency: {fixture}: {rounds} OpenClaw writes and {clients} clawshift runs, no update lost"
+        );
+    }
+}
+
+#[test]
+fn an_openclaw_sqlite_writer_and_clawshift_lose_no_update() {
+    let rounds = if long_tests() { 300 } else { 60 };
+    let clients = if long_tests() { 16 } else { 6 };
+    let s = Sandbox::new();
+    layout(&s, "sqlite");
+    let db = shared_db(&s);
+    let writer = {
+        let db = db.clone();
+        std::thread::spawn(move || {
+            let c = rusqlite::Connection::open(&db).expect("open");
+            c.busy_timeout(Duration::from_secs(10)).expect("busy");
+            for i in 0..rounds {
+                c.execute_batch("BEGIN IMMEDIATE").expect("begin");
+                let text: String = c
+                    .query_row(
+                        "SELECT value_json FROM config_machine_state WHERE state_key = 'authProfiles.state'",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .expect("row");
+                let mut v: Value = serde_json::from_str(&text).expect("json");
+                v["usageStats"][format!("anthropic:w{i}")] = json!({"lastUsed": i});
+                c.execute(
+                    "UPDATE config_machine_state SET value_json = ?1 WHERE state_key = 'authProfiles.state'",
+                    [v.to_string()],
+                )
+                .expect("update");
+                c.execute_batch("COMMIT").expect("commit");
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        })
+    };
+    for c in merges(&s, "openai", clients) {
+        assert_eq!(ok(c.wait_with_output().expect("wait")), "added\n");
+    }
+    writer.join().expect("writer");
+    let st = row(&db, "config_machine_state", "authProfiles.state").expect("state");
+    let store = row(&db, "config_machine_state", "authProfiles.store").expect("store");
+    for i in 0..rounds {
+        assert!(
+            st["usageStats"].get(format!("anthropic:w{i}")).is_some(),
+            "w{i} lost"
+        );
+    }
+    for i in 0..clients {
+        let k = format!("openai:c{i}");
+        assert!(store["profiles"].get(&k).is_some(), "{k} lost");
+    }
+}
+
+#[test]
+fn two_clawshift_runs_setting_the_model_at_once_leave_one_whole_choice() {
+    let s = Sandbox::new();
+    layout(&s, "legacy");
+    let rounds = if long_tests() { 20 } else { 5 };
+    for round in 0..rounds {
+        let models = ["anthropic/claude-opus-4-7", "openai-codex/gpt-5.4"];
+        let children: Vec<_> = models
+            .iter()
+            .map(|m| {
+                let mut c = std_cmd(&s);
+                c.args([
+                    "--timeout",
+                    "30",
+                    "eval",
+                    &format!(r#"set_model("{m}").changed"#),
+                ])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+                c.spawn().expect("spawn")
+            })
+            .chain(merges(&s, "openai-codex", 2))
+            .collect();
+        for c in children {
+            let out = c.wait_with_output().expect("wait");
+            assert!(out.status.success(), "round {round}: {}", stderr(&out));
+        }
+        let cfg: Value =
+            json5::from_str(&fs::read_to_string(s.openclaw().join("openclaw.json")).expect("cfg"))
+                .expect("config parses");
+        let primary = cfg["agents"]["defaults"]["model"]["primary"]
+            .as_str()
+            .expect("primary");
+        assert!(models.contains(&primary), "{primary}");
+        // The merges' declarations survived the model edits.
+        assert!(cfg["auth"]["profiles"].get("openai-codex:c0").is_some());
+        assert!(cfg["auth"]["profiles"].get("openai-codex:c1").is_some());
+        // Undo the merges so the next round adds again.
+        let store = agent_dir(&s).join("auth-profiles.json");
+        let mut doc = read_json(&store);
+        for k in ["openai-codex:c0", "openai-codex:c1"] {
+            doc["profiles"].as_object_mut().expect("p").remove(k);
+        }
+        fs::write(&store, serde_json::to_string_pretty(&doc).expect("j")).expect("w");
+    }
+}
+
+/// Bug fix: `set_model(model, profile)` read the order before taking the store lock and
+/// wrote that copy back, dropping a profile another writer had appended in between.
+#[test]
+fn set_model_with_a_profile_keeps_a_profile_appended_while_it_ran() {
+    let s = Sandbox::new();
+    layout(&s, "legacy");
+    let resume = s.root().join("resume");
+    // Find the kill point right after set_model read the order.
+    let args = vec![
+        "eval".to_string(),
+        r#"set_model("openai-codex/gpt-5.5", "openai-codex:bob").changed"#.to_string(),
+    ];
+    let n = (1..40)
+        .find(|n| {
+            let probe = Sandbox::new();
+            layout(&probe, "legacy");
+            matches!(run_to_point(clawshift(&probe, &args), *n), Run::Killed(ref at) if at == "order-read")
+        })
+        .expect("an order-read kill point");
+    let mut c = clawshift(&s, &args);
+    c.env("__CLAWSHIFT_TEST_PAUSE_AT", n.to_string())
+        .env("__CLAWSHIFT_TEST_RESUME_FILE", &resume)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("spawn");
+    let err = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut all = String::new();
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            if line.starts_with("paused at ") {
+                let _ = tx.send(());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    // Wait for the pause, then let another run append a profile to the same order.
+    rx.recv_timeout(Duration::from_secs(30))
+        .expect("set_model never paused");
+    let out = clawshift(
+        &s,
+        &[
+            "eval".into(),
+            format!(
+                r#"merge_profile("openai-codex:dave", {}).action"#,
+                cred("dave")
+            ),
+        ],
+    )
+    .output()
+    .expect("merge");
+    assert_eq!(ok(out), "added\n");
+    fs::write(&resume, "").expect("resume");
+    let out = child.wait_with_output().expect("wait");
+    let err = reader.join().expect("stderr");
+    assert!(out.status.success(), "{err}");
+    assert_eq!(stdout(&out), "true\n");
+    let doc = read_json(&agent_dir(&s).join("auth-profiles.json"));
+    assert_eq!(
+        doc["order"]["openai-codex"],
+        json!([
+            "openai-codex:bob",
+            "openai-codex:alice",
+            "openai-codex:carol",
+            "openai-codex:dave"
+        ])
+    );
+}
+
+/// Bug fix: lock times were taken from `CLAWSHIFT_NOW`, so with a pinned clock in the
+/// past a live OpenClaw lock looked stale and was deleted, and clawshift's own lock
+/// carried a `createdAt` OpenClaw would judge stale at once.
+#[test]
+fn lock_times_are_wall_clock_times_even_with_a_pinned_clock() {
+    let s = Sandbox::new();
+    layout(&s, "legacy");
+    let store = agent_dir(&s).join("auth-profiles.json");
+    let lock = openclaw_lock(&store);
+    let snap = crate::openclaw::snapshot(&s.openclaw());
+    let out = std_cmd(&s)
+        .env("CLAWSHIFT_NOW", "2020-01-01T00:00:00Z")
+        .args([
+            "--timeout",
+            "2",
+            "eval",
+            &format!(r#"merge_profile("openai-codex:dave", {})"#, cred("dave")),
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is held by process"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(lock.exists(), "a live OpenClaw lock was deleted");
+    fs::remove_file(&lock).expect("unlock");
+    assert_eq!(
+        crate::openclaw::snapshot(&s.openclaw()).len(),
+        snap.len() - 1
+    );
+
+    // clawshift's own lock says the real time, whatever CLAWSHIFT_NOW says.
+    let n = 1; // the first kill point of a JSON merge is `lock-acquired`
+    let mut c = clawshift(
+        &s,
+        &[
+            "eval".into(),
+            format!(r#"merge_profile("openai-codex:dave", {})"#, cred("dave")),
+        ],
+    );
+    c.env("CLAWSHIFT_NOW", "2020-01-01T00:00:00Z");
+    match run_to_point(c, n) {
+        Run::Killed(at) => assert_eq!(at, "lock-acquired"),
+        Run::Finished(out) => panic!("never paused: {}", stderr(&out)),
+    }
+    let v = read_json(&PathBuf::from(format!("{}.lock", store.display())));
+    let created =
+        chrono::DateTime::parse_from_rfc3339(v["createdAt"].as_str().expect("t")).expect("rfc3339");
+    let skew = (chrono::Utc::now().timestamp_millis() - created.timestamp_millis()).abs();
+    assert!(skew < 60_000, "createdAt {created} is not the wall clock");
+}
