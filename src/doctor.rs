@@ -331,7 +331,7 @@ fn locks(d: &mut Doctor) {
         paths.extend(found.into_iter().map(|p| (p, REFRESH_LOCK_STALE_MS)));
     }
     for (p, stale_ms) in paths {
-        let Some(state) = lock::inspect(&p) else {
+        let Some(state) = lock::inspect(host, &p) else {
             continue;
         };
         let rm = format!("rm {}", shell_quote(&p));
@@ -362,7 +362,7 @@ fn locks(d: &mut Doctor) {
             ),
             lock::LockState::Stale { pid, .. } | lock::LockState::Held { pid } => {
                 let who = pid.and_then(process_name);
-                let age_ms = lock_age_ms(&p);
+                let age_ms = lock_age_ms(host, &p);
                 let old = age_ms.is_some_and(|a| a > stale_ms);
                 match (pid, &who) {
                     (Some(pid), Some(cmd)) if !is_openclaw_like(cmd) => d.add(
@@ -407,8 +407,8 @@ fn locks(d: &mut Doctor) {
 }
 
 /// How old a lock is on the wall clock: its `createdAt`, else its mtime.
-fn lock_age_ms(p: &Path) -> Option<i64> {
-    let now = chrono::Utc::now().timestamp_millis();
+fn lock_age_ms(host: &Host, p: &Path) -> Option<i64> {
+    let now = host.wall_clock().timestamp_millis();
     let created = fs::read_to_string(p)
         .ok()
         .and_then(|t| serde_json::from_str::<Value>(&t).ok())

@@ -212,6 +212,13 @@ impl Host {
         self.now().timestamp_millis()
     }
 
+    /// The real clock, even when `CLAWSHIFT_NOW` is set: lock files are shared with
+    /// OpenClaw, which judges their age on the wall clock, so they must be stamped and
+    /// aged on it too.
+    pub fn wall_clock(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
     /// True when the clock is pinned by `CLAWSHIFT_NOW`.
     pub fn clock_is_fixed(&self) -> bool {
         self.fixed_now.is_some()

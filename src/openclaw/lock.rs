@@ -75,7 +75,7 @@ pub fn acquire(host: &Host, file: &Path) -> Result<JsonLock, Error> {
     let path = lock_path(file);
     let mut attempt: u32 = 0;
     loop {
-        match try_create(&path) {
+        match try_create(host, &path) {
             Ok(()) => {
                 crate::testhook::point("lock-acquired");
                 return Ok(JsonLock { path });
@@ -95,7 +95,7 @@ pub fn acquire(host: &Host, file: &Path) -> Result<JsonLock, Error> {
             created_ms,
             modified_ms,
         }) = &holder
-            && is_stale(*pid, *created_ms, *modified_ms)
+            && is_stale(host, *pid, *created_ms, *modified_ms)
         {
             // Stale: delete and retry at once. Another waiter may have won the race
             // to delete it; either way the next create decides.
@@ -115,8 +115,10 @@ pub fn acquire(host: &Host, file: &Path) -> Result<JsonLock, Error> {
     }
 }
 
-fn try_create(path: &Path) -> std::io::Result<()> {
-    let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+fn try_create(host: &Host, path: &Path) -> std::io::Result<()> {
+    let created = host
+        .wall_clock()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let body = serde_json::to_string_pretty(&serde_json::json!({
         "pid": std::process::id(),
         "createdAt": created,
@@ -189,13 +191,18 @@ fn read_holder(path: &Path) -> Option<Holder> {
 
 /// OpenClaw's rule, on the wall clock: the pid is dead, or `createdAt` is more than
 /// 30 s old, or (for a lock whose content cannot be read) its mtime is.
-fn is_stale(pid: Option<i64>, created_ms: Option<i64>, modified_ms: Option<i64>) -> bool {
+fn is_stale(
+    host: &Host,
+    pid: Option<i64>,
+    created_ms: Option<i64>,
+    modified_ms: Option<i64>,
+) -> bool {
     if let Some(pid) = pid
         && !pid_alive(pid)
     {
         return true;
     }
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = host.wall_clock().timestamp_millis();
     match created_ms.or(if pid.is_none() { modified_ms } else { None }) {
         Some(t) => now.saturating_sub(t) > STALE_MS,
         None => false,
@@ -214,7 +221,7 @@ pub enum LockState {
 }
 
 /// Inspects `<file>.lock` (the lock path itself); `None` when there is none.
-pub fn inspect(lock: &Path) -> Option<LockState> {
+pub fn inspect(host: &Host, lock: &Path) -> Option<LockState> {
     match read_holder(lock)? {
         Holder::Directory => Some(LockState::Directory),
         Holder::File {
@@ -222,7 +229,7 @@ pub fn inspect(lock: &Path) -> Option<LockState> {
             created_ms,
             modified_ms,
         } => {
-            if is_stale(pid, created_ms, modified_ms) {
+            if is_stale(host, pid, created_ms, modified_ms) {
                 Some(LockState::Stale {
                     pid,
                     dead: pid.is_some_and(|p| !pid_alive(p)),
