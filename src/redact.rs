@@ -54,11 +54,16 @@ pub fn redact(text: &str) -> String {
 /// base64url/JWT characters, or a shorter `rt_…`/`eyJ…`/`sk-…` one), so the journal can record what ran without holding a
 /// secret someone pasted into `clawshift eval`.
 pub fn command_line(args: &[String]) -> String {
-    let text = args.join(" ");
+    mask_runs(&args.join(" "), |run| run.len() >= 24 || looks_secret(run))
+}
+
+/// Replaces each run of token characters (base64url, JWT dots, `=`/`+`) for which
+/// `secret` holds by its fingerprint; everything else is kept as it is.
+fn mask_runs(text: &str, secret: impl Fn(&str) -> bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
-        if run.len() >= 24 || looks_secret(run) {
+        if secret(run) {
             out.push_str(&format!("<redacted {}>", fingerprint(run)));
         } else {
             out.push_str(run);
@@ -92,26 +97,7 @@ fn looks_secret(run: &str) -> bool {
 /// tokens (`rt_…`), API keys (`sk-…`), and any other run of 32 or more base64url
 /// characters with both letters and digits. Identifiers stay readable.
 pub fn source_line(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if looks_secret(run) {
-            out.push_str(&format!("<redacted {}>", fingerprint(run)));
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for c in line.chars() {
-        if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '=' | '+') {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut run, &mut out);
-    out
+    mask_runs(line, looks_secret)
 }
 
 #[cfg(test)]
