@@ -654,7 +654,7 @@ fn read_docs(d: &Detected) -> Result<Docs, Error> {
             } else {
                 None
             };
-            sqlite_docs(d, shared.as_ref(), agent.as_ref(), false)
+            sqlite_docs(d, shared.as_deref(), agent.as_deref(), false)
         }
     }
 }
@@ -798,9 +798,10 @@ fn update_sqlite<R>(
         None
     };
     let conns: Vec<(&rusqlite::Connection, &Path)> = shared
-        .iter()
+        .as_deref()
         .map(|c| (c, d.shared_db.as_path()))
-        .chain(agent.iter().map(|c| (c, d.agent_db.as_path())))
+        .into_iter()
+        .chain(agent.as_deref().map(|c| (c, d.agent_db.as_path())))
         .collect();
     let mut begun: Vec<(&rusqlite::Connection, &Path)> = Vec::new();
     let rollback = |begun: &[(&rusqlite::Connection, &Path)]| {
@@ -879,7 +880,7 @@ fn update_sqlite<R>(
             }
             docs
         } else {
-            sqlite_docs(d, shared.as_ref(), agent.as_ref(), true)?
+            sqlite_docs(d, shared.as_deref(), agent.as_deref(), true)?
         };
         let r = f(&mut docs)?;
         let mut written = Vec::new();
