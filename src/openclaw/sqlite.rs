@@ -170,9 +170,14 @@ pub fn read_row(
         return Ok(None);
     }
     let sql = format!("SELECT {} FROM {} WHERE {} = ?1", t.value, t.name, t.key);
-    conn.query_row(&sql, [key], |r| r.get::<_, rusqlite::types::Value>(0))
+    let value = conn
+        .query_row(&sql, [key], |r| r.get::<_, rusqlite::types::Value>(0))
         .optional()
-        .map_err(|e| db_error(path, e))?
+        .map_err(|e| db_error(path, e))?;
+    // The connection outlives the read (see `open`); the row's pages need not. Failing
+    // to free them only costs memory.
+    let _ = conn.release_memory();
+    value
         .map(|v| match v {
             rusqlite::types::Value::Text(s) => Ok(s),
             rusqlite::types::Value::Blob(b) => String::from_utf8(b).map_err(|_| {
