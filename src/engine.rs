@@ -1,11 +1,16 @@
 //! `build_engine(host)`: the one Rhai engine used by every command and every test.
 //! Strict, with explicit limits and a wall-clock deadline, the primitives registered,
-//! and the embedded stdlib served as `std/<name>` ahead of any file on disk.
+//! and the embedded stdlib served as `std/<name>` ahead of any file on disk (compiled on
+//! first import, once per process).
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use rhai::module_resolvers::{FileModuleResolver, ModuleResolversCollection, StaticModuleResolver};
-use rhai::{AST, Array, Dynamic, Engine, EvalAltResult, Module, ParseError, Position, Scope};
+use rhai::module_resolvers::{FileModuleResolver, ModuleResolversCollection};
+use rhai::{
+    AST, Array, Dynamic, Engine, EvalAltResult, Module, ModuleResolver, ParseError, Position, Scope,
+};
 
 use crate::error::{Error, Location, ScriptError};
 use crate::host::Host;
@@ -59,6 +64,10 @@ pub fn build_engine(host: &Rc<Host>) -> Result<Engine, Error> {
         .set_max_array_size(MAX_ARRAY_SIZE)
         .set_max_map_size(MAX_MAP_SIZE)
         .set_max_modules(MAX_MODULES);
+    // Rhai interns short strings (identifiers, interpolation results) in a 256-entry
+    // cache whose eviction scans the whole cache on every insert once it is full; with
+    // a profile id or two in every interpolated string that is all the time.
+    engine.set_max_strings_interned(0);
     // `eval` would run code that `clawshift check` never saw.
     engine.disable_symbol("eval");
 
@@ -90,28 +99,50 @@ pub fn build_engine(host: &Rc<Host>) -> Result<Engine, Error> {
 
     crate::api::register_all(&mut engine, host);
 
-    // The stdlib is compiled once per process, with the primitives already registered.
-    let mut stdlib = StaticModuleResolver::new();
-    for (name, text) in scripts::STDLIB {
-        let source = format!("std/{name}");
-        let mut ast = engine
-            .compile(text)
-            .map_err(|e| Error::Script(Box::new(parse_error(&e, &source))))?;
-        ast.set_source(source.as_str());
-        set_resolvers(&mut engine, &stdlib, host);
-        let module = Module::eval_ast_as_new(Scope::new(), &ast, &engine)
-            .map_err(|e| Error::Script(Box::new(convert(&e, &source, host))))?;
-        stdlib.insert(source, module);
-    }
-    set_resolvers(&mut engine, &stdlib, host);
+    // `std/<name>` is compiled when a script first imports it, then kept for the rest of
+    // the process: most commands import none, `switch` only `std/policy`.
+    let mut all = ModuleResolversCollection::new();
+    all.push(Stdlib::default());
+    all.push(FileModuleResolver::new_with_path(host.user_lib_dir()));
+    engine.set_module_resolver(all);
     Ok(engine)
 }
 
-fn set_resolvers(engine: &mut Engine, stdlib: &StaticModuleResolver, host: &Host) {
-    let mut all = ModuleResolversCollection::new();
-    all.push(stdlib.clone());
-    all.push(FileModuleResolver::new_with_path(host.user_lib_dir()));
-    engine.set_module_resolver(all);
+/// Serves the embedded stdlib as `std/<name>`, ahead of any file on disk. Each module
+/// is compiled (with the primitives already registered) on its first import and cached.
+#[derive(Default)]
+struct Stdlib {
+    cache: RefCell<BTreeMap<String, Rc<Module>>>,
+}
+
+impl ModuleResolver for Stdlib {
+    fn resolve(
+        &self,
+        engine: &Engine,
+        _source: Option<&str>,
+        path: &str,
+        pos: Position,
+    ) -> Result<Rc<Module>, Box<EvalAltResult>> {
+        let Some(text) = path.strip_prefix("std/").and_then(scripts::stdlib) else {
+            return Err(EvalAltResult::ErrorModuleNotFound(path.to_string(), pos).into());
+        };
+        if let Some(m) = self.cache.borrow().get(path) {
+            return Ok(m.clone());
+        }
+        // No borrow is held while compiling: a stdlib module may import another.
+        let in_module = |e: Box<EvalAltResult>| {
+            Box::new(EvalAltResult::ErrorInModule(path.to_string(), e, pos))
+        };
+        let mut ast = engine.compile(text).map_err(|e| in_module(e.into()))?;
+        ast.set_source(path);
+        let module: Rc<Module> = Module::eval_ast_as_new(Scope::new(), &ast, engine)
+            .map_err(in_module)?
+            .into();
+        self.cache
+            .borrow_mut()
+            .insert(path.to_string(), module.clone());
+        Ok(module)
+    }
 }
 
 /// The constants every script sees. Compiling with the same scope lets strict mode

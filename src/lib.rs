@@ -58,5 +58,7 @@ pub fn run(cli: cli::Cli) -> Result<ExitCode, Error> {
         command: redact::command_line(&std::env::args().skip(1).collect::<Vec<_>>()),
     };
     let host = std::rc::Rc::new(Host::from_env(opts)?);
-    commands::dispatch(&host, cli.command)
+    let result = commands::dispatch(&host, cli.command);
+    openclaw::sqlite::close_all();
+    result
 }

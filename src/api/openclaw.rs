@@ -50,7 +50,7 @@ fn status(host: &Host, opts: &Map) -> RhaiResult<Dynamic> {
         }
     }
     .map_err(|e| err("models_status", e))?;
-    to_dyn("models_status", &v)
+    Ok(super::json::into_dynamic(v))
 }
 
 pub fn register(engine: &mut Engine, host: &Rc<Host>) {

@@ -356,6 +356,32 @@ pub struct Doc {
 
 pub const STATE_KEYS: [&str; 3] = ["order", "lastGood", "usageStats"];
 
+/// What a document is read for. Readers (status, custody) keep neither the text nor a
+/// copy of the value: with a thousand profiles those copies cost more than the parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// Read only: `before` is `None`, `original` empty, no target; never pass to
+    /// `changed()`.
+    Read,
+    /// Read under a lock to change: `before` and `original` as read; `target` when new
+    /// entries go to this document.
+    Update { target: bool },
+}
+
+impl Purpose {
+    fn new(update: bool, target: bool) -> Purpose {
+        if update {
+            Purpose::Update { target }
+        } else {
+            Purpose::Read
+        }
+    }
+
+    fn target(self) -> bool {
+        matches!(self, Purpose::Update { target: true })
+    }
+}
+
 /// Parses one store document, checking it is an object of a known version.
 pub fn parse_doc(text: &str, loc: &Loc) -> Result<Map<String, Value>, Error> {
     let v: Value = serde_json::from_str(text).map_err(|e| {
@@ -406,8 +432,8 @@ fn file_doc(
     path: &Path,
     profiles: bool,
     state: bool,
-    target: bool,
     agent: &str,
+    purpose: Purpose,
 ) -> Result<Doc, Error> {
     let loc = Loc::File(path.to_path_buf());
     let before = match files::read_limited(path)? {
@@ -426,17 +452,30 @@ fn file_doc(
         Some(t) => parse_doc(t, &loc)?,
         None => empty_doc(profiles),
     };
+    let (before, original) = keep(purpose, before, &value);
     Ok(Doc {
         loc,
         before,
-        original: value.clone(),
+        original,
         value,
         holds_profiles: profiles,
         holds_state: state,
-        store_target: target && profiles,
-        state_target: target && state,
+        store_target: purpose.target() && profiles,
+        state_target: purpose.target() && state,
         agent: Some(agent.to_string()),
     })
+}
+
+/// The text and the copy of the value a document keeps for `purpose`.
+fn keep(
+    purpose: Purpose,
+    before: Option<String>,
+    value: &Map<String, Value>,
+) -> (Option<String>, Map<String, Value>) {
+    match purpose {
+        Purpose::Read => (None, Map::new()),
+        Purpose::Update { .. } => (before, value.clone()),
+    }
 }
 
 fn row_doc(
@@ -445,8 +484,8 @@ fn row_doc(
     table: &'static str,
     key: &str,
     profiles: bool,
-    target: bool,
     agent: Option<&str>,
+    purpose: Purpose,
 ) -> Result<Doc, Error> {
     let loc = Loc::Row {
         db: db.to_path_buf(),
@@ -458,15 +497,16 @@ fn row_doc(
         Some(t) => parse_doc(t, &loc)?,
         None => empty_doc(profiles),
     };
+    let (before, original) = keep(purpose, before, &value);
     Ok(Doc {
         loc,
         before,
-        original: value.clone(),
+        original,
         value,
         holds_profiles: profiles,
         holds_state: !profiles,
-        store_target: target && profiles,
-        state_target: target && !profiles,
+        store_target: purpose.target() && profiles,
+        state_target: purpose.target() && !profiles,
         agent: agent.map(str::to_string),
     })
 }
@@ -488,6 +528,29 @@ pub struct Auth {
 }
 
 impl Docs {
+    /// The merged view, taking the values out of the documents instead of copying them.
+    pub fn into_effective(self) -> Auth {
+        let mut a = Auth::default();
+        for mut d in self.docs {
+            let mut merge = |dst: &mut Map<String, Value>, key: &str| {
+                if let Some(Value::Object(m)) = d.value.remove(key) {
+                    for (k, v) in m {
+                        dst.insert(k, v);
+                    }
+                }
+            };
+            if d.holds_profiles {
+                merge(&mut a.profiles, "profiles");
+            }
+            if d.holds_state || d.holds_profiles {
+                merge(&mut a.order, "order");
+                merge(&mut a.last_good, "lastGood");
+                merge(&mut a.usage, "usageStats");
+            }
+        }
+        a
+    }
+
     pub fn effective(&self) -> Auth {
         let mut a = Auth::default();
         for d in &self.docs {
@@ -575,10 +638,16 @@ pub fn render(doc: &Doc) -> String {
     }
 }
 
-/// Reads the documents of the detected agent's store (no locks: readers need none).
-pub fn read_docs(d: &Detected) -> Result<Docs, Error> {
+/// Reads the detected agent's store and merges its documents (no locks: readers need
+/// none).
+pub fn read_auth(d: &Detected) -> Result<Auth, Error> {
+    Ok(read_docs(d)?.into_effective())
+}
+
+/// Reads the documents of the detected agent's store, for reading only.
+fn read_docs(d: &Detected) -> Result<Docs, Error> {
     match d.layout {
-        Layout::LegacyJson | Layout::SplitJson => json_docs(d),
+        Layout::LegacyJson | Layout::SplitJson => json_docs(d, false),
         Layout::Sqlite | Layout::AgentSqlite => {
             let shared = if d.layout == Layout::Sqlite && d.shared_db.exists() {
                 Some(sqlite::open(&d.shared_db)?)
@@ -590,24 +659,32 @@ pub fn read_docs(d: &Detected) -> Result<Docs, Error> {
             } else {
                 None
             };
-            sqlite_docs(d, shared.as_ref(), agent.as_ref())
+            sqlite_docs(d, shared.as_deref(), agent.as_deref(), false)
         }
     }
 }
 
-fn json_docs(d: &Detected) -> Result<Docs, Error> {
+/// The documents of a JSON store; `update`: read to change them.
+fn json_docs(d: &Detected, update: bool) -> Result<Docs, Error> {
     let mut docs = Vec::new();
     let split = d.layout == Layout::SplitJson;
     let mut add_dir = |dir: &Path, agent: &str, target: bool| -> Result<(), Error> {
+        let purpose = Purpose::new(update, target);
         docs.push(file_doc(
             &dir.join(STORE_FILE),
             true,
             !split,
-            target,
             agent,
+            purpose,
         )?);
         if split {
-            docs.push(file_doc(&dir.join(STATE_FILE), false, true, target, agent)?);
+            docs.push(file_doc(
+                &dir.join(STATE_FILE),
+                false,
+                true,
+                agent,
+                purpose,
+            )?);
         }
         Ok(())
     };
@@ -619,53 +696,45 @@ fn json_docs(d: &Detected) -> Result<Docs, Error> {
     Ok(Docs { docs })
 }
 
+/// The documents of a SQLite store; `update`: read to change them.
 fn sqlite_docs(
     d: &Detected,
     shared: Option<&rusqlite::Connection>,
     agent: Option<&rusqlite::Connection>,
+    update: bool,
 ) -> Result<Docs, Error> {
     let mut docs = Vec::new();
     let shared_target = d.layout == Layout::Sqlite;
     if let Some(c) = shared {
-        docs.push(row_doc(
-            c,
-            &d.shared_db,
-            sqlite::SHARED_TABLE,
-            sqlite::STORE_KEY,
-            true,
-            true,
-            None,
-        )?);
-        docs.push(row_doc(
-            c,
-            &d.shared_db,
-            sqlite::SHARED_TABLE,
-            sqlite::STATE_KEY,
-            false,
-            true,
-            None,
-        )?);
+        let purpose = Purpose::new(update, true);
+        for (key, profiles) in [(sqlite::STORE_KEY, true), (sqlite::STATE_KEY, false)] {
+            docs.push(row_doc(
+                c,
+                &d.shared_db,
+                sqlite::SHARED_TABLE,
+                key,
+                profiles,
+                None,
+                purpose,
+            )?);
+        }
     }
     if let Some(c) = agent {
-        let t = !shared_target;
-        docs.push(row_doc(
-            c,
-            &d.agent_db,
-            sqlite::AGENT_STORE_TABLE,
-            sqlite::AGENT_ROW,
-            true,
-            t,
-            Some(&d.agent),
-        )?);
-        docs.push(row_doc(
-            c,
-            &d.agent_db,
-            sqlite::AGENT_STATE_TABLE,
-            sqlite::AGENT_ROW,
-            false,
-            t,
-            Some(&d.agent),
-        )?);
+        let purpose = Purpose::new(update, !shared_target);
+        for (table, profiles) in [
+            (sqlite::AGENT_STORE_TABLE, true),
+            (sqlite::AGENT_STATE_TABLE, false),
+        ] {
+            docs.push(row_doc(
+                c,
+                &d.agent_db,
+                table,
+                sqlite::AGENT_ROW,
+                profiles,
+                Some(&d.agent),
+                purpose,
+            )?);
+        }
     }
     Ok(Docs { docs })
 }
@@ -693,7 +762,7 @@ pub fn update<R>(
             } else {
                 Some(lock::acquire(host, &d.json_store)?)
             };
-            let mut docs = json_docs(d)?;
+            let mut docs = json_docs(d, true)?;
             let r = f(&mut docs)?;
             let mut written = Vec::new();
             for doc in docs.changed() {
@@ -751,9 +820,10 @@ fn update_sqlite<R>(
         }
     }
     let conns: Vec<(&rusqlite::Connection, &Path)> = shared
-        .iter()
+        .as_deref()
         .map(|c| (c, d.shared_db.as_path()))
-        .chain(agent.iter().map(|c| (c, d.agent_db.as_path())))
+        .into_iter()
+        .chain(agent.as_deref().map(|c| (c, d.agent_db.as_path())))
         .collect();
     let mut begun: Vec<(&rusqlite::Connection, &Path)> = Vec::new();
     let rollback = |begun: &[(&rusqlite::Connection, &Path)]| {
@@ -834,7 +904,7 @@ fn update_sqlite<R>(
             }
             docs
         } else {
-            sqlite_docs(d, shared.as_ref(), agent.as_ref())?
+            sqlite_docs(d, shared.as_deref(), agent.as_deref(), true)?
         };
         let r = f(&mut docs)?;
         let mut written = Vec::new();
@@ -982,15 +1052,15 @@ pub fn all_stored_profiles(host: &Host) -> Result<Vec<StoredProfile>, Error> {
                 sqlite::SHARED_TABLE,
                 sqlite::STORE_KEY,
                 true,
-                false,
                 None,
+                Purpose::Read,
             )?);
         }
     }
     for (agent, dir) in all_agent_dirs(host) {
         let f = dir.join(STORE_FILE);
         if f.exists() {
-            push(&file_doc(&f, true, true, false, &agent)?);
+            push(&file_doc(&f, true, true, &agent, Purpose::Read)?);
         }
         let db = dir.join(AGENT_DB);
         if db.exists() {
@@ -1002,8 +1072,8 @@ pub fn all_stored_profiles(host: &Host) -> Result<Vec<StoredProfile>, Error> {
                     sqlite::AGENT_STORE_TABLE,
                     sqlite::AGENT_ROW,
                     true,
-                    false,
                     Some(&agent),
+                    Purpose::Read,
                 )?);
             }
         }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::{Detected, Docs, Layout, cli, config, detect, read_docs, status, update};
+use super::{Detected, Docs, Layout, cli, config, detect, read_auth, status, update};
 use crate::error::Error;
 use crate::files;
 use crate::host::Host;
@@ -332,8 +332,7 @@ fn declare_in_config(host: &Host, d: &Detected, id: &str, provider: &str) -> Res
         .unwrap_or_default();
     if order.is_empty() {
         // Start from the store's order so the config lists every profile it routes to.
-        let docs = read_docs(d)?;
-        if let Some(Value::Array(stored)) = docs.effective().order.get(provider) {
+        if let Some(Value::Array(stored)) = read_auth(d)?.order.get(provider) {
             order = stored.clone();
         }
     }
@@ -376,7 +375,7 @@ pub fn set_model(host: &Host, model: &str, profile: Option<&str>) -> Result<Valu
         )));
     };
     let _ = mname;
-    let auth = read_docs(&d)?.effective();
+    let auth = read_auth(&d)?;
     if let Some(p) = profile {
         let Some(cred) = auth.profiles.get(p) else {
             return Err(fail(format!(
@@ -455,7 +454,7 @@ fn root_config(d: &Detected) -> Result<Value, Error> {
 }
 
 fn effective_order(d: &Detected, cfg: &Value, provider: &str) -> Result<Vec<String>, Error> {
-    let auth = read_docs(d)?.effective();
+    let auth = read_auth(d)?;
     Ok(status::orders(&auth, cfg)
         .into_iter()
         .find(|(p, _, _)| p == provider)

@@ -11,7 +11,10 @@
 //! Writes happen in one `BEGIN IMMEDIATE` transaction with a 5 s busy timeout, like
 //! OpenClaw's own writers; every changed row is backed up and journaled before COMMIT.
 
-use std::path::Path;
+use std::cell::RefCell;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
@@ -83,8 +86,58 @@ pub fn db_error(path: &Path, e: rusqlite::Error) -> Error {
     ))
 }
 
-/// Opens an existing database (never creates one) with OpenClaw's busy timeout.
-pub fn open(path: &Path) -> Result<Connection, Error> {
+/// A connection `open` keeps for the rest of the command.
+struct Kept {
+    path: PathBuf,
+    /// Device, inode and change time of the file it opened.
+    file: (u64, u64, i64, i64),
+    conn: Rc<Connection>,
+}
+
+thread_local! {
+    static OPEN: RefCell<Vec<Kept>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Opens an existing database (never creates one) with OpenClaw's busy timeout, once
+/// per command: opening costs more than the reads (SQLite parses the whole schema,
+/// ~330 entries in OpenClaw 2026.9's state database, and in WAL mode creates the -wal
+/// and -shm files that closing removes), and a switch used to open the same database
+/// four times. The connection is reused while the path names the same, unchanged file
+/// (device, inode, change time: a file replaced in between may reuse the inode) and no
+/// transaction is left open on it; `close_all` closes them.
+pub fn open(path: &Path) -> Result<Rc<Connection>, Error> {
+    let id = std::fs::metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino(), m.ctime(), m.ctime_nsec()));
+    let kept = OPEN.with_borrow(|open| {
+        open.iter()
+            .find(|k| k.path == path && Some(k.file) == id && k.conn.is_autocommit())
+            .map(|k| k.conn.clone())
+    });
+    if let Some(conn) = kept {
+        return Ok(conn);
+    }
+    let conn = Rc::new(connect(path)?);
+    if let Some(file) = id {
+        OPEN.with_borrow_mut(|open| {
+            open.retain(|k| k.path != path);
+            open.push(Kept {
+                path: path.to_path_buf(),
+                file,
+                conn: conn.clone(),
+            });
+        });
+    }
+    Ok(conn)
+}
+
+/// Closes the connections `open` kept (those still in use close when dropped). Called
+/// when a command ends.
+pub fn close_all() {
+    drop(OPEN.take());
+}
+
+fn connect(path: &Path) -> Result<Connection, Error> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -123,9 +176,14 @@ pub fn read_row(
         return Ok(None);
     }
     let sql = format!("SELECT {} FROM {} WHERE {} = ?1", t.value, t.name, t.key);
-    conn.query_row(&sql, [key], |r| r.get::<_, rusqlite::types::Value>(0))
+    let value = conn
+        .query_row(&sql, [key], |r| r.get::<_, rusqlite::types::Value>(0))
         .optional()
-        .map_err(|e| db_error(path, e))?
+        .map_err(|e| db_error(path, e))?;
+    // The connection outlives the read (see `open`); the row's pages need not. Failing
+    // to free them only costs memory.
+    let _ = conn.release_memory();
+    value
         .map(|v| match v {
             rusqlite::types::Value::Text(s) => Ok(s),
             rusqlite::types::Value::Blob(b) => String::from_utf8(b).map_err(|_| {
@@ -281,5 +339,56 @@ pub fn restore_row(host: &Host, db: &Path, row: &str, bytes: Option<&[u8]>) -> R
             let _ = conn.execute_batch("ROLLBACK");
             Err(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn make(path: &Path, value: &str) {
+        let conn = Connection::open(path).unwrap_or_else(|e| panic!("{e}"));
+        conn.execute_batch(&format!(
+            "CREATE TABLE {SHARED_TABLE} (state_key TEXT PRIMARY KEY, value_json TEXT, updated_at_ms INTEGER);
+             INSERT INTO {SHARED_TABLE} VALUES ('{STORE_KEY}', '{value}', 0);"
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    fn read(path: &Path) -> Option<String> {
+        let conn = open(path).unwrap_or_else(|e| panic!("{e}"));
+        read_row(&conn, path, SHARED_TABLE, STORE_KEY).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn open_reuses_one_connection_per_file_until_the_file_changes() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let db = dir.path().join("openclaw.sqlite");
+        make(&db, "1");
+        let a = open(&db).unwrap_or_else(|e| panic!("{e}"));
+        let b = open(&db).unwrap_or_else(|e| panic!("{e}"));
+        assert!(Rc::ptr_eq(&a, &b));
+        // Another writer's change is seen through the kept connection.
+        Connection::open(&db)
+            .and_then(|c| c.execute(&format!("UPDATE {SHARED_TABLE} SET value_json = '2'"), []))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read(&db).as_deref(), Some("2"));
+        // A transaction left open is never handed out again.
+        a.execute_batch("BEGIN IMMEDIATE")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let c = open(&db).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!Rc::ptr_eq(&a, &c));
+        a.execute_batch("ROLLBACK")
+            .unwrap_or_else(|e| panic!("{e}"));
+        // A file replaced at the same path is opened anew.
+        drop((a, b, c));
+        std::fs::remove_file(&db).unwrap_or_else(|e| panic!("{e}"));
+        make(&db, "3");
+        assert_eq!(read(&db).as_deref(), Some("3"));
+        let d = open(&db).unwrap_or_else(|e| panic!("{e}"));
+        close_all();
+        let e = open(&db).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!Rc::ptr_eq(&d, &e));
+        close_all();
     }
 }

@@ -3,11 +3,12 @@
 //! `openclaw models status --json` with `source: "openclaw"`. The shape is the contract
 //! in docs/architecture.md.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::{Auth, Detected, Layout, cli, config, detect, read_docs};
+use super::{Auth, Detected, Layout, cli, config, detect, read_auth};
 use crate::error::Error;
 use crate::host::Host;
 
@@ -256,8 +257,7 @@ fn paths(d: &Detected) -> Value {
 /// The native `models_status()` map.
 pub fn native(host: &Host) -> Result<Value, Error> {
     let d = detect(host)?;
-    let docs = read_docs(&d)?;
-    let auth = docs.effective();
+    let auth = read_auth(&d)?;
     let cfg = config::load(&d.config)?;
     let now = host.now_ms();
     let (default_model, fallbacks, aliases) = models_from_config(&cfg);
@@ -286,25 +286,31 @@ pub fn native(host: &Host) -> Result<Value, Error> {
         Some(m) => (Value::String(m), "session"),
         None => (default_model.clone(), "default"),
     };
-    Ok(json!({
-        "source": "native",
-        "layout": d.layout.name(),
-        "agent": d.agent,
-        "now": now,
-        "codex_provider": d.layout.codex_provider(),
-        "paths": paths(&d),
-        "default_model": default_model,
-        "fallbacks": fallbacks,
-        "aliases": aliases,
-        "allowed": allowed_from_config(&cfg, d.layout),
-        "models": configured_models(&cfg),
-        "current": current,
-        "current_source": current_source,
-        "current_profile": opt(cur_profile),
-        "providers": providers,
-        "profiles": profiles,
-        "warnings": d.blocker.iter().cloned().collect::<Vec<_>>(),
-    }))
+    // Built by moving the parts in: `json!` would serialize a copy of every profile.
+    Ok(object([
+        ("source", json!("native")),
+        ("layout", json!(d.layout.name())),
+        ("agent", json!(d.agent)),
+        ("now", json!(now)),
+        ("codex_provider", json!(d.layout.codex_provider())),
+        ("paths", paths(&d)),
+        ("default_model", default_model),
+        ("fallbacks", json!(fallbacks)),
+        ("aliases", Value::Object(aliases)),
+        ("allowed", json!(allowed_from_config(&cfg, d.layout))),
+        ("models", json!(configured_models(&cfg))),
+        ("current", current),
+        ("current_source", json!(current_source)),
+        ("current_profile", opt(cur_profile)),
+        ("providers", Value::Object(providers)),
+        ("profiles", Value::Object(profiles)),
+        ("warnings", json!(d.blocker.iter().collect::<Vec<_>>())),
+    ]))
+}
+
+/// An object with these keys in this order.
+fn object<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
 fn provider_entry(
@@ -321,17 +327,21 @@ fn provider_entry(
             list.push(Value::Object(m.clone()));
         }
     }
+    let ordered: HashSet<&str> = order.iter().map(String::as_str).collect();
     for (id, m) in profiles.iter() {
-        if m.get("provider").and_then(Value::as_str) == Some(p) && !order.contains(id) {
+        if m.get("provider").and_then(Value::as_str) == Some(p) && !ordered.contains(id.as_str()) {
             list.push(m.clone());
         }
     }
-    json!({
-        "order": order,
-        "order_source": source,
-        "last_good": opt(auth.last_good.get(p).and_then(Value::as_str)),
-        "profiles": list,
-    })
+    object([
+        ("order", json!(order)),
+        ("order_source", json!(source)),
+        (
+            "last_good",
+            opt(auth.last_good.get(p).and_then(Value::as_str)),
+        ),
+        ("profiles", Value::Array(list)),
+    ])
 }
 
 /// `models_status(#{source: "openclaw"})`: the same shape from
@@ -376,10 +386,7 @@ pub fn from_openclaw(host: &Host) -> Result<Value, Error> {
     // Order and lastGood are not in `models status`; take them from a native read when
     // the files allow it.
     let d = detect(host).ok();
-    let native_auth = d
-        .as_ref()
-        .and_then(|d| read_docs(d).ok())
-        .map(|docs| docs.effective());
+    let native_auth = d.as_ref().and_then(|d| read_auth(d).ok());
     let cfg = d
         .as_ref()
         .and_then(|d| config::load(&d.config).ok())

@@ -237,6 +237,33 @@ fn each_layout_is_detected_from_the_files() {
 }
 
 #[test]
+fn a_native_read_starts_no_openclaw_when_the_files_tell_the_layout() {
+    // OpenClaw is installed (and logs every start), yet neither models_status() nor
+    // `status` runs it: only an empty state dir or a JSON store without auth-state.json
+    // needs `openclaw --version`, and only `source: "openclaw"` needs more.
+    for (fixture, name) in [
+        ("split", "split-json"),
+        ("sqlite", "sqlite"),
+        ("agent-sqlite", "agent-sqlite"),
+    ] {
+        let s = Sandbox::new();
+        layout(&s, fixture);
+        fake_openclaw(&s);
+        let out = cmd(&s)
+            .args(["eval", "models_status().layout"])
+            .output()
+            .expect("run");
+        assert_eq!(ok(out), format!("{name}\n"));
+        ok(cmd(&s).args(["status", "--json"]).output().expect("run"));
+        assert!(
+            !s.root().join("openclaw.log").exists(),
+            "{fixture}: openclaw was started: {}",
+            fs::read_to_string(s.root().join("openclaw.log")).unwrap_or_default()
+        );
+    }
+}
+
+#[test]
 fn an_empty_state_dir_takes_the_layout_of_the_installed_openclaw() {
     for (version, name) in [
         (Some("2026.4.21"), "legacy-json"),
