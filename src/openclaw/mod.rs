@@ -448,22 +448,44 @@ fn file_doc(
         ),
         None => None,
     };
-    let value = match &before {
-        Some(t) => parse_doc(t, &loc)?,
-        None => empty_doc(profiles),
-    };
-    let (before, original) = keep(purpose, before, &value);
-    Ok(Doc {
+    Doc::parse(
         loc,
         before,
-        original,
-        value,
-        holds_profiles: profiles,
-        holds_state: state,
-        store_target: purpose.target() && profiles,
-        state_target: purpose.target() && state,
-        agent: Some(agent.to_string()),
-    })
+        profiles,
+        state,
+        Some(agent.to_string()),
+        purpose,
+    )
+}
+
+impl Doc {
+    /// A document from its text (`None` when the file or row does not exist yet), keeping
+    /// what `purpose` needs.
+    fn parse(
+        loc: Loc,
+        before: Option<String>,
+        profiles: bool,
+        state: bool,
+        agent: Option<String>,
+        purpose: Purpose,
+    ) -> Result<Doc, Error> {
+        let value = match &before {
+            Some(t) => parse_doc(t, &loc)?,
+            None => empty_doc(profiles),
+        };
+        let (before, original) = keep(purpose, before, &value);
+        Ok(Doc {
+            loc,
+            before,
+            original,
+            value,
+            holds_profiles: profiles,
+            holds_state: state,
+            store_target: purpose.target() && profiles,
+            state_target: purpose.target() && state,
+            agent,
+        })
+    }
 }
 
 /// The text and the copy of the value a document keeps for `purpose`.
@@ -493,22 +515,15 @@ fn row_doc(
         key: key.to_string(),
     };
     let before = sqlite::read_row(conn, db, table, key)?;
-    let value = match &before {
-        Some(t) => parse_doc(t, &loc)?,
-        None => empty_doc(profiles),
-    };
-    let (before, original) = keep(purpose, before, &value);
-    Ok(Doc {
+    // A row holds either the credentials or the runtime state, never both.
+    Doc::parse(
         loc,
         before,
-        original,
-        value,
-        holds_profiles: profiles,
-        holds_state: !profiles,
-        store_target: purpose.target() && profiles,
-        state_target: purpose.target() && !profiles,
-        agent: agent.map(str::to_string),
-    })
+        profiles,
+        !profiles,
+        agent.map(str::to_string),
+        purpose,
+    )
 }
 
 /// The documents of one agent's effective store, lowest priority first: later
