@@ -83,7 +83,15 @@ pub fn run_script(host: &Rc<Host>, name: &str, args: &[String]) -> Result<ExitCo
     let ast = engine::compile(&engine, &scope, &script.source, &script.text)
         .map_err(|e| Error::Script(Box::new(e)))?;
     let _ = engine::run(&engine, &mut scope, &ast, host)?;
+    exiting(engine, scope, ast);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The command is done and the process exits next: dropping the engine (its registry of
+/// ~900 functions), the script and every value left in its scope would free, one
+/// allocation at a time, memory the exit frees at once (3% of a switch on 100 profiles).
+fn exiting(engine: rhai::Engine, scope: rhai::Scope, ast: rhai::AST) {
+    std::mem::forget((engine, scope, ast));
 }
 
 fn eval(host: &Rc<Host>, snippet: &str) -> Result<ExitCode, Error> {
@@ -95,6 +103,7 @@ fn eval(host: &Rc<Host>, snippet: &str) -> Result<ExitCode, Error> {
     if !value.is_unit() {
         host.println(&display_value(&value)?)?;
     }
+    exiting(engine, scope, ast);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -153,6 +153,11 @@ fn connect(path: &Path) -> Result<Connection, Error> {
     Ok(conn)
 }
 
+/// SQLite's error for a statement naming a table the schema lacks.
+fn no_such_table(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(_, Some(m)) if m.starts_with("no such table"))
+}
+
 fn has_table(conn: &Connection, path: &Path, name: &str) -> Result<bool, Error> {
     conn.query_row(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
@@ -172,14 +177,19 @@ pub fn read_row(
 ) -> Result<Option<String>, Error> {
     let t = table(table_name)
         .ok_or_else(|| Error::Failure(format!("unknown OpenClaw table `{table_name}`")))?;
-    if !has_table(conn, path, t.name)? {
-        return Ok(None);
-    }
     let sql = format!("SELECT {} FROM {} WHERE {} = ?1", t.value, t.name, t.key);
-    let value = conn
-        .query_row(&sql, [key], |r| r.get::<_, rusqlite::types::Value>(0))
+    // Preparing looks the table up in the parsed schema; asking sqlite_master first (as
+    // write_row does) scans all of OpenClaw's ~330 schema rows for every read.
+    let mut stmt = match conn.prepare(&sql) {
+        Ok(stmt) => stmt,
+        Err(e) if no_such_table(&e) && !has_table(conn, path, t.name)? => return Ok(None),
+        Err(e) => return Err(db_error(path, e)),
+    };
+    let value = stmt
+        .query_row([key], |r| r.get::<_, rusqlite::types::Value>(0))
         .optional()
         .map_err(|e| db_error(path, e))?;
+    drop(stmt);
     // The connection outlives the read (see `open`); the row's pages need not. Failing
     // to free them only costs memory.
     let _ = conn.release_memory();
