@@ -325,7 +325,7 @@ fn render(
     }
     writeln!(
         s,
-        "\nWhat stands in the way of 10 MB is mostly the executable itself: its pages are mapped as the run touches them, and the release binary measured here is {:.1} MB (see the breakdown below).",
+        "\nPeak RSS is mostly the executable itself: its pages are mapped as the run touches them, and the release binary measured here is {:.1} MB (see the breakdown below; the record below was measured on the `perf` branch before the usage client, ureq + rustls, was merged).",
         binary_bytes as f64 / 1_048_576.0
     )
     .ok();
@@ -383,11 +383,14 @@ shared machine moves by 5-10% from run to run), each row after the one above:
 | JWT parts decoded in place | 58.4 M | 422.2 M | 96.2 M | 459.1 M |
 | each SQLite database opened once per command | 58.4 M | 422.0 M | 68.5 M | 431.7 M |
 | a read row's cached pages freed | 57.8 M | 421.8 M | 67.7 M | 431.0 M |
+| rows read without scanning `sqlite_master` first | 57.5 M | 421.7 M | 66.5 M | 429.6 M |
+| engine, script and scope not dropped at exit | 55.6 M | 411.1 M | 64.5 M | 419.7 M |
+| clawshift itself built at opt-level `s` (for memory, below) | 58.1 M | 430.3 M | 67.1 M | 438.1 M |
 
 - **Start-up.** 15 of the 18.7 M instructions of `eval '1'` compiled the embedded stdlib
   (32 KB of Rhai), which most commands never import. A module resolver now compiles
   `std/<name>` on its first import and keeps it for the process: `eval '1'` went from
-  18.7 M to 3.6 M instructions (3.2 M with the release profile), 3.8 → 1.7 ms. Rhai's
+  18.7 M to 3.6 M instructions (3.0 M with the later changes), 3.8 → 1.7 ms. Rhai's
   string interner (256 entries, a full scan on every insert once full; every
   interpolated string holding a profile id goes through it) is off.
 - **`models_status()`** (1,000 profiles: 202 M instructions) copied every profile four or
@@ -412,29 +415,35 @@ shared machine moves by 5-10% from run to run), each row after the one above:
   expensive read there is: SQLite parses every schema entry on the first statement
   (8 M instructions) and creates the -wal/-shm files that closing removes. A switch
   opened it four times (`detect` and the store read, in `models_status()` and again in
-  `set_model`). The generated states, which lack that schema, hid it: on them the
-  switch at 100 profiles took 11.5 ms, after OpenClaw ran 17.8 ms. Each database is now
+  `set_model`). The generated states, which lack that schema, hid it: before these
+  changes the switch at 100 profiles took 11.5 ms on the generated state and 17.8 ms
+  (12.3 MB) once OpenClaw had run on it. Each database is now
   opened once per command (reused while the path names the same unchanged file, closed
-  when the command ends): 13.6 → 9.3 ms at that step.
+  when the command ends): 13.6 → 9.3 ms at that step. Reads no longer scan the schema
+  table to check that a table exists (preparing the `SELECT` finds it).
 - **Peak RSS** was mostly the binary, not data: at 100 profiles a switch mapped 7.4 MB of
   the 10.9 MB executable (the kernel maps file pages 64 KB around each fault), 1.4 MB of
   libc and 2-3 MB of heap. Fat LTO with one codegen unit and `panic = "abort"` (8.0 MB
-  binary, 10.4 MB RSS), then opt-level `s` except for rhai, serde_json and clawshift,
-  where the instructions go (7.2 MB binary): 9.6 MB, no slower. All of it at `s` gives
-  8.8 MB but 6-8% more time. The old figures for `eval '1'` at 100 and 1,000 profiles
-  (10.0 and 14.5 MB) were partly the benchmark's own peak RSS, which a `vfork`ed child is
+  binary, 10.4 MB RSS), then opt-level `s` except for rhai, serde_json and clawshift
+  (7.2 MB binary): 9.6 MB, no slower. On a state OpenClaw has used that was still
+  10.0 MB (SQLite keeps the parsed schema, 244 KB, and touches its parser), so clawshift
+  itself is now built for size too (6.5 MB binary): 9.6 MB there, 9.3 MB on the
+  generated state, for 4% more instructions. Everything at `s` gives 8.8 MB but 6-8%
+  more time than that. The old figures for `eval '1'` at 100 and 1,000 profiles (10.0
+  and 14.5 MB) were partly the benchmark's own peak RSS, which a `vfork`ed child is
   charged at exec; runs now start from a small launcher.
-- **What is left at 100 profiles** (after OpenClaw ran: 67.7 M instructions, ~9 ms,
-  ~10.0 MB): the policy 28 M, compiling `std/policy` 10 M (Rhai's parser; comments cost
-  nothing, the tokens do), SQLite parsing OpenClaw's schema 8 M and ~0.4 MB of heap,
-  the native read and conversion 10 M. Memory: 5.3 MB of the binary's pages, 1.4 MB of
-  libc, 2.4 MB of heap, of which ~0.5 MB is Rhai's function registry with the names and
-  doc comments of ~800 standard functions (the `metadata` feature, which `clawshift
-  functions` needs; `StandardPackage::new_lazy()` drops it but made the switch 70% slower
-  by looking functions up anew in every script function call) and ~0.3 MB the parsed
-  schema. Building clawshift itself at opt-level `s` takes that state to 9.6 MB but adds
-  5-8% to the time; at opt-level 3 it stays at ~10.0 MB. Every standard Rhai package is
-  kept, since user scripts may call any of them.
+- **Exit.** Dropping the engine (~900 registered functions with their metadata), the
+  script and its scope freed memory the exit frees anyway: 14% of `eval '1'`, 3% of a
+  switch. `run` and `eval` now skip it once the script has finished.
+- **What is left at 100 profiles** (after OpenClaw ran: 67 M instructions, ~9 ms,
+  ~9.6 MB): the policy ~28 M, compiling `std/policy` 10 M (Rhai's parser; comments cost
+  nothing, the tokens do), SQLite parsing OpenClaw's schema 8 M, the native read and its
+  conversion ~10 M. Memory: ~5 MB of the binary's pages, 1.4 MB of libc, 2.4 MB of heap,
+  of which ~0.5 MB is Rhai's function registry with the names and doc comments of ~800
+  standard functions (the `metadata` feature, which `clawshift functions` needs;
+  `StandardPackage::new_lazy()` leaves them out but made the switch 70% slower by
+  looking functions up anew in every script function call) and ~0.3 MB the parsed
+  schema. Every standard Rhai package is kept, since user scripts may call any of them.
 - **No Node on a native read:** `detect()` asks `openclaw --version` only when the files
   cannot tell the layout (an empty state dir, or a JSON store without `auth-state.json`);
   a test runs `models_status()` and `status` with a logging fake `openclaw` installed on
