@@ -149,9 +149,9 @@ pub fn show_diff(
     Ok(())
 }
 
-/// Writes a file atomically with the given mode. The temp file is created with that
-/// mode from the start, so a secret is never readable by others, whatever the umask.
-pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
+/// The directory a file lives in (`.` for a bare name) and its file name, for creating a
+/// sibling temp file next to it.
+pub fn dir_and_name(path: &Path) -> (&Path, String) {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -160,6 +160,13 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
+    (dir, name)
+}
+
+/// Writes a file atomically with the given mode. The temp file is created with that
+/// mode from the start, so a secret is never readable by others, whatever the umask.
+pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
+    let (dir, name) = dir_and_name(path);
     let ctx = |e: std::io::Error| {
         Error::Failure(format!(
             "cannot write `{}`: {e}{}",

@@ -124,14 +124,7 @@ fn try_create(host: &Host, path: &Path) -> std::io::Result<()> {
         "createdAt": created,
     }))
     .unwrap_or_default();
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
+    let (dir, name) = crate::files::dir_and_name(path);
     // The content goes into a private temp file first; linking it into place is the
     // atomic "create if absent" (link fails with EEXIST like O_EXCL does).
     let mut tmp = tempfile::Builder::new()

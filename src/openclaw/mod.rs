@@ -18,6 +18,7 @@ pub mod sqlite;
 pub mod status;
 
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
@@ -659,21 +660,32 @@ pub fn read_auth(d: &Detected) -> Result<Auth, Error> {
     Ok(read_docs(d)?.into_effective())
 }
 
+/// The databases of a SQLite layout that exist: the shared state DB (in `sqlite` only)
+/// and the agent's own.
+type Dbs = (
+    Option<Rc<rusqlite::Connection>>,
+    Option<Rc<rusqlite::Connection>>,
+);
+fn open_dbs(d: &Detected) -> Result<Dbs, Error> {
+    let shared = if d.layout == Layout::Sqlite && d.shared_db.exists() {
+        Some(sqlite::open(&d.shared_db)?)
+    } else {
+        None
+    };
+    let agent = if d.agent_db.exists() {
+        Some(sqlite::open(&d.agent_db)?)
+    } else {
+        None
+    };
+    Ok((shared, agent))
+}
+
 /// Reads the documents of the detected agent's store, for reading only.
 fn read_docs(d: &Detected) -> Result<Docs, Error> {
     match d.layout {
         Layout::LegacyJson | Layout::SplitJson => json_docs(d, false),
         Layout::Sqlite | Layout::AgentSqlite => {
-            let shared = if d.layout == Layout::Sqlite && d.shared_db.exists() {
-                Some(sqlite::open(&d.shared_db)?)
-            } else {
-                None
-            };
-            let agent = if d.agent_db.exists() {
-                Some(sqlite::open(&d.agent_db)?)
-            } else {
-                None
-            };
+            let (shared, agent) = open_dbs(d)?;
             sqlite_docs(d, shared.as_deref(), agent.as_deref(), false)
         }
     }
@@ -810,16 +822,7 @@ fn update_sqlite<R>(
     if creating && !host.dry_run {
         sqlite::create_shared(host, &d.shared_db)?;
     }
-    let shared = if d.layout == Layout::Sqlite && d.shared_db.exists() {
-        Some(sqlite::open(&d.shared_db)?)
-    } else {
-        None
-    };
-    let agent = if d.agent_db.exists() {
-        Some(sqlite::open(&d.agent_db)?)
-    } else {
-        None
-    };
+    let (shared, agent) = open_dbs(d)?;
     for (c, p) in shared
         .iter()
         .map(|c| (c, d.shared_db.as_path()))

@@ -258,10 +258,7 @@ pub fn write_row(
 /// read differently.
 pub fn create_shared(host: &Host, path: &Path) -> Result<(), Error> {
     use std::os::unix::fs::PermissionsExt;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let (dir, _) = files::dir_and_name(path);
     if !dir.exists() {
         files::private_dir(dir)?;
     }
