@@ -210,7 +210,25 @@ fn crontab_read(host: &Host, bin: &Path) -> Result<String, Error> {
 
 fn crontab_write(host: &Host, bin: &Path, old: &str, new: &str) -> Result<(), Error> {
     if !old.is_empty() {
-        crate::backup::save_bytes(host, "crontab", old.as_bytes())?;
+        // Journaled like any backup, so retention counts it (the crontab itself is
+        // changed through `crontab`, which `undo` does not replay).
+        let source = crate::backup::Source {
+            path: "crontab",
+            row: None,
+        };
+        let saved = crate::backup::save_bytes(host, "crontab", source, old.as_bytes())?;
+        crate::journal::append(
+            host,
+            &crate::journal::Change {
+                kind: "backup".into(),
+                path: "crontab".into(),
+                row: None,
+                backup: Some(saved.display().to_string()),
+                before: None,
+                after: None,
+                undoes: None,
+            },
+        )?;
     }
     let out = child::run(
         host,

@@ -193,6 +193,38 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
     Ok(())
 }
 
+/// Creates `path` with `bytes` (mode `mode`) only if nothing is there yet: written to a
+/// temp file, then linked into place, so the name appears complete or not at all.
+/// Returns `false` when the name is taken (by another run, say).
+pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<bool, Error> {
+    let (dir, name) = dir_and_name(path);
+    let ctx = |e: std::io::Error| {
+        Error::Failure(format!(
+            "cannot write `{}`: {e}{}",
+            path.display(),
+            io_hint(&e)
+        ))
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .permissions(fs::Permissions::from_mode(mode))
+        .tempfile_in(dir)
+        .map_err(ctx)?;
+    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode)).map_err(ctx)?;
+    tmp.write_all(bytes).map_err(ctx)?;
+    tmp.as_file().sync_all().map_err(ctx)?;
+    match tmp.persist_noclobber(path) {
+        Ok(_) => {}
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) => return Err(ctx(e.error)),
+    }
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(true)
+}
+
 /// The fix for the I/O errors a user can do something about (a full disk, a read-only
 /// mount, missing permissions), as a sentence to append to the error; empty otherwise.
 pub fn io_hint(e: &std::io::Error) -> &'static str {

@@ -454,12 +454,51 @@ fn root_config(d: &Detected) -> Result<Value, Error> {
 }
 
 fn effective_order(d: &Detected, cfg: &Value, provider: &str) -> Result<Vec<String>, Error> {
-    let auth = read_auth(d)?;
-    Ok(status::orders(&auth, cfg)
+    Ok(order_of(&read_auth(d)?, cfg, provider))
+}
+
+fn order_of(auth: &super::Auth, cfg: &Value, provider: &str) -> Vec<String> {
+    status::orders(auth, cfg)
         .into_iter()
         .find(|(p, _, _)| p == provider)
         .map(|(_, o, _)| o)
-        .unwrap_or_default())
+        .unwrap_or_default()
+}
+
+fn profiles_of(auth: &super::Auth, provider: &str) -> Vec<String> {
+    auth.profiles
+        .iter()
+        .filter(|(_, p)| p.get("provider").and_then(Value::as_str) == Some(provider))
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+/// After `openclaw models auth order set` wrote the list clawshift read before it
+/// started (seconds earlier), puts back at the end of the order every profile of the
+/// provider that another writer added in between and that the CLI's write dropped.
+/// Runs under the store's lock (or transaction), re-reading the store there. Returns
+/// the ids appended, if any.
+fn restore_newcomers(
+    host: &Host,
+    d: &Detected,
+    cfg: &Value,
+    provider: &str,
+    known: &[String],
+) -> Result<Option<String>, Error> {
+    let (added, _) = update(host, d, |docs| {
+        let auth = docs.effective();
+        let mut order = order_of(&auth, cfg, provider);
+        let added: Vec<String> = profiles_of(&auth, provider)
+            .into_iter()
+            .filter(|id| !known.contains(id) && !order.contains(id))
+            .collect();
+        if !added.is_empty() {
+            order.extend(added.iter().cloned());
+            docs.set("order", provider, json!(order));
+        }
+        Ok(added)
+    })?;
+    Ok((!added.is_empty()).then(|| added.join(", ")))
 }
 
 fn set_order_first(
@@ -471,7 +510,12 @@ fn set_order_first(
     applied: &mut Vec<String>,
     skipped: &mut Vec<String>,
 ) -> Result<(), Error> {
-    let order = effective_order(d, cfg, provider)?;
+    let auth = read_auth(d)?;
+    let order = order_of(&auth, cfg, provider);
+    // The provider's profiles as this run saw them: one that appears later was added
+    // by another writer while `openclaw models auth order set` started up, and the
+    // list handed to it cannot name it.
+    let known: Vec<String> = profiles_of(&auth, provider);
     crate::testhook::point("order-read");
     if order.first().map(String::as_str) == Some(profile) {
         skipped.push(format!("order {provider}: {profile} is already first"));
@@ -498,6 +542,9 @@ fn set_order_first(
         if out.code == Some(0) {
             how = format!("through `{}`", cli::shown(&args[..6]));
             done = true;
+            if let Some(added) = restore_newcomers(host, d, cfg, provider, &known)? {
+                how = format!("{how}; then appended {added}, added meanwhile, under the lock");
+            }
         } else {
             how = format!(
                 "written directly because `{}` failed ({})",

@@ -10,6 +10,7 @@ mod docs;
 mod doctor;
 mod openclaw;
 mod props;
+mod races;
 mod runtime;
 mod sandbox;
 mod secrets;

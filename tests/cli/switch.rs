@@ -570,10 +570,15 @@ fn cron_install_twice_leaves_one_line_and_remove_takes_exactly_it() {
         .success()
         .stdout("nothing to remove: no line in your crontab ends with `# clawshift-switch`\n");
     // The crontab as it was before each change is kept in the backups dir.
-    assert_eq!(
-        std::fs::read_to_string(s.home().join("backups/crontab.bak-1795608000")).expect("backup"),
-        mine
-    );
+    let mut backups: Vec<String> = std::fs::read_dir(s.home().join("backups"))
+        .expect("backups")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.to_string_lossy().contains("/crontab.bak-1795608000-"))
+        .map(|p| std::fs::read_to_string(p).expect("backup"))
+        .collect();
+    backups.sort_by_key(String::len);
+    assert_eq!(backups.len(), 3, "{backups:?}");
+    assert_eq!(backups[0], mine);
 }
 
 #[test]
