@@ -163,6 +163,7 @@ pub fn undo(host: &Host, id: Option<&str>, force: bool) -> Result<ExitCode, Erro
     // IMMEDIATE` per database) and checked again, and only then is anything restored.
     let todo = touched(&changes);
     let plan = check(&target.run, &todo, force)?;
+    crate::testhook::point("undo-checked");
     let guards = Guards::take(host, &todo)?;
     let result = (|| {
         let again = check(&target.run, &todo, force)?;
@@ -239,11 +240,11 @@ fn check(run: &str, todo: &[Touched], force: bool) -> Result<Vec<Step>, Error> {
 }
 
 /// The locks an undo holds while it restores: OpenClaw's lock of every JSON store it
-/// touches, clawshift's own lock on `openclaw.json` edits, and an open `BEGIN
-/// IMMEDIATE` transaction on every database.
+/// touches, OpenClaw's `openclaw.json.lock` when it restores the config, and an open
+/// `BEGIN IMMEDIATE` transaction on every database.
 struct Guards {
     _json: Vec<crate::openclaw::lock::JsonLock>,
-    _config: Option<std::fs::File>,
+    _config: Option<crate::openclaw::lock::JsonLock>,
     dbs: Vec<(String, std::rc::Rc<rusqlite::Connection>)>,
 }
 
@@ -271,7 +272,7 @@ impl Guards {
                 // OpenClaw guards both files of a split store with the one lock on
                 // `auth-profiles.json`, as `openclaw::update` does.
                 stores.insert(dir.join(crate::openclaw::STORE_FILE));
-            } else if g._config.is_none() {
+            } else if path == host.openclaw_config_path && g._config.is_none() {
                 g._config = crate::openclaw::ops::config_lock(host)?;
             }
         }

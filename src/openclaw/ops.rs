@@ -1,7 +1,5 @@
 //! `merge_profile` and `set_model`: the two mutating operations on OpenClaw's state.
 
-use std::fs::File;
-use std::os::unix::fs::OpenOptionsExt;
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
@@ -37,50 +35,20 @@ pub const ORDER_SET_TIMEOUT: Duration = Duration::from_secs(45);
 /// How long `openclaw gateway call sessions.patch` may take.
 pub const GATEWAY_CALL_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Serialises clawshift's own edits of `openclaw.json` across processes. OpenClaw takes
-/// no lock on that file, so this is a kernel `flock` on a file in clawshift's state dir:
-/// released by the kernel if the process dies.
-pub fn config_lock(host: &Host) -> Result<Option<File>, Error> {
+/// Serialises edits of `openclaw.json` with OpenClaw's own config writers (and other
+/// clawshift runs): OpenClaw 2026.9's `openclaw.json.lock`, taken before the file is
+/// read for the edit. See `lock::acquire_config` and docs/openclaw.md.
+pub fn config_lock(host: &Host) -> Result<Option<super::lock::JsonLock>, Error> {
     if host.dry_run {
         return Ok(None);
     }
-    let dir = host.state_dir.join("locks");
-    files::private_dir(&host.state_dir)?;
-    files::private_dir(&dir)?;
-    let path = dir.join("openclaw-config.lock");
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&path)
-        .map_err(|e| Error::Failure(format!("cannot open `{}`: {e}", path.display())))?;
-    let mut delay = Duration::from_millis(5);
-    loop {
-        match f.try_lock() {
-            Ok(()) => {
-                crate::testhook::point("config-locked");
-                return Ok(Some(f));
-            }
-            Err(std::fs::TryLockError::WouldBlock) => {
-                if host.remaining() <= delay + Duration::from_millis(200) {
-                    return Err(Error::Failure(format!(
-                        "another clawshift run holds `{}` (editing openclaw.json) past the deadline; nothing was written. Rerun when it has finished",
-                        path.display()
-                    )));
-                }
-                std::thread::sleep(delay);
-                delay = (delay * 2).min(Duration::from_millis(200));
-            }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(Error::Failure(format!(
-                    "cannot lock `{}`: {e}",
-                    path.display()
-                )));
-            }
-        }
+    let config = &host.openclaw_config_path;
+    if let Some(dir) = config.parent().filter(|d| !d.exists()) {
+        files::private_dir(dir)?;
     }
+    let lock = super::lock::acquire_config(host, config)?;
+    crate::testhook::point("config-locked");
+    Ok(Some(lock))
 }
 
 fn cred_str(cred: &Map<String, Value>, keys: &[&str]) -> Result<Option<String>, String> {

@@ -73,24 +73,46 @@ fn json_commit(store: &Path, i: usize) {
     fs::remove_file(&lock).expect("unlock");
 }
 
-/// One OpenClaw SQLite commit: a `usageStats` entry in the shared state row.
+/// One OpenClaw SQLite commit: in one transaction, a token profile in the shared store
+/// row and a `usageStats` entry in the shared state row.
 fn sqlite_commit(c: &rusqlite::Connection, i: usize) {
     c.execute_batch("BEGIN IMMEDIATE").expect("begin");
-    let text: String = c
-        .query_row(
-            "SELECT value_json FROM config_machine_state WHERE state_key = 'authProfiles.state'",
-            [],
-            |r| r.get(0),
+    for (key, section, value) in [
+        (
+            "authProfiles.store",
+            "profiles",
+            json!({"type": "token", "provider": "anthropic", "token": format!("sk-ant-FAKE-w{i}")}),
+        ),
+        ("authProfiles.state", "usageStats", json!({"lastUsed": i})),
+    ] {
+        let text: String = c
+            .query_row(
+                "SELECT value_json FROM config_machine_state WHERE state_key = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .expect("row");
+        let mut v: Value = serde_json::from_str(&text).expect("json");
+        v[section][format!("anthropic:w{i}")] = value;
+        c.execute(
+            "UPDATE config_machine_state SET value_json = ?1 WHERE state_key = ?2",
+            rusqlite::params![v.to_string(), key],
         )
-        .expect("row");
-    let mut v: Value = serde_json::from_str(&text).expect("json");
-    v["usageStats"][format!("anthropic:w{i}")] = json!({"lastUsed": i});
-    c.execute(
-        "UPDATE config_machine_state SET value_json = ?1 WHERE state_key = 'authProfiles.state'",
-        [v.to_string()],
-    )
-    .expect("update");
+        .expect("update");
+    }
     c.execute_batch("COMMIT").expect("commit");
+}
+
+/// The OpenClaw commits missing from a SQLite layout's shared rows.
+fn lost_sqlite_commits(db: &Path) -> Vec<usize> {
+    let store = row(db, "config_machine_state", "authProfiles.store").expect("store");
+    let st = row(db, "config_machine_state", "authProfiles.state").expect("state");
+    (0..COMMITS)
+        .filter(|i| {
+            let k = format!("anthropic:w{i}");
+            store["profiles"].get(&k).is_none() || st["usageStats"].get(&k).is_none()
+        })
+        .collect()
 }
 
 /// Runs clawshift with `args`, counting it as in flight for the writer.
@@ -258,10 +280,7 @@ fn undo_beside_an_openclaw_writer_loses_no_update() {
         assert!(tally.overlapped > 0, "{fixture}: the runs never overlapped");
         assert!(!undone.is_empty(), "{fixture}: no undo ever went through");
         let profiles = if fixture == "sqlite" {
-            let st = row(&db, "config_machine_state", "authProfiles.state").expect("state");
-            let lost: Vec<usize> = (0..COMMITS)
-                .filter(|i| st["usageStats"].get(format!("anthropic:w{i}")).is_none())
-                .collect();
+            let lost = lost_sqlite_commits(&db);
             assert!(lost.is_empty(), "sqlite: OpenClaw commits lost: {lost:?}");
             row(&db, "config_machine_state", "authProfiles.store").expect("store")["profiles"]
                 .clone()
@@ -326,52 +345,24 @@ fn an_order_set_through_openclaw_keeps_a_profile_added_while_it_started() {
             c.env("FAKE_OPENCLAW_VERSION", version);
             c
         };
-        let n = (1..40)
-            .find(|n| {
-                let probe = Sandbox::new();
-                layout(&probe, fixture);
-                fake_openclaw(&probe);
-                match run_to_point(with_fake(&probe, &args), *n) {
-                    Run::Killed(at) => at == "order-read",
-                    Run::Finished(out) => {
-                        panic!("{fixture}: never reached order-read: {}", stderr(&out))
-                    }
-                }
-            })
-            .expect("an order-read kill point");
-        let resume = s.root().join("resume");
-        let mut c = with_fake(&s, &args);
-        c.env("__CLAWSHIFT_TEST_PAUSE_AT", n.to_string())
-            .env("__CLAWSHIFT_TEST_RESUME_FILE", &resume)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = c.spawn().expect("spawn");
-        let err = child.stderr.take().expect("stderr");
-        let (tx, rx) = std::sync::mpsc::channel();
-        let reader = std::thread::spawn(move || {
-            use std::io::BufRead;
-            let mut all = String::new();
-            for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
-                if line.starts_with("paused at ") {
-                    let _ = tx.send(());
-                }
-                all.push_str(&line);
-                all.push('\n');
-            }
-            all
-        });
-        rx.recv_timeout(Duration::from_secs(30))
-            .expect("set_model never paused");
-        let merge = format!(r#"merge_profile("{p}:dave", {}).action"#, cred("dave"));
-        assert_eq!(
-            ok(with_fake(&s, &["eval".into(), merge])
-                .output()
-                .expect("merge")),
-            "added\n"
+        let (out, err) = run_paused(
+            |probe| {
+                layout(probe, fixture);
+                fake_openclaw(probe);
+            },
+            &s,
+            |s| with_fake(s, &args),
+            "order-read",
+            || {
+                let merge = format!(r#"merge_profile("{p}:dave", {}).action"#, cred("dave"));
+                assert_eq!(
+                    ok(with_fake(&s, &["eval".into(), merge])
+                        .output()
+                        .expect("merge")),
+                    "added\n"
+                );
+            },
         );
-        fs::write(&resume, "").expect("resume");
-        let out = child.wait_with_output().expect("wait");
-        let err = reader.join().expect("stderr");
         assert!(out.status.success(), "{fixture}: {err}");
         let report: Value = serde_json::from_slice(&out.stdout).expect("json");
         assert_eq!(
@@ -396,6 +387,121 @@ fn an_order_set_through_openclaw_keeps_a_profile_added_while_it_started() {
                     .collect::<Vec<_>>()
             ),
             "{fixture}"
+        );
+    }
+}
+
+/// Runs the command `cmd(s)` until it reaches the kill point named `point` (its number
+/// found on probe sandboxes set up by `prepare`, as `s` was), runs `during` while it
+/// waits there, then lets it finish. Returns its output and its stderr.
+fn run_paused(
+    prepare: impl Fn(&Sandbox),
+    s: &Sandbox,
+    cmd: impl Fn(&Sandbox) -> std::process::Command,
+    point: &str,
+    during: impl FnOnce(),
+) -> (std::process::Output, String) {
+    let n = (1..60)
+        .find(|n| {
+            let probe = Sandbox::new();
+            prepare(&probe);
+            match run_to_point(cmd(&probe), *n) {
+                Run::Killed(at) => at == point,
+                Run::Finished(out) => panic!("never reached {point}: {}", stderr(&out)),
+            }
+        })
+        .unwrap_or_else(|| panic!("no {point} kill point"));
+    let resume = s.root().join("resume");
+    let _ = fs::remove_file(&resume);
+    let mut c = cmd(s);
+    c.env("__CLAWSHIFT_TEST_PAUSE_AT", n.to_string())
+        .env("__CLAWSHIFT_TEST_RESUME_FILE", &resume)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("spawn");
+    let err = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut all = String::new();
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            if line.starts_with("paused at ") {
+                let _ = tx.send(());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    rx.recv_timeout(Duration::from_secs(30))
+        .unwrap_or_else(|_| panic!("never paused at {point}"));
+    during();
+    fs::write(&resume, "").expect("resume");
+    let out = child.wait_with_output().expect("wait");
+    (out, reader.join().expect("stderr"))
+}
+
+/// The deterministic form of the race above: an OpenClaw commit lands exactly between
+/// `undo`'s first check and its write. The check under the lock finds it and restores
+/// nothing, so the commit is kept.
+#[test]
+fn an_openclaw_commit_between_undos_check_and_its_write_is_kept() {
+    for fixture in ["legacy", "sqlite"] {
+        let s = Sandbox::new();
+        let p = if fixture == "sqlite" {
+            "openai"
+        } else {
+            "openai-codex"
+        };
+        let prepare = |s: &Sandbox| {
+            layout(s, fixture);
+            let merge = format!(r#"merge_profile("{p}:dave", {}).action"#, cred("dave"));
+            assert_eq!(
+                ok(std_cmd(s).args(["eval", &merge]).output().expect("run")),
+                "added\n"
+            );
+        };
+        prepare(&s);
+        let (out, err) = run_paused(
+            prepare,
+            &s,
+            |s| clawshift(s, &["undo".into()]),
+            "undo-checked",
+            || match fixture {
+                "sqlite" => {
+                    let c = rusqlite::Connection::open(shared_db(&s)).expect("open");
+                    sqlite_commit(&c, 0);
+                }
+                _ => json_commit(&agent_dir(&s).join("auth-profiles.json"), 0),
+            },
+        );
+        assert_eq!(out.status.code(), Some(1), "{fixture}: {err}");
+        assert!(
+            err.contains("changed after run") && err.contains(
+                "undo would lose that change. Rerun with --force to restore it anyway; nothing was restored"
+            ),
+            "{fixture}: {err}"
+        );
+        let (profiles, usage) = match fixture {
+            "sqlite" => {
+                let db = shared_db(&s);
+                (
+                    row(&db, "config_machine_state", "authProfiles.store").expect("store")["profiles"].clone(),
+                    row(&db, "config_machine_state", "authProfiles.state").expect("state")["usageStats"].clone(),
+                )
+            }
+            _ => {
+                let doc = read_json(&agent_dir(&s).join("auth-profiles.json"));
+                (doc["profiles"].clone(), doc["usageStats"].clone())
+            }
+        };
+        assert!(
+            usage.get("anthropic:w0").is_some(),
+            "{fixture}: OpenClaw's commit lost"
+        );
+        assert!(
+            profiles.get(format!("{p}:dave")).is_some(),
+            "{fixture}: undo half-done"
         );
     }
 }
@@ -452,15 +558,24 @@ fn runs_made_at_once_keep_a_backup_each() {
     distinct.sort();
     distinct.dedup();
     assert_eq!(distinct.len(), 8, "two runs share a backup: {of_store:?}");
-    // Each backup still holds the bytes its journal entry says it holds, so every run
-    // can be undone, newest first.
-    for _ in 0..8 {
-        ok(std_cmd(&s).arg("undo").output().expect("undo"));
+    // Each backup still holds the bytes its journal entry says it holds (what `undo`
+    // checks before it restores anything).
+    let entries: Vec<Value> = fs::read_to_string(s.home().join("journal.jsonl"))
+        .expect("journal")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("entry"))
+        .collect();
+    let mut checked = 0;
+    for e in entries.iter().filter(|e| e["backup"].is_string()) {
+        let bytes = fs::read(e["backup"].as_str().unwrap_or_default()).expect("backup");
+        assert_eq!(
+            Some(clawshift::files::sha256_hex(&bytes).as_str()),
+            e["before"].as_str(),
+            "{e}"
+        );
+        checked += 1;
     }
-    let doc = read_json(&agent_dir(&s).join("auth-profiles.json"));
-    for i in 0..8 {
-        assert!(doc["profiles"].get(format!("openai-codex:c{i}")).is_none());
-    }
+    assert_eq!(checked, 16, "a store and a config backup per run");
 }
 
 /// Bug fix: retention kept the newest 20 backups per file *name*, so one agent's runs
@@ -609,6 +724,97 @@ fn a_symlinked_state_file_is_refused_before_the_store_is_written() {
         stderr(&out).contains(&format!(
             "`{}` is a symlink (to `real-state.json`)",
             dir.join("auth-state.json").display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(crate::openclaw::snapshot(&s.openclaw()), before);
+}
+
+/// One OpenClaw config write as 2026.9.6 makes it: `openclaw.json.lock` created
+/// exclusively, the file re-read, one key changed, a temp file renamed over it.
+fn config_commit(config: &Path, i: usize) {
+    let lock = openclaw_lock(config);
+    let mut cfg: Value = json5::from_str(&fs::read_to_string(config).expect("cfg")).expect("json5");
+    cfg["channels"]["telegram"]["accounts"][format!("w{i}")] = json!({"enabled": true});
+    replace(config, &cfg);
+    fs::remove_file(&lock).expect("unlock");
+}
+
+/// Issue #12: `openclaw.json` edits raced OpenClaw's own config writes. clawshift now
+/// takes OpenClaw 2026.9's `openclaw.json.lock` before it reads the file to edit it.
+#[test]
+fn model_switches_beside_an_openclaw_config_writer_lose_no_config_update() {
+    let s = Sandbox::new();
+    layout(&s, "sqlite");
+    let config = s.openclaw().join("openclaw.json");
+    let (busy, done) = (
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let w = {
+        let config = config.clone();
+        writer(busy.clone(), done.clone(), move |i| {
+            config_commit(&config, i)
+        })
+    };
+    let models = ["anthropic/claude-opus-4-7", "openai/gpt-5.4"];
+    let mut runs = 0;
+    while !done.load(Ordering::SeqCst) {
+        let set = format!(r#"set_model("{}").changed"#, models[runs % 2]);
+        assert_eq!(ok(run(&s, &busy, &["eval", &set])), "true\n");
+        runs += 1;
+    }
+    let tally = w.join().expect("writer");
+    assert!(tally.overlapped > 0, "the runs never overlapped");
+    let cfg: Value = json5::from_str(&fs::read_to_string(&config).expect("cfg")).expect("json5");
+    let lost: Vec<usize> = (0..COMMITS)
+        .filter(|i| {
+            cfg["channels"]["telegram"]["accounts"]
+                .get(format!("w{i}"))
+                .is_none()
+        })
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} OpenClaw config writes lost: {lost:?}",
+        lost.len()
+    );
+    assert_eq!(
+        cfg["agents"]["defaults"]["model"]["primary"],
+        json!(models[(runs - 1) % 2])
+    );
+    eprintln!(
+        "races: config: {} OpenClaw config writes ({} during a run), {runs} model switches, 0 lost",
+        tally.commits, tally.overlapped
+    );
+}
+
+/// OpenClaw's config lock differs from its store lock: a lock naming a live process is
+/// held however old it is, so clawshift waits and gives up rather than break it.
+#[test]
+fn an_old_openclaw_config_lock_of_a_live_process_is_never_broken() {
+    let s = Sandbox::new();
+    layout(&s, "sqlite");
+    let lock = s.openclaw().join("openclaw.json.lock");
+    let body = json!({"pid": std::process::id(), "createdAt": "2026-01-01T00:00:00.000Z"});
+    fs::write(&lock, body.to_string()).expect("lock");
+    let before = crate::openclaw::snapshot(&s.openclaw());
+    let out = std_cmd(&s)
+        .args([
+            "--timeout",
+            "2",
+            "eval",
+            r#"set_model("anthropic/claude-opus-4-7")"#,
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!(
+            "the OpenClaw config is locked: `{}` is held by process {}; nothing was written",
+            lock.display(),
+            std::process::id()
         )),
         "{}",
         stderr(&out)

@@ -233,7 +233,7 @@ fn no_token_in_any_output_or_non_store_file_and_every_token_file_private_under_u
             );
         }
     }
-    for d in ["clawshift", "clawshift/backups", "clawshift/locks"] {
+    for d in ["clawshift", "clawshift/backups"] {
         assert_eq!(mode(&s.root().join(d)), 0o700, "{d}");
     }
     let journal = fs::read_to_string(s.home().join("journal.jsonl")).expect("journal");
@@ -269,8 +269,6 @@ fn a_fresh_sqlite_store_and_config_are_private_under_umask_000() {
         ("openclaw/state", 0o700),
         ("openclaw/openclaw.json", 0o600),
         ("clawshift/journal.jsonl", 0o600),
-        ("clawshift/locks", 0o700),
-        ("clawshift/locks/openclaw-config.lock", 0o600),
     ] {
         assert_eq!(mode(&s.root().join(p)), want, "{p}");
     }
