@@ -102,7 +102,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
         /// Every agent OpenClaw knows, one after the other.
-        #[arg(long, conflicts_with = "agent")]
+        #[arg(long)]
         all_agents: bool,
     },
     /// Move the agent to the best usable model and account; silent when nothing changes.
@@ -121,7 +121,7 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         replay: Option<PathBuf>,
         /// Every agent OpenClaw knows, one after the other, each with its own state file.
-        #[arg(long, conflicts_with = "agent")]
+        #[arg(long)]
         all_agents: bool,
     },
     /// The whole flow in a throw-away sandbox: needs neither OpenClaw nor Codex installed,
@@ -140,7 +140,7 @@ pub enum Command {
         via: crate::cron::Via,
         /// Schedule `clawshift switch --all-agents`: one entry that keeps every agent
         /// OpenClaw knows at the time of each run.
-        #[arg(long, conflicts_with = "agent")]
+        #[arg(long)]
         all_agents: bool,
     },
     /// Check OpenClaw's state and clawshift's files for problems, each with its fix.
@@ -153,7 +153,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
         /// Every agent OpenClaw knows, one after the other.
-        #[arg(long, conflicts_with = "agent")]
+        #[arg(long)]
         all_agents: bool,
     },
     /// Install or remove the OpenClaw skill that tells the agent how to use clawshift.
@@ -202,6 +202,18 @@ pub enum ScriptsCommand {
 }
 
 impl Command {
+    /// True when `--all-agents` was given (`cron` schedules a switch that loops itself).
+    pub fn wants_all_agents(&self) -> bool {
+        self.all_agents()
+            || matches!(
+                self,
+                Command::Cron {
+                    all_agents: true,
+                    ..
+                }
+            )
+    }
+
     /// True when the command was asked to run once per OpenClaw agent.
     pub fn all_agents(&self) -> bool {
         matches!(

@@ -77,7 +77,11 @@ pub fn dispatch(host: &Rc<Host>, command: Command, agent_given: bool) -> Result<
 }
 
 /// `clawshift switch` flags, handed to the switch script as ARGS in a fixed order.
-pub(crate) fn switch_args(explain: bool, json: bool, replay: Option<&std::path::Path>) -> Vec<String> {
+pub(crate) fn switch_args(
+    explain: bool,
+    json: bool,
+    replay: Option<&std::path::Path>,
+) -> Vec<String> {
     let mut args = Vec::new();
     if explain {
         args.push("--explain".to_string());

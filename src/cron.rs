@@ -175,7 +175,9 @@ pub fn run(
     let every = parse_every(every)?;
     let exe = host.current_exe()?;
     match (via, action) {
-        (Via::Crontab, Action::Print) => host.println(&crontab_line(host, &exe, &every, all_agents))?,
+        (Via::Crontab, Action::Print) => {
+            host.println(&crontab_line(host, &exe, &every, all_agents))?
+        }
         (Via::Crontab, Action::Install) => {
             crontab_install(host, &crontab_line(host, &exe, &every, all_agents))?
         }

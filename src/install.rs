@@ -103,7 +103,10 @@ pub fn skill_install(host: &Rc<Host>, agent_given: bool) -> Result<ExitCode, Err
         return Ok(ExitCode::SUCCESS);
     }
     if host.dry_run {
-        host.println(&format!("dry-run: would install the skill in {}", dir.display()))?;
+        host.println(&format!(
+            "dry-run: would install the skill in {}",
+            dir.display()
+        ))?;
         return Ok(ExitCode::SUCCESS);
     }
     std::fs::create_dir_all(&dir).map_err(|e| {
@@ -158,7 +161,10 @@ pub fn skill_remove(host: &Rc<Host>, agent_given: bool) -> Result<ExitCode, Erro
         )));
     }
     if host.dry_run {
-        host.println(&format!("dry-run: would remove the skill in {}", dir.display()))?;
+        host.println(&format!(
+            "dry-run: would remove the skill in {}",
+            dir.display()
+        ))?;
         return Ok(ExitCode::SUCCESS);
     }
     files::remove_file(host, &file)?;
@@ -221,7 +227,11 @@ fn uninstall_items(host: &Host) -> Result<Vec<Item>, Error> {
         .collect();
     let mut skill_dirs = vec![host.openclaw_state_dir.join("skills").join(SKILL_NAME)];
     for agent in known_agents(host)? {
-        skill_dirs.push(agent_workspace(host, &agent)?.join("skills").join(SKILL_NAME));
+        skill_dirs.push(
+            agent_workspace(host, &agent)?
+                .join("skills")
+                .join(SKILL_NAME),
+        );
     }
     skill_dirs.dedup();
     for dir in skill_dirs {

@@ -50,6 +50,11 @@ pub fn main(cli: cli::Cli) -> ExitCode {
 }
 
 pub fn run(cli: cli::Cli) -> Result<ExitCode, Error> {
+    if let (true, Some(agent)) = (cli.command.wants_all_agents(), &cli.agent) {
+        return Err(Error::Usage(format!(
+            "--all-agents and --agent {agent} ask for different agents; give one of them"
+        )));
+    }
     let opts = HostOptions {
         dry_run: cli.dry_run,
         yes: cli.yes,
