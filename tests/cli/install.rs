@@ -578,3 +578,53 @@ fn cron_all_agents_schedules_one_switch_for_every_agent() {
         )
     );
 }
+
+/// `rust-version` from Cargo.toml, as (major, minor).
+fn rust_version() -> (u32, u32) {
+    let toml = include_str!("../../Cargo.toml");
+    let line = toml
+        .lines()
+        .find(|l| l.starts_with("rust-version = "))
+        .expect("Cargo.toml states rust-version");
+    let v = line.trim_start_matches("rust-version = ").trim_matches('"');
+    let (major, minor) = v.split_once('.').expect("major.minor");
+    (major.parse().expect("major"), minor.parse().expect("minor"))
+}
+
+#[test]
+fn the_stated_rust_version_is_one_this_toolchain_meets_and_the_readme_says_it() {
+    let (major, minor) = rust_version();
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let out = std::process::Command::new(rustc)
+        .arg("--version")
+        .output()
+        .expect("rustc");
+    // `rustc 1.95.0 (59807616e 2026-04-14)`
+    let text = stdout(&out);
+    let ver = text.split_whitespace().nth(1).expect("version word");
+    let mut parts = ver.split('.').map(|p| p.parse::<u32>().expect("number"));
+    let have = (parts.next().expect("major"), parts.next().expect("minor"));
+    assert!(
+        have >= (major, minor),
+        "{text} is older than {major}.{minor}"
+    );
+    let readme = include_str!("../../README.md");
+    assert!(
+        readme.contains(&format!("You need Rust {major}.{minor} or later")),
+        "README does not state Rust {major}.{minor}"
+    );
+}
+
+#[test]
+fn the_readme_first_screen_says_what_it_does_and_the_two_commands_to_try() {
+    let readme = include_str!("../../README.md");
+    let first: Vec<&str> = readme.lines().take(5).collect();
+    assert_eq!(first[0], "# clawshift");
+    assert_eq!(first[1], "");
+    let pitch = first[2..5].join("\n");
+    assert!(pitch.contains("OpenClaw"), "{pitch}");
+    assert!(pitch.contains("usage limit"), "{pitch}");
+    assert!(pitch.contains("`cargo install --path .`"), "{pitch}");
+    assert!(pitch.contains("`clawshift demo`"), "{pitch}");
+    assert_eq!(readme.lines().nth(5), Some(""), "three lines, then a break");
+}

@@ -97,4 +97,10 @@ echo "== OpenClaw $V: skill remove"
 expect "remove --agent" "$(cs --agent work skill remove)" "removed the skill from $STATE/workspace-work/skills/clawshift"
 list=$(oc with skills list --json --agent work)
 expect "gone after remove" "$(field 'd.skills.some(s=>s.name==="clawshift")' <<<"$list")" "false"
+echo "== OpenClaw $V: its own installer and clawshift's agree"
+oc without skills install "$ROOT/skill" --global >/dev/null
+expect "after openclaw skills install --global" "$(cs skill install)" "skill already installed: $STATE/skills/clawshift"
+cs skill remove >/dev/null
+list=$(oc with skills list --json --agent main)
+expect "gone after remove (openclaw-installed)" "$(field 'd.skills.some(s=>s.name==="clawshift")' <<<"$list")" "false"
 echo "skill compat: all checks agree"
