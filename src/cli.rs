@@ -168,8 +168,15 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), e.g. `clawshift man > ~/.local/share/man/man1/clawshift.1`.
-    Man,
+    /// Print the man page (roff), or write a page per command into a directory.
+    ///
+    /// `clawshift man | man -l -` reads it; `clawshift man --out-dir
+    /// ~/.local/share/man/man1` installs clawshift.1 and clawshift-<command>.1 for `man`.
+    Man {
+        /// Write clawshift.1 and one page per subcommand here instead of printing.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
     /// Remove what clawshift added: its cron entries, its skill, its own dirs.
     ///
     /// Never touches OpenClaw's or Codex's files: profiles you added stay in OpenClaw.

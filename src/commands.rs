@@ -70,7 +70,7 @@ pub fn dispatch(host: &Rc<Host>, command: Command, agent_given: bool) -> Result<
             Ok(ExitCode::SUCCESS)
         }
         Command::Completions { shell } => crate::install::completions(host, shell),
-        Command::Man => crate::install::man(host),
+        Command::Man { out_dir } => crate::install::man(host, out_dir.as_deref()),
         Command::Uninstall => crate::install::uninstall(host),
         Command::Demo => crate::demo::run(host),
     }

@@ -180,12 +180,54 @@ pub fn completions(host: &Rc<Host>, shell: clap_complete::Shell) -> Result<ExitC
     print_bytes(host, &out)
 }
 
-pub fn man(host: &Rc<Host>) -> Result<ExitCode, Error> {
-    let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command())
-        .render(&mut out)
-        .map_err(|e| Error::Failure(format!("cannot render the man page: {e}")))?;
-    print_bytes(host, &out)
+pub fn man(host: &Rc<Host>, out_dir: Option<&Path>) -> Result<ExitCode, Error> {
+    let Some(dir) = out_dir else {
+        let mut out = Vec::new();
+        clap_mangen::Man::new(Cli::command())
+            .render(&mut out)
+            .map_err(|e| Error::Failure(format!("cannot render the man page: {e}")))?;
+        return print_bytes(host, &out);
+    };
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let mut pages = Vec::new();
+    man_pages(cmd, &mut pages);
+    if !host.dry_run {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::Failure(format!(
+                "cannot create `{}`: {e}{}",
+                dir.display(),
+                files::io_hint(&e)
+            ))
+        })?;
+    }
+    for page in pages {
+        let path = dir.join(page.get_filename());
+        if host.dry_run {
+            host.println(&format!("dry-run: would write {}", path.display()))?;
+            continue;
+        }
+        let mut out = Vec::new();
+        page.render(&mut out)
+            .map_err(|e| Error::Failure(format!("cannot render the man page: {e}")))?;
+        files::atomic_write(&path, &out, 0o644)?;
+        host.println(&format!("wrote {}", path.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The page of `cmd`, then those of its subcommands (named `clawshift-<sub>` by clap once
+/// the command is built), depth first.
+fn man_pages(cmd: clap::Command, pages: &mut Vec<clap_mangen::Man>) {
+    let subs: Vec<clap::Command> = cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .cloned()
+        .collect();
+    pages.push(clap_mangen::Man::new(cmd));
+    for sub in subs {
+        man_pages(sub, pages);
+    }
 }
 
 fn print_bytes(host: &Host, bytes: &[u8]) -> Result<ExitCode, Error> {

@@ -74,6 +74,15 @@ fn skill_install_puts_it_in_openclaws_managed_dir_once() {
     let s = Sandbox::new();
     let dir = s.openclaw().join("skills/clawshift");
     s.cmd()
+        .args(["--dry-run", "skill", "install"])
+        .assert()
+        .success()
+        .stdout(format!(
+            "dry-run: would install the skill in {}\n",
+            dir.display()
+        ));
+    assert!(!s.openclaw().join("skills").exists());
+    s.cmd()
         .args(["skill", "install"])
         .assert()
         .success()
@@ -293,6 +302,66 @@ fn the_man_page_has_its_sections_and_renders() {
         assert!(text.contains("clawshift-uninstall"), "{text}");
         assert!(
             text.contains("--all-agents") || text.contains("status"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn man_out_dir_writes_a_page_per_command_that_groff_renders() {
+    let s = Sandbox::new();
+    let dir = s.root().join("man1");
+    s.cmd()
+        .args(["--dry-run", "man", "--out-dir"])
+        .arg(&dir)
+        .assert()
+        .success();
+    assert!(!dir.exists(), "--dry-run writes nothing");
+    let out = s
+        .cmd()
+        .args(["man", "--out-dir"])
+        .arg(&dir)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut written: Vec<String> = stdout(&out)
+        .lines()
+        .map(|l| {
+            l.strip_prefix(&format!("wrote {}/", dir.display()))
+                .expect("wrote line")
+                .to_string()
+        })
+        .collect();
+    written.sort();
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
+        .collect();
+    on_disk.sort();
+    assert_eq!(written, on_disk);
+    for page in [
+        "clawshift.1",
+        "clawshift-switch.1",
+        "clawshift-skill-install.1",
+        "clawshift-uninstall.1",
+        "clawshift-completions.1",
+    ] {
+        assert!(on_disk.contains(&page.to_string()), "{page} missing");
+    }
+    assert_eq!(on_disk.len(), 23);
+    for page in &on_disk {
+        assert_eq!(mode(&dir.join(page)), 0o644, "{page}");
+    }
+    if let Ok(r) = std::process::Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww"])
+        .arg(dir.join("clawshift-switch.1"))
+        .output()
+    {
+        assert!(r.status.success());
+        assert_eq!(stderr(&r), "");
+        let text = stdout(&r).split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            text.contains("Every agent OpenClaw knows, one after the other"),
             "{text}"
         );
     }
