@@ -276,6 +276,22 @@ fn crontab_install(host: &Host, line: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// The ids and commands of the OpenClaw cron jobs `install --via openclaw` added (for
+/// `uninstall`); `None` when there is no `openclaw` to ask.
+pub fn openclaw_ours(host: &Host) -> Option<Result<Vec<(String, String)>, Error>> {
+    host.openclaw_bin()?;
+    Some(openclaw_jobs(host).map(|jobs| {
+        jobs.into_iter()
+            .map(|(id, command, _)| (id, command.unwrap_or_default()))
+            .collect()
+    }))
+}
+
+/// Removes one OpenClaw cron job by id, through `openclaw cron rm`.
+pub fn openclaw_rm(host: &Host, id: &str) -> Result<(), Error> {
+    openclaw(host, &["cron", "rm", id]).map(|_| ())
+}
+
 /// The crontab lines `install` put there (for `uninstall`); none when there is no
 /// `crontab` program at all.
 pub fn crontab_ours(host: &Host) -> Result<Vec<String>, Error> {

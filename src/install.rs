@@ -239,6 +239,7 @@ fn print_bytes(host: &Host, bytes: &[u8]) -> Result<ExitCode, Error> {
 /// One thing `uninstall` removes.
 enum Item {
     Crontab(String),
+    OpenclawJob(String, String),
     Skill(PathBuf),
     Dir(PathBuf, &'static str),
 }
@@ -262,11 +263,21 @@ fn check_own_dir(host: &Host, dir: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-fn uninstall_items(host: &Host) -> Result<Vec<Item>, Error> {
+/// What `uninstall` would remove, and a note when it could not find out whether an
+/// OpenClaw cron job is among it.
+fn uninstall_items(host: &Host) -> Result<(Vec<Item>, Option<String>), Error> {
     let mut items: Vec<Item> = crate::cron::crontab_ours(host)?
         .into_iter()
         .map(Item::Crontab)
         .collect();
+    let note = match crate::cron::openclaw_ours(host) {
+        None => Some("`openclaw` is not on PATH, so OpenClaw cron jobs were not checked; if you scheduled through OpenClaw, run `clawshift cron remove --via openclaw` where it is.".to_string()),
+        Some(Err(e)) => Some(format!("OpenClaw cron jobs were not checked ({e}); if you scheduled through OpenClaw, run `clawshift cron remove --via openclaw` once it works.")),
+        Some(Ok(jobs)) => {
+            items.extend(jobs.into_iter().map(|(id, cmd)| Item::OpenclawJob(id, cmd)));
+            None
+        }
+    };
     let mut skill_dirs = vec![host.openclaw_state_dir.join("skills").join(SKILL_NAME)];
     for agent in known_agents(host)? {
         skill_dirs.push(
@@ -293,22 +304,27 @@ fn uninstall_items(host: &Host) -> Result<Vec<Item>, Error> {
             items.push(Item::Dir(dir.clone(), what));
         }
     }
-    Ok(items)
+    Ok((items, note))
 }
 
 fn describe(item: &Item) -> String {
     match item {
         Item::Crontab(line) => format!("crontab entry: {line}"),
+        Item::OpenclawJob(id, cmd) => format!("OpenClaw cron job {id}: {cmd}"),
         Item::Skill(dir) => format!("skill: {}", dir.display()),
         Item::Dir(dir, what) => format!("dir: {} ({what})", dir.display()),
     }
 }
 
 pub fn uninstall(host: &Rc<Host>) -> Result<ExitCode, Error> {
-    let items = uninstall_items(host)?;
-    let keep = "OpenClaw's and Codex's files are left alone: the profiles you added stay in OpenClaw. If you scheduled through OpenClaw, run `clawshift cron remove --via openclaw` first.";
+    let (items, note) = uninstall_items(host)?;
+    let keep =
+        "OpenClaw's and Codex's files are left alone: the profiles you added stay in OpenClaw.";
     if items.is_empty() {
-        host.println("nothing to remove: no crontab entry, skill or clawshift dir found")?;
+        host.println("nothing to remove: no cron entry, skill or clawshift dir found")?;
+        if let Some(note) = &note {
+            host.println(note)?;
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let verb = if host.dry_run {
@@ -320,6 +336,9 @@ pub fn uninstall(host: &Rc<Host>) -> Result<ExitCode, Error> {
         host.println(&format!("{verb} {}", describe(item)))?;
     }
     host.println(keep)?;
+    if let Some(note) = &note {
+        host.println(note)?;
+    }
     if host.dry_run {
         return Ok(ExitCode::SUCCESS);
     }
@@ -337,6 +356,10 @@ pub fn uninstall(host: &Rc<Host>) -> Result<ExitCode, Error> {
                     crate::cron::Via::Crontab,
                     false,
                 )?;
+            }
+            Item::OpenclawJob(id, _) => {
+                crate::cron::openclaw_rm(host, id)?;
+                host.println(&format!("removed {}", describe(item)))?;
             }
             Item::Skill(dir) => {
                 // No backup: the backups dir is about to go, and the skill is the

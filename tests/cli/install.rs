@@ -376,6 +376,8 @@ case "$1" in
 esac
 "#;
 
+const NO_OPENCLAW: &str = "`openclaw` is not on PATH, so OpenClaw cron jobs were not checked; if you scheduled through OpenClaw, run `clawshift cron remove --via openclaw` where it is.";
+
 /// A sandbox as a user leaves it: a crontab with their own line and clawshift's, the
 /// skill installed, clawshift's dir with state, and OpenClaw's and Codex's own files.
 fn installed() -> (Sandbox, String) {
@@ -408,7 +410,8 @@ fn uninstall_dry_run_lists_cron_skill_and_dirs_and_touches_nothing() {
             "dry-run: would remove crontab entry: {line}\n\
              dry-run: would remove skill: {}\n\
              dry-run: would remove dir: {} (scripts, config, state, journal and backups)\n\
-             OpenClaw's and Codex's files are left alone: the profiles you added stay in OpenClaw. If you scheduled through OpenClaw, run `clawshift cron remove --via openclaw` first.\n",
+             OpenClaw's and Codex's files are left alone: the profiles you added stay in OpenClaw.\n\
+             {NO_OPENCLAW}\n",
             s.openclaw().join("skills/clawshift").display(),
             s.home().display()
         ));
@@ -439,7 +442,8 @@ fn uninstall_yes_removes_only_what_clawshift_added() {
             "will remove crontab entry: {line}\n\
              will remove skill: {skill}\n\
              will remove dir: {home} (scripts, config, state, journal and backups)\n\
-             OpenClaw's and Codex's files are left alone: the profiles you added stay in OpenClaw. If you scheduled through OpenClaw, run `clawshift cron remove --via openclaw` first.\n\
+             OpenClaw's and Codex's files are left alone: the profiles you added stay in OpenClaw.\n\
+             {NO_OPENCLAW}\n\
              removed from your crontab: {line}\n\
              removed skill: {skill}\n\
              removed dir: {home} (scripts, config, state, journal and backups)\n\
@@ -460,7 +464,68 @@ fn uninstall_yes_removes_only_what_clawshift_added() {
         .args(["uninstall", "--yes"])
         .assert()
         .success()
-        .stdout("nothing to remove: no crontab entry, skill or clawshift dir found\n");
+        .stdout(format!(
+            "nothing to remove: no cron entry, skill or clawshift dir found\n{NO_OPENCLAW}\n"
+        ));
+}
+
+#[test]
+fn uninstall_removes_the_openclaw_cron_job_through_openclaw() {
+    let s = Sandbox::new();
+    s.install_bin("openclaw", crate::switch::FAKE_OPENCLAW_CRON);
+    s.cmd()
+        .args(["cron", "install", "--via", "openclaw"])
+        .assert()
+        .success();
+    let command = format!(
+        "PATH={}:/usr/bin:/bin CLAWSHIFT_HOME={} OPENCLAW_STATE_DIR={} {} switch",
+        s.bin().display(),
+        s.home().display(),
+        s.openclaw().display(),
+        assert_cmd::cargo::cargo_bin("clawshift").display()
+    );
+    s.cmd()
+        .args(["uninstall", "--dry-run"])
+        .assert()
+        .success()
+        .stdout(format!(
+            "dry-run: would remove OpenClaw cron job job-1: {command}\n\
+             dry-run: would remove dir: {} (scripts, config, state, journal and backups)\n\
+             OpenClaw's and Codex's files are left alone: the profiles you added stay in OpenClaw.\n",
+            s.home().display()
+        ));
+    assert!(s.root().join("job.json").exists());
+    s.cmd().args(["uninstall", "--yes"]).assert().success();
+    assert!(!s.root().join("job.json").exists());
+    assert!(
+        s.read("calls.txt")
+            .ends_with("cron rm job-1 offline=true\n")
+    );
+}
+
+#[test]
+fn uninstall_says_when_it_could_not_ask_openclaw_for_cron_jobs() {
+    let s = Sandbox::new();
+    s.install_bin(
+        "openclaw",
+        "#!/bin/sh\necho 'gateway closed (1006)' >&2\nexit 1\n",
+    );
+    let out = s
+        .cmd()
+        .args(["uninstall", "--dry-run"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let last = text.lines().last().expect("a line");
+    assert!(
+        last.starts_with("OpenClaw cron jobs were not checked (`openclaw cron list` failed"),
+        "{text}"
+    );
+    assert!(
+        last.ends_with("if you scheduled through OpenClaw, run `clawshift cron remove --via openclaw` once it works."),
+        "{text}"
+    );
 }
 
 #[test]
