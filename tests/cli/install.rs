@@ -620,6 +620,50 @@ fn switch_all_agents_names_the_agent_and_keeps_a_state_file_each() {
 }
 
 #[test]
+fn a_broken_agent_is_named_and_the_others_still_run() {
+    let s = two_agents();
+    let store = s.openclaw().join("agents/work/agent/auth-profiles.json");
+    std::fs::write(&store, "{broken").expect("write");
+    let out = s
+        .cmd()
+        .args(["status", "--all-agents"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "agent work: error: `{}` is not valid JSON (key must be a string at line 1 column 2); OpenClaw cannot read it either. Restore it from a backup (`clawshift history`, `clawshift undo`) or fix it by hand\n",
+            store.display()
+        )
+    );
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("== agent main\nLayout        legacy-json (agent main)\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("== agent work\n"), "{text}");
+    // switch moves main and leaves work's broken store as it was.
+    let out = s
+        .cmd()
+        .args(["switch", "--all-agents"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).starts_with("agent main: switched "),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).starts_with("agent work: error: models_status: "),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&store).expect("read"), "{broken");
+}
+
+#[test]
 fn all_agents_and_agent_together_are_a_usage_error() {
     let s = Sandbox::new();
     let out = s
