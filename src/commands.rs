@@ -7,14 +7,16 @@ use std::rc::Rc;
 use rhai::Dynamic;
 use serde::Serialize;
 
-use crate::cli::{Command, ScriptsCommand};
+use crate::cli::{Command, ScriptsCommand, SkillCommand};
 use crate::engine;
 use crate::error::Error;
 use crate::files;
 use crate::host::Host;
 use crate::scripts::{self, Origin};
 
-pub fn dispatch(host: &Rc<Host>, command: Command) -> Result<ExitCode, Error> {
+/// Runs one command for the host's agent; `agent_given` is whether `--agent` was on the
+/// command line (the skill goes to that agent's workspace only then).
+pub fn dispatch(host: &Rc<Host>, command: Command, agent_given: bool) -> Result<ExitCode, Error> {
     match command {
         Command::Run { script, args } => run_script(host, &script, &args),
         Command::Eval { snippet } => eval(host, &snippet),
@@ -24,8 +26,8 @@ pub fn dispatch(host: &Rc<Host>, command: Command) -> Result<ExitCode, Error> {
         Command::Undo { id, force } => crate::undo::undo(host, id.as_deref(), force),
         Command::Scripts(ScriptsCommand::List) => scripts_list(host),
         Command::Scripts(ScriptsCommand::Eject { names, force }) => eject(host, &names, force),
-        Command::Status { json } => crate::status::run(host, json),
-        Command::Doctor { json } => crate::doctor::run(host, json),
+        Command::Status { json, .. } => crate::status::run(host, json),
+        Command::Doctor { json, .. } => crate::doctor::run(host, json),
         Command::AddProfile {
             name,
             device_auth,
@@ -49,18 +51,37 @@ pub fn dispatch(host: &Rc<Host>, command: Command) -> Result<ExitCode, Error> {
             explain,
             json,
             replay,
+            ..
         } => run_script(
             host,
             "switch",
             &switch_args(explain, json, replay.as_deref()),
         ),
-        Command::Cron { action, every, via } => crate::cron::run(host, action, &every, via),
+        Command::Cron {
+            action,
+            every,
+            via,
+            all_agents,
+        } => crate::cron::run(host, action, &every, via, all_agents),
+        Command::Skill(SkillCommand::Install) => crate::install::skill_install(host, agent_given),
+        Command::Skill(SkillCommand::Remove) => crate::install::skill_remove(host, agent_given),
+        Command::Skill(SkillCommand::Show) => {
+            host.println(crate::install::SKILL_MD.trim_end())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => crate::install::completions(host, shell),
+        Command::Man { out_dir } => crate::install::man(host, out_dir.as_deref()),
+        Command::Uninstall => crate::install::uninstall(host),
         Command::Demo => crate::demo::run(host),
     }
 }
 
 /// `clawshift switch` flags, handed to the switch script as ARGS in a fixed order.
-fn switch_args(explain: bool, json: bool, replay: Option<&std::path::Path>) -> Vec<String> {
+pub(crate) fn switch_args(
+    explain: bool,
+    json: bool,
+    replay: Option<&std::path::Path>,
+) -> Vec<String> {
     let mut args = Vec::new();
     if explain {
         args.push("--explain".to_string());

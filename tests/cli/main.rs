@@ -8,6 +8,7 @@ mod concurrency;
 mod crash;
 mod docs;
 mod doctor;
+mod install;
 mod openclaw;
 mod props;
 mod races;

@@ -614,7 +614,7 @@ fn cron_without_crontab_names_the_alternatives() {
 
 /// A fake `openclaw` that keeps at most one cron job in `<root>/job.json` and logs
 /// every call to `<root>/calls.txt`.
-const FAKE_OPENCLAW_CRON: &str = r#"#!/bin/sh
+pub const FAKE_OPENCLAW_CRON: &str = r#"#!/bin/sh
 d="$(dirname "$0")/.."
 echo "$* offline=$npm_config_offline" >> "$d/calls.txt"
 case "$1 $2" in
