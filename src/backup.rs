@@ -22,8 +22,9 @@ pub fn backup_file(host: &Host, path: &Path) -> Result<PathBuf, Error> {
             path.display()
         )));
     }
-    let bytes = fs::read(path)
-        .map_err(|e| Error::Failure(format!("backup: cannot read `{}`: {e}", path.display())))?;
+    let bytes = files::read_optional(path)
+        .map_err(|e| Error::Failure(format!("backup: {e}")))?
+        .ok_or_else(|| Error::Failure(format!("backup: `{}` does not exist", path.display())))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
@@ -34,6 +35,7 @@ pub fn backup_file(host: &Host, path: &Path) -> Result<PathBuf, Error> {
 /// Stores `bytes` as a new backup named after `name`. The copy is written to a temp
 /// file first, so an interrupted backup never leaves a half-written `.bak-` file.
 pub fn save_bytes(host: &Host, name: &str, bytes: &[u8]) -> Result<PathBuf, Error> {
+    crate::journal::ready(host, &format!("back up `{name}`"))?;
     let dir = host.backups_dir();
     files::private_dir(&host.state_dir)?;
     files::private_dir(&dir)?;

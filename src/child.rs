@@ -7,6 +7,7 @@ use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
@@ -58,6 +59,8 @@ pub fn run(
     stdin: Option<&[u8]>,
     timeout: Duration,
 ) -> Result<Output, Error> {
+    host.check_deadline(&format!("run `{}`", program.display()))?;
+    let timeout = timeout.min(host.remaining());
     let env: Vec<(&str, &str)> = host
         .vars()
         .iter()
@@ -143,21 +146,37 @@ fn bounded(
     if let Some(w) = writer {
         let _ = w.join();
     }
+    // A grandchild left running in the background may hold the pipes open: wait for
+    // the output only until the deadline (and briefly after a kill).
+    let until = started + timeout.max(Duration::from_millis(200));
     Ok(Output {
         status,
-        stdout: out_reader.join().unwrap_or_default(),
-        stderr: err_reader.join().unwrap_or_default(),
+        stdout: collect(&out_reader, until),
+        stderr: collect(&err_reader, until),
     })
 }
 
-fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<String> {
+/// Reads a child's pipe to its end on a thread; [`collect`] takes the text.
+pub fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let mut buf = Vec::new();
         if let Some(mut p) = pipe {
             let _ = p.read_to_end(&mut buf);
         }
-        String::from_utf8_lossy(&buf).to_string()
-    })
+        let _ = tx.send(String::from_utf8_lossy(&buf).to_string());
+    });
+    rx
+}
+
+/// The text a [`reader`] read, waiting at most until `until` (at least 100 ms more, for
+/// the pipe to drain after a kill): a pipe still held open by something the child
+/// left behind gives what is known so far, nothing, rather than a wait past the deadline.
+pub fn collect(rx: &mpsc::Receiver<String>, until: Instant) -> String {
+    let wait = until
+        .saturating_duration_since(Instant::now())
+        .max(Duration::from_millis(100));
+    rx.recv_timeout(wait).unwrap_or_default()
 }
 
 #[cfg(test)]

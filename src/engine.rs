@@ -73,7 +73,10 @@ pub fn build_engine(host: &Rc<Host>) -> Result<Engine, Error> {
 
     let h = host.clone();
     engine.on_progress(move |ops| {
-        if h.stdout_closed() || (ops.is_multiple_of(1024) && h.started.elapsed() >= h.timeout) {
+        // Once the deadline has been seen, every operation ends the run at once: Rhai's
+        // `sort` and `dedup` take a failing comparator for "equal" and carry on, so the
+        // termination has to hit again on the next operation, inside or after the call.
+        if h.stdout_closed() || h.timed_out() || (ops.is_multiple_of(1024) && h.past_deadline()) {
             Some(TIMED_OUT.into())
         } else if ops.is_multiple_of(MEMORY_CHECK_EVERY)
             && resident_bytes().is_some_and(|b| b > MAX_MEMORY_BYTES)
@@ -191,7 +194,30 @@ pub fn run(engine: &Engine, scope: &mut Scope, ast: &AST, host: &Host) -> Result
     if host.stdout_closed() {
         return Err(Error::BrokenPipe);
     }
-    result.map_err(|e| Error::Script(Box::new(convert(&e, &source, host))))
+    match result {
+        // The deadline passed but the script still finished (a callback's termination
+        // was swallowed): the run failed all the same, and every change after the
+        // deadline was refused.
+        Ok(_) if host.timed_out() => Err(Error::Script(Box::new(timed_out(host, None)))),
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let err = convert(&e, &source, host);
+            if host.timed_out() && !err.message.starts_with(&host.timeout_message()) {
+                return Err(Error::Script(Box::new(timed_out(host, err.location))));
+            }
+            Err(Error::Script(Box::new(err)))
+        }
+    }
+}
+
+fn timed_out(host: &Host, location: Option<Location>) -> ScriptError {
+    ScriptError {
+        message: format!("{}; the script was stopped", host.timeout_message()),
+        location,
+        notes: Vec::new(),
+        exit_code: 1,
+        compile: false,
+    }
 }
 
 pub fn parse_error(e: &ParseError, source: &str) -> ScriptError {
@@ -257,10 +283,9 @@ pub fn convert(err: &EvalAltResult, top_source: &str, host: &Host) -> ScriptErro
                 MAX_MEMORY_BYTES / 1024 / 1024
             )
         }
-        EvalAltResult::ErrorTerminated(..) => format!(
-            "timed out after {}s (limit set by --timeout); the script was stopped",
-            host.timeout.as_secs()
-        ),
+        EvalAltResult::ErrorTerminated(..) => {
+            format!("{}; the script was stopped", host.timeout_message())
+        }
         EvalAltResult::ErrorTooManyOperations(..) => format!(
             "operation limit exceeded ({MAX_OPERATIONS} operations); the script looks stuck in a loop"
         ),

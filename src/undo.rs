@@ -243,9 +243,9 @@ fn current(path: &str, row: Option<&str>) -> Result<Option<Vec<u8>>, Error> {
 }
 
 fn read_backup(b: &str, c: &journal::Change) -> Result<Vec<u8>, Error> {
-    let bytes = std::fs::read(b).map_err(|e| {
+    let bytes = files::read_optional(Path::new(b))?.ok_or_else(|| {
         Error::Failure(format!(
-            "cannot read backup `{b}`: {e} (only the newest {} backups of each name are kept)",
+            "cannot read backup `{b}`: it does not exist (only the newest {} backups of each name are kept)",
             crate::backup::KEEP_PER_NAME
         ))
     })?;

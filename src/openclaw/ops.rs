@@ -53,7 +53,7 @@ pub fn config_lock(host: &Host) -> Result<Option<File>, Error> {
         .truncate(false)
         .write(true)
         .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(&path)
         .map_err(|e| Error::Failure(format!("cannot open `{}`: {e}", path.display())))?;
     let mut delay = Duration::from_millis(5);

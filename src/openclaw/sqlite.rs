@@ -138,6 +138,8 @@ pub fn close_all() {
 }
 
 fn connect(path: &Path) -> Result<Connection, Error> {
+    // SQLite would open a FIFO and wait on it forever.
+    files::check_regular(path)?;
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,

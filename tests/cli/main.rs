@@ -14,4 +14,5 @@ mod runtime;
 mod sandbox;
 mod secrets;
 mod switch;
+mod unbounded;
 mod usage;
