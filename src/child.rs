@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
@@ -156,27 +156,46 @@ fn bounded(
     })
 }
 
-/// Reads a child's pipe to its end on a thread; [`collect`] takes the text.
-pub fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(mut p) = pipe {
-            let _ = p.read_to_end(&mut buf);
-        }
-        let _ = tx.send(String::from_utf8_lossy(&buf).to_string());
-    });
-    rx
+/// A child's pipe being read on a thread: what has arrived so far, and a signal when
+/// the pipe has ended.
+pub struct Reader {
+    text: Arc<Mutex<Vec<u8>>>,
+    done: mpsc::Receiver<()>,
 }
 
-/// The text a [`reader`] read, waiting at most until `until` (at least 100 ms more, for
-/// the pipe to drain after a kill): a pipe still held open by something the child
-/// left behind gives what is known so far, nothing, rather than a wait past the deadline.
-pub fn collect(rx: &mpsc::Receiver<String>, until: Instant) -> String {
+/// Reads a child's pipe to its end on a thread; [`collect`] takes the text.
+pub fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> Reader {
+    let (tx, done) = mpsc::channel();
+    let text = Arc::new(Mutex::new(Vec::new()));
+    let sink = text.clone();
+    std::thread::spawn(move || {
+        if let Some(mut p) = pipe {
+            let mut chunk = [0u8; 8192];
+            while let Ok(n) = p.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut t) = sink.lock() {
+                    t.extend_from_slice(&chunk[..n]);
+                }
+            }
+        }
+        let _ = tx.send(());
+    });
+    Reader { text, done }
+}
+
+/// The text a [`reader`] read, waiting for the pipe's end at most until `until` (at
+/// least 100 ms more, for the pipe to drain after a kill): a pipe still held open by
+/// something the child left in the background gives what arrived so far rather than a
+/// wait past the deadline.
+pub fn collect(r: &Reader, until: Instant) -> String {
     let wait = until
         .saturating_duration_since(Instant::now())
         .max(Duration::from_millis(100));
-    rx.recv_timeout(wait).unwrap_or_default()
+    let _ = r.done.recv_timeout(wait);
+    let bytes = r.text.lock().map(|t| t.clone()).unwrap_or_default();
+    String::from_utf8_lossy(&bytes).to_string()
 }
 
 #[cfg(test)]
@@ -197,6 +216,22 @@ mod tests {
         assert!(out.status.is_none());
         assert!(started.elapsed() < Duration::from_secs(10));
         assert_eq!(out.stdout, "");
+    }
+
+    #[test]
+    fn output_is_not_awaited_past_the_deadline_when_a_grandchild_holds_the_pipe() {
+        let started = Instant::now();
+        let out = run_isolated(
+            Path::new("/bin/sh"),
+            &["-c".into(), "sleep 8 & echo early".into()],
+            &[],
+            None,
+            Duration::from_secs(1),
+        )
+        .unwrap_or_else(|e| panic!("run: {e}"));
+        assert!(out.success());
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(out.stdout, "early\n");
     }
 
     #[test]

@@ -384,3 +384,56 @@ pub fn remove_file(host: &Host, path: &Path) -> Result<Outcome, Error> {
     crate::testhook::point("removed");
     Ok(Outcome::Written)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_over_the_limit_is_refused_naming_it_and_its_size() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("big.json");
+        fs::write(&p, vec![b'x'; 3 * 1024 * 1024]).expect("write");
+        let e = read_bounded(&p, 2 * 1024 * 1024).expect_err("too big");
+        assert!(
+            e.to_string().starts_with(&format!(
+                "`{}` is 3.0 MB, more than the 2 MB clawshift reads",
+                p.display()
+            )),
+            "{e}"
+        );
+        assert_eq!(
+            read_bounded(&p, 3 * 1024 * 1024)
+                .expect("fits")
+                .map(|b| b.len()),
+            Some(3 * 1024 * 1024)
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_none_and_a_directory_or_device_is_refused() {
+        let dir = tempfile::tempdir().expect("tmp");
+        assert_eq!(
+            read_optional(&dir.path().join("nope")).expect("missing"),
+            None
+        );
+        for (p, what) in [
+            (dir.path(), "is a directory, not a regular file"),
+            (
+                Path::new("/dev/zero"),
+                "is a character device, not a regular file",
+            ),
+            (
+                Path::new("/dev/null"),
+                "is a character device, not a regular file",
+            ),
+        ] {
+            let e = read_optional(p).expect_err("refused");
+            assert!(
+                e.to_string()
+                    .starts_with(&format!("`{}` {what}", p.display())),
+                "{e}"
+            );
+        }
+    }
+}

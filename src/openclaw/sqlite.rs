@@ -155,6 +155,15 @@ fn connect(path: &Path) -> Result<Connection, Error> {
     Ok(conn)
 }
 
+/// Starts a write transaction, waiting for another writer at most OpenClaw's busy
+/// timeout and never past the run's deadline.
+pub fn begin_immediate(host: &Host, conn: &Connection, path: &Path) -> Result<(), Error> {
+    conn.busy_timeout(BUSY_TIMEOUT.min(host.remaining()))
+        .map_err(|e| db_error(path, e))?;
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| db_error(path, e))
+}
+
 /// SQLite's error for a statement naming a table the schema lacks.
 fn no_such_table(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(_, Some(m)) if m.starts_with("no such table"))
@@ -333,8 +342,7 @@ pub fn restore_row(host: &Host, db: &Path, row: &str, bytes: Option<&[u8]>) -> R
         None => None,
     };
     let conn = open(db)?;
-    conn.execute_batch("BEGIN IMMEDIATE")
-        .map_err(|e| db_error(db, e))?;
+    begin_immediate(host, &conn, db)?;
     crate::testhook::point("sqlite-begun");
     let res = write_row(&conn, db, t, key, text.as_deref(), host.now_ms());
     match res {

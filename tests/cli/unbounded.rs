@@ -425,3 +425,53 @@ fn looping_map_filter_and_reduce_callbacks_stop_at_the_deadline() {
         ));
     }
 }
+
+#[test]
+fn a_locked_database_is_waited_on_no_longer_than_the_timeout() {
+    let s = Sandbox::new();
+    layout(&s, "sqlite");
+    let db = shared_db(&s);
+    // Another process holds the write lock, as a busy OpenClaw gateway would.
+    let mut holder = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys, time\n\
+             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+             c.execute('BEGIN IMMEDIATE')\n\
+             print('locked', flush=True)\n\
+             time.sleep(10)\n",
+        ])
+        .arg(&db)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.take().expect("stdout")),
+        &mut line,
+    )
+    .expect("read");
+    assert_eq!(line, "locked\n");
+    let before = snapshot(s.root());
+    let started = Instant::now();
+    let out = cmd(&s)
+        .args(["--timeout", "2", "eval", &merge("openai:dave")])
+        .timeout(Duration::from_secs(40))
+        .output()
+        .expect("run");
+    let took = started.elapsed();
+    let _ = holder.kill();
+    let _ = holder.wait();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    // OpenClaw's busy timeout is 5 s; a 2 s run gives up at its deadline.
+    assert!(took < Duration::from_millis(4500), "took {took:?}\n{err}");
+    assert!(
+        err.contains(&format!(
+            "SQLite database `{}`: database is locked",
+            db.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(snapshot(s.root()), before);
+}
