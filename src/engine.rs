@@ -202,7 +202,7 @@ pub fn run(engine: &Engine, scope: &mut Scope, ast: &AST, host: &Host) -> Result
         Ok(v) => Ok(v),
         Err(e) => {
             let err = convert(&e, &source, host);
-            if host.timed_out() && !err.message.starts_with(&host.timeout_message()) {
+            if host.timed_out() && !err.message.contains(&host.timeout_message()) {
                 return Err(Error::Script(Box::new(timed_out(host, err.location))));
             }
             Err(Error::Script(Box::new(err)))

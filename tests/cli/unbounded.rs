@@ -475,3 +475,48 @@ fn a_locked_database_is_waited_on_no_longer_than_the_timeout() {
     );
     assert_eq!(snapshot(s.root()), before);
 }
+
+#[test]
+fn an_unanswered_confirm_at_a_terminal_stops_at_the_deadline() {
+    let s = Sandbox::new();
+    layout(&s, "legacy");
+    let before = snapshot(s.root());
+    // A terminal nobody types at: python gives the binary a pty as its stdin.
+    let started = Instant::now();
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import os, subprocess, sys\n\
+             m, t = os.openpty()\n\
+             p = subprocess.run(sys.argv[1:], stdin=t, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=40)\n\
+             sys.stderr.buffer.write(p.stderr)\n\
+             sys.exit(p.returncode)\n",
+        ])
+        .arg(assert_cmd::cargo::cargo_bin("clawshift"))
+        .args([
+            "--timeout",
+            "2",
+            "eval",
+            r#"if confirm("switch?") { set_model("anthropic/claude-opus-4-7") }"#,
+        ])
+        .env_clear()
+        .env("HOME", s.root().join("home"))
+        .env("CLAWSHIFT_HOME", s.home())
+        .env("OPENCLAW_STATE_DIR", s.openclaw())
+        .env("CODEX_HOME", s.codex())
+        .env("CLAWSHIFT_NOW", NOW)
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .expect("python3");
+    let took = started.elapsed();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    assert!(
+        err.starts_with(
+            "switch? [y/N] error: confirm: no answer to \"switch?\" before the deadline; timed out after 2s (limit set by --timeout); nothing was changed. Rerun with --yes"
+        ),
+        "{err}"
+    );
+    assert_eq!(snapshot(s.root()), before);
+}
