@@ -106,9 +106,38 @@ pub fn build_engine(host: &Rc<Host>) -> Result<Engine, Error> {
     // the process: most commands import none, `switch` only `std/policy`.
     let mut all = ModuleResolversCollection::new();
     all.push(Stdlib::default());
-    all.push(FileModuleResolver::new_with_path(host.user_lib_dir()));
+    all.push(UserLib(FileModuleResolver::new_with_path(
+        host.user_lib_dir(),
+    )));
     engine.set_module_resolver(all);
     Ok(engine)
+}
+
+/// User modules (`import "x"` loads `<lib>/x.rhai`) through Rhai's file resolver, once
+/// the file is known to be a regular file of a sane size: Rhai opens and reads it
+/// itself, and would wait forever on a FIFO or read `/dev/zero` until memory ran out.
+struct UserLib(FileModuleResolver);
+
+impl ModuleResolver for UserLib {
+    fn resolve(
+        &self,
+        engine: &Engine,
+        source: Option<&str>,
+        path: &str,
+        pos: Position,
+    ) -> Result<Rc<Module>, Box<EvalAltResult>> {
+        crate::files::check_file(&self.0.get_file_path(path, None)).map_err(|e| {
+            Box::new(EvalAltResult::ErrorInModule(
+                path.to_string(),
+                Box::new(EvalAltResult::ErrorRuntime(
+                    e.to_string().into(),
+                    Position::NONE,
+                )),
+                pos,
+            ))
+        })?;
+        self.0.resolve(engine, source, path, pos)
+    }
 }
 
 /// Serves the embedded stdlib as `std/<name>`, ahead of any file on disk. Each module

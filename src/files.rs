@@ -64,14 +64,7 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, Error> {
     if let Some(e) = not_regular(path, &meta) {
         return Err(e);
     }
-    let too_big = |len: u64| {
-        Error::Failure(format!(
-            "`{}` is {:.1} MB, more than the {} MB clawshift reads (OpenClaw's files are a few KB); it is not the right file or it is corrupt. Fix: restore it from a backup (`clawshift history`, `clawshift undo`) or move it away; nothing was changed",
-            path.display(),
-            len as f64 / 1_048_576.0,
-            limit / 1_048_576
-        ))
-    };
+    let too_big = |len: u64| too_big(path, len, limit);
     if meta.len() > limit {
         return Err(too_big(meta.len()));
     }
@@ -110,6 +103,28 @@ fn not_regular(path: &Path, meta: &fs::Metadata) -> Option<Error> {
         "`{}` is {what}, not a regular file; clawshift reads and writes only regular files (this one could hang it or never end). Fix: replace it with the real file (or remove it, or point clawshift at the right path); nothing was changed",
         path.display()
     )))
+}
+
+fn too_big(path: &Path, len: u64, limit: u64) -> Error {
+    Error::Failure(format!(
+        "`{}` is {:.1} MB, more than the {} MB clawshift reads (OpenClaw's files are a few KB); it is not the right file or it is corrupt. Fix: restore it from a backup (`clawshift history`, `clawshift undo`) or move it away; nothing was changed",
+        path.display(),
+        len as f64 / 1_048_576.0,
+        limit / 1_048_576
+    ))
+}
+
+/// For a file another library opens and reads itself (a Rhai module): refuses one that
+/// is not a regular file or is over [`MAX_PARSE_BYTES`]; a missing one is left to it.
+pub fn check_file(path: &Path) -> Result<(), Error> {
+    match fs::metadata(path) {
+        Ok(m) => match not_regular(path, &m) {
+            Some(e) => Err(e),
+            None if m.len() > MAX_PARSE_BYTES => Err(too_big(path, m.len(), MAX_PARSE_BYTES)),
+            None => Ok(()),
+        },
+        Err(_) => Ok(()),
+    }
 }
 
 /// Refuses a path that exists and is not a regular file (following symlinks), before

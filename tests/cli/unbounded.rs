@@ -294,6 +294,19 @@ fn a_fifo_or_dev_zero_as_switch_state_or_a_script_is_refused_at_once() {
             err.contains(&format!("`{}` {}", script.display(), bad.named())),
             "{err}"
         );
+        // A user module: Rhai would open and read it itself.
+        let module = s.home().join("lib/helpers.rhai");
+        plant(&module, bad);
+        let err = refused_at_once(
+            &s,
+            &["eval", r#"import "helpers" as h; h::hi()"#],
+            &module,
+            bad,
+        );
+        assert!(
+            err.contains("in module `helpers` imported at <eval>:1:8"),
+            "{err}"
+        );
     }
 }
 
