@@ -55,7 +55,12 @@ pub fn config_lock(host: &Host) -> Result<Option<File>, Error> {
         .mode(0o600)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(&path)
-        .map_err(|e| Error::Failure(format!("cannot open `{}`: {e}", path.display())))?;
+        .map_err(|e| {
+            // A FIFO there fails the non-blocking open (ENXIO): say what it is.
+            files::check_regular(&path)
+                .err()
+                .unwrap_or_else(|| Error::Failure(format!("cannot open `{}`: {e}", path.display())))
+        })?;
     let mut delay = Duration::from_millis(5);
     loop {
         match f.try_lock() {

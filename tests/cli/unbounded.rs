@@ -366,12 +366,23 @@ fn a_fifo_or_dev_zero_as_the_usage_cache_is_named_and_left_alone() {
 }
 
 #[test]
-fn a_fifo_in_place_of_the_store_lock_is_refused_not_waited_on() {
+fn a_fifo_in_place_of_a_lock_is_refused_not_waited_on() {
     let s = Sandbox::new();
     layout(&s, "legacy");
     let lock = PathBuf::from(format!("{}.lock", store_json(&s).display()));
     plant(&lock, Bad::Fifo);
     refused_at_once(&s, &["eval", &merge("openai-codex:dave")], &lock, Bad::Fifo);
+    // And clawshift's own lock on its openclaw.json edits.
+    let s = Sandbox::new();
+    layout(&s, "legacy");
+    let lock = s.home().join("locks/openclaw-config.lock");
+    plant(&lock, Bad::Fifo);
+    refused_at_once(
+        &s,
+        &["eval", r#"set_model("anthropic/claude-opus-4-7")"#],
+        &lock,
+        Bad::Fifo,
+    );
 }
 
 /// Runs `snippet` with `--timeout 2` and checks it stopped at the deadline with the
