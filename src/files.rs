@@ -137,13 +137,14 @@ pub fn check_regular(path: &Path) -> Result<(), Error> {
     }
 }
 
-/// Like [`read_optional`], as a string; `None` when the file does not exist or is not
-/// UTF-8 text. For files whose content is a hint (a lock's owner, a source line).
+/// Like [`read_optional`], as text (bytes that are not UTF-8 replaced); `None` when the
+/// file cannot be read. For files whose content is only a hint (a lock's owner, a
+/// source line for an error message), where a failure to read is not worth an error.
 pub fn read_text_lossy(path: &Path) -> Option<String> {
     read_optional(path)
         .ok()
         .flatten()
-        .and_then(|b| String::from_utf8(b).ok())
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
 /// Replaces `path` with `bytes` (mode `mode`), backing up and journaling first. Writes
