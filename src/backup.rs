@@ -39,8 +39,9 @@ pub fn backup_file(host: &Host, path: &Path) -> Result<PathBuf, Error> {
             path.display()
         )));
     }
-    let bytes = fs::read(path)
-        .map_err(|e| Error::Failure(format!("backup: cannot read `{}`: {e}", path.display())))?;
+    let bytes = files::read_optional(path)
+        .map_err(|e| Error::Failure(format!("backup: {e}")))?
+        .ok_or_else(|| Error::Failure(format!("backup: `{}` does not exist", path.display())))?;
     let (_, name) = files::dir_and_name(path);
     let name = if name.is_empty() { "file".into() } else { name };
     let shown = path.display().to_string();
@@ -60,6 +61,7 @@ pub fn backup_file(host: &Host, path: &Path) -> Result<PathBuf, Error> {
 /// backup never leaves a half-written `.bak-` file and a concurrent run's copy is never
 /// overwritten.
 pub fn save_bytes(host: &Host, name: &str, source: Source, bytes: &[u8]) -> Result<PathBuf, Error> {
+    crate::journal::ready(host, &format!("back up `{name}`"))?;
     let dir = host.backups_dir();
     files::private_dir(&host.state_dir)?;
     files::private_dir(&dir)?;

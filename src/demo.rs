@@ -141,7 +141,7 @@ impl Demo {
         self.step(host, "switch", &["switch"], later)?;
         say("")?;
         say(&format!("# Sent by notify.command ({}):", self.rel(&log)))?;
-        let sent = std::fs::read_to_string(&log).unwrap_or_default();
+        let sent = crate::files::read_text_lossy(&log).unwrap_or_default();
         for line in sent.lines() {
             say(&format!("  {line}"))?;
         }

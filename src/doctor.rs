@@ -294,7 +294,7 @@ fn modes(d: &mut Doctor) {
 
 /// The command line of a live process, for naming a lock's holder.
 fn process_name(pid: i64) -> Option<String> {
-    let raw = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let raw = crate::files::read_optional(Path::new(&format!("/proc/{pid}/cmdline"))).ok()??;
     let text: Vec<String> = raw
         .split(|b| *b == 0)
         .filter(|p| !p.is_empty())
@@ -409,8 +409,7 @@ fn locks(d: &mut Doctor) {
 /// How old a lock is on the wall clock: its `createdAt`, else its mtime.
 fn lock_age_ms(host: &Host, p: &Path) -> Option<i64> {
     let now = host.wall_clock().timestamp_millis();
-    let created = fs::read_to_string(p)
-        .ok()
+    let created = crate::files::read_text_lossy(p)
         .and_then(|t| serde_json::from_str::<Value>(&t).ok())
         .and_then(|v| {
             v.get("createdAt")

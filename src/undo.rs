@@ -280,11 +280,11 @@ impl Guards {
             g._json.push(crate::openclaw::lock::acquire(host, store)?);
         }
         for (begun, (p, c)) in g.dbs.iter().enumerate() {
-            if let Err(e) = c.execute_batch("BEGIN IMMEDIATE") {
+            if let Err(e) = sqlite::begin_immediate(host, c, Path::new(p)) {
                 for (_, c) in &g.dbs[..begun] {
                     let _ = c.execute_batch("ROLLBACK");
                 }
-                return Err(sqlite::db_error(Path::new(p), e));
+                return Err(e);
             }
             crate::testhook::point("sqlite-begun");
         }
@@ -371,9 +371,9 @@ fn current(path: &str, row: Option<&str>) -> Result<Option<Vec<u8>>, Error> {
 }
 
 fn read_backup(b: &str, c: &journal::Change) -> Result<Vec<u8>, Error> {
-    let bytes = std::fs::read(b).map_err(|e| {
+    let bytes = files::read_optional(Path::new(b))?.ok_or_else(|| {
         Error::Failure(format!(
-            "cannot read backup `{b}`: {e} (only the newest {} backups of each file are kept); nothing was restored",
+            "cannot read backup `{b}`: it does not exist (only the newest {} backups of each file are kept); nothing was restored",
             crate::backup::KEEP_PER_SOURCE
         ))
     })?;

@@ -103,7 +103,13 @@ fn take(host: &Host, path: PathBuf, kind: Kind) -> Result<JsonLock, Error> {
                 crate::testhook::point("lock-acquired");
                 return Ok(JsonLock { path });
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                // A directory is an older-style lock; anything else that is not a
+                // regular file (a FIFO, a device) is no lock and would never go stale.
+                if !fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
+                    crate::files::check_regular(&path)?;
+                }
+            }
             Err(e) => {
                 return Err(Error::Failure(format!(
                     "cannot create the lock `{}`: {e}{}",
@@ -188,7 +194,7 @@ fn read_holder(path: &Path) -> Option<Holder> {
         .modified()
         .ok()
         .map(|t| chrono::DateTime::<chrono::Utc>::from(t).timestamp_millis());
-    let text = fs::read_to_string(path).unwrap_or_default();
+    let text = crate::files::read_text_lossy(path).unwrap_or_default();
     let v: Option<Value> = serde_json::from_str(&text).ok();
     let pid = v
         .as_ref()

@@ -866,9 +866,9 @@ fn update_sqlite<R>(
         }
     };
     for (c, p) in &conns {
-        if let Err(e) = c.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(e) = sqlite::begin_immediate(host, c, p) {
             rollback(&begun);
-            return Err(sqlite::db_error(p, e));
+            return Err(e);
         }
         begun.push((c, p));
         crate::testhook::point("sqlite-begun");

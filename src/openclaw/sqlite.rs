@@ -138,6 +138,8 @@ pub fn close_all() {
 }
 
 fn connect(path: &Path) -> Result<Connection, Error> {
+    // SQLite would open a FIFO and wait on it forever.
+    files::check_regular(path)?;
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -151,6 +153,15 @@ fn connect(path: &Path) -> Result<Connection, Error> {
     })
     .map_err(|e| db_error(path, e))?;
     Ok(conn)
+}
+
+/// Starts a write transaction, waiting for another writer at most OpenClaw's busy
+/// timeout and never past the run's deadline.
+pub fn begin_immediate(host: &Host, conn: &Connection, path: &Path) -> Result<(), Error> {
+    conn.busy_timeout(BUSY_TIMEOUT.min(host.remaining()))
+        .map_err(|e| db_error(path, e))?;
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| db_error(path, e))
 }
 
 /// SQLite's error for a statement naming a table the schema lacks.

@@ -16,4 +16,5 @@ mod runtime;
 mod sandbox;
 mod secrets;
 mod switch;
+mod unbounded;
 mod usage;
