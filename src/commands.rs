@@ -20,7 +20,12 @@ pub fn dispatch(host: &Rc<Host>, command: Command) -> Result<ExitCode, Error> {
         Command::Eval { snippet } => eval(host, &snippet),
         Command::Check { paths } => check(host, &paths),
         Command::Functions { json } => functions(host, json),
-        Command::History { json } => crate::undo::history(host, json),
+        Command::History { json } => {
+            // An entry journaled by an older clawshift may hold a token of any shape:
+            // knowing this run's tokens masks it.
+            crate::redact::learn_from_run(host);
+            crate::undo::history(host, json)
+        }
         Command::Undo { id, force } => crate::undo::undo(host, id.as_deref(), force),
         Command::Scripts(ScriptsCommand::List) => scripts_list(host),
         Command::Scripts(ScriptsCommand::Eject { names, force }) => eject(host, &names, force),
@@ -131,6 +136,7 @@ fn check(host: &Rc<Host>, paths: &[String]) -> Result<ExitCode, Error> {
         match engine::compile(&engine, &scope, &script.source, &script.text) {
             Ok(_) => host.println(&format!("ok      {}", script.source))?,
             Err(e) => {
+                crate::redact::learn_from_run(host);
                 eprint!("{}", crate::report::render_script(&e, None));
                 failed.get_or_insert(e.exit_code);
             }
@@ -327,12 +333,12 @@ fn eject(host: &Rc<Host>, names: &[String], force: bool) -> Result<ExitCode, Err
                 )));
             }
             _ => {
+                // cron runs these scripts: a directory or file others can write would
+                // let them run code as this user, whatever the umask.
                 if let Some(dir) = target.parent() {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        Error::Failure(format!("cannot create `{}`: {e}", dir.display()))
-                    })?;
+                    files::private_dir(dir)?;
                 }
-                files::write_file(host, &target, text.as_bytes(), 0o644)?;
+                files::write_file(host, &target, text.as_bytes(), 0o600)?;
                 host.println(&format!("ejected {name} -> {}", target.display()))?;
             }
         }

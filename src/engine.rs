@@ -94,7 +94,7 @@ pub fn build_engine(host: &Rc<Host>) -> Result<Engine, Error> {
             (Some(src), Some(line)) => format!("{src}:{line}: "),
             _ => String::new(),
         };
-        eprintln!("{at}{s}");
+        eprintln!("{}", crate::redact::mask(&format!("{at}{s}")));
     });
 
     crate::api::register_all(&mut engine, host);

@@ -44,7 +44,9 @@ pub fn append(host: &Host, change: &Change) -> Result<(), Error> {
         at: host
             .now()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        command: host.command.clone(),
+        // The command line was masked by shape when the run started; by now the stores
+        // it read are known, so their tokens are masked whatever they look like.
+        command: crate::redact::command_line(std::slice::from_ref(&host.command)),
         change: change.clone(),
     };
     let line = serde_json::to_string(&entry)

@@ -59,6 +59,9 @@ pub fn run(cli: cli::Cli) -> Result<ExitCode, Error> {
     };
     let host = std::rc::Rc::new(Host::from_env(opts)?);
     let result = commands::dispatch(&host, cli.command);
+    if result.is_err() {
+        redact::learn_from_run(&host);
+    }
     openclaw::sqlite::close_all();
     result
 }

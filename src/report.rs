@@ -8,7 +8,7 @@ use crate::scripts;
 pub fn render(err: &Error, eval_text: Option<&str>) -> String {
     match err {
         Error::Script(e) => render_script(e, eval_text),
-        other => format!("error: {other}\n"),
+        other => crate::redact::mask(&format!("error: {other}\n")),
     }
 }
 
@@ -35,5 +35,5 @@ pub fn render_script(e: &ScriptError, eval_text: Option<&str>) -> String {
     for note in &e.notes {
         out.push_str(&format!("  = {note}\n"));
     }
-    out
+    crate::redact::mask(&out)
 }

@@ -61,6 +61,8 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
 }
 
 fn notify(host: &Host, text: &str, to_stdout: bool) -> RhaiResult<Map> {
+    // A notice leaves this machine (mail, chat): no token it quotes goes with it.
+    let text = &crate::redact::mask(text);
     let mut result = Map::new();
     if to_stdout {
         // Under --dry-run nothing is announced, so say so rather than look like it was.
