@@ -106,6 +106,8 @@ fn eval(host: &Rc<Host>, snippet: &str) -> Result<ExitCode, Error> {
         .map_err(|e| Error::Script(Box::new(e)))?;
     let value = engine::run(&engine, &mut scope, &ast, host)?;
     if !value.is_unit() {
+        // The result may quote a token the snippet never read from a store.
+        crate::redact::learn_from_run_once(host);
         host.println(&display_value(&value)?)?;
     }
     exiting(engine, scope, ast);

@@ -162,6 +162,14 @@ pub fn learn_from_run(host: &crate::host::Host) {
     }
 }
 
+static LEARNED_FROM_RUN: std::sync::Once = std::sync::Once::new();
+
+/// [`learn_from_run`] once per process: for script output (`print`, `debug`), which a
+/// snippet may produce without reading any store.
+pub fn learn_from_run_once(host: &crate::host::Host) {
+    LEARNED_FROM_RUN.call_once(|| learn_from_run(host));
+}
+
 /// How many values the registry holds (for tests).
 pub fn known_count() -> usize {
     KNOWN.lock().unwrap_or_else(|e| e.into_inner()).len()

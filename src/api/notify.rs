@@ -62,6 +62,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
 
 fn notify(host: &Host, text: &str, to_stdout: bool) -> RhaiResult<Map> {
     // A notice leaves this machine (mail, chat): no token it quotes goes with it.
+    crate::redact::learn_from_run_once(host);
     let text = &crate::redact::mask(text);
     let mut result = Map::new();
     if to_stdout {
