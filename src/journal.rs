@@ -39,6 +39,8 @@ pub struct Entry {
 
 pub fn append(host: &Host, change: &Change) -> Result<(), Error> {
     files::private_dir(&host.state_dir)?;
+    // A change may come from a snippet that read no store but quotes a token of one.
+    crate::redact::learn_from_run_once(host);
     let entry = Entry {
         run: host.run_id.clone(),
         at: host

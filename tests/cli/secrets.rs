@@ -504,6 +504,18 @@ fn tokens_of_any_shape_from_stores_config_and_auth_json_are_never_printed_or_wri
             Some(0),
             "",
         ),
+        // A write whose command line quotes store and config secrets outside any
+        // credential map: only their values tell they are secrets.
+        (
+            vec![
+                "eval".into(),
+                format!(
+                    r#"let note = "{bob_refresh} {env_key} {codex_refresh}"; set_model("anthropic/claude-opus-4-7").changed"#
+                ),
+            ],
+            Some(0),
+            "true",
+        ),
         (vec!["--dry-run".into(), "switch".into()], Some(0), ""),
         (vec!["switch".into()], Some(0), ""),
         // Errors that quote the source line holding the secrets, on one line and on the
