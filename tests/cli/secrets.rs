@@ -628,3 +628,157 @@ fn tokens_of_any_shape_from_stores_config_and_auth_json_are_never_printed_or_wri
         scanned.len()
     );
 }
+
+fn chmod(p: &Path, m: u32) {
+    fs::set_permissions(p, std::os::unix::fs::PermissionsExt::from_mode(m)).expect("chmod");
+}
+
+#[test]
+fn scripts_eject_without_clawshift_home_makes_only_private_dirs_and_files_under_umask_000() {
+    let s = Sandbox::new();
+    let home = s.root().join("home");
+    let mut c = s.cmd();
+    c.env_remove("CLAWSHIFT_HOME").args(["scripts", "eject"]);
+    let out = run(&c, false);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let scripts = home.join(".config/clawshift/scripts");
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "ejected add-profile -> {0}/add-profile.rhai\nejected switch -> {0}/switch.rhai\n",
+            scripts.display()
+        )
+    );
+    // Everything the run created under HOME: the config dirs, the scripts, the state
+    // dir with its journal and locks.
+    let mut seen = Vec::new();
+    for p in walk(&home) {
+        let rel = p.strip_prefix(&home).expect("rel").display().to_string();
+        let want = if p.is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(mode(&p), want, "{rel} under umask 000");
+        seen.push(rel);
+    }
+    for must in [
+        ".config",
+        ".config/clawshift",
+        ".config/clawshift/scripts",
+        ".config/clawshift/scripts/switch.rhai",
+        ".local/state/clawshift/journal.jsonl",
+    ] {
+        assert!(seen.iter().any(|r| r == must), "{must} missing: {seen:?}");
+    }
+    // doctor is content, then names each directory a group or everyone can write.
+    let doctor = |s: &Sandbox| {
+        let mut c = s.cmd();
+        c.env_remove("CLAWSHIFT_HOME").arg("doctor");
+        let out = run(&c, false);
+        (out.status.code(), stdout(&out))
+    };
+    let (_, text) = doctor(&s);
+    assert!(!text.contains("error: mode"), "{text}");
+    chmod(&scripts, 0o777);
+    chmod(&home.join(".config/clawshift"), 0o775);
+    let (code, text) = doctor(&s);
+    assert_eq!(code, Some(1), "{text}");
+    let cfg = home.join(".config/clawshift");
+    for line in [
+        format!(
+            "error: mode: `{}` (clawshift's config dir) is writable by its group (mode 775); they can replace the files in it (fix: chmod 700 {})\n",
+            cfg.display(),
+            cfg.display()
+        ),
+        format!(
+            "error: mode: `{}` (clawshift's scripts dir, run by cron) is writable by everyone (mode 777); they can replace the files in it (fix: chmod 700 {})\n",
+            scripts.display(),
+            scripts.display()
+        ),
+    ] {
+        assert!(text.contains(&line), "missing {line}in\n{text}");
+    }
+}
+
+#[test]
+fn doctor_names_group_or_world_writable_openclaw_dirs_with_the_chmod_fix() {
+    let s = Sandbox::new();
+    crate::openclaw::layout(&s, "legacy");
+    let agent = s.openclaw().join("agents/main/agent");
+    chmod(&agent.join("auth-profiles.json"), 0o600);
+    chmod(&s.home(), 0o700);
+    let out = s.cmd().arg("doctor").output().expect("run");
+    assert!(!stdout(&out).contains("error: mode"), "{}", stdout(&out));
+    chmod(&s.openclaw(), 0o777);
+    chmod(&agent, 0o770);
+    let out = s.cmd().arg("doctor").output().expect("run");
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for line in [
+        format!(
+            "error: mode: `{0}` (OpenClaw's state dir) is writable by everyone (mode 777); they can replace the files in it (fix: chmod 700 {0})\n",
+            s.openclaw().display()
+        ),
+        format!(
+            "error: mode: `{0}` (agent `main`'s dir) is writable by its group (mode 770); they can replace the files in it (fix: chmod 700 {0})\n",
+            agent.display()
+        ),
+    ] {
+        assert!(text.contains(&line), "missing {line}in\n{text}");
+    }
+    let out = s.cmd().args(["doctor", "--json"]).output().expect("run");
+    let findings: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let fixes: Vec<&str> = findings
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|f| f["check"] == "mode")
+        .filter_map(|f| f["fix"].as_str())
+        .collect();
+    assert_eq!(
+        fixes,
+        [
+            format!("chmod 700 {}", s.openclaw().display()),
+            format!("chmod 700 {}", agent.display())
+        ]
+    );
+}
+
+#[test]
+fn a_malformed_profile_field_is_named_by_status_status_json_and_doctor() {
+    let s = Sandbox::new();
+    crate::openclaw::layout(&s, "legacy");
+    let store = s.openclaw().join("agents/main/agent/auth-profiles.json");
+    let mut doc: Value =
+        serde_json::from_str(&fs::read_to_string(&store).expect("store")).expect("json");
+    doc["profiles"]["openai-codex:alice"]["expires"] = "next tuesday".into();
+    doc["profiles"]["openai-codex:bob"]["email"] = 42.into();
+    fs::write(&store, serde_json::to_string_pretty(&doc).expect("json")).expect("write");
+    let alice = "profile `openai-codex:alice`: `expires` is a string (\"next tuesday\"), not a number of milliseconds since the epoch; it is shown as unknown";
+    let bob = "profile `openai-codex:bob`: `email` is a number, not a string; it is shown as unknown";
+
+    let out = s.cmd().arg("status").output().expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.ends_with(&format!("\nwarning: {alice}\n\nwarning: {bob}\n")),
+        "{text}"
+    );
+
+    let out = s.cmd().args(["status", "--json"]).output().expect("run");
+    let v: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(v["profiles"]["openai-codex:alice"]["expires"], Value::Null);
+    assert_eq!(v["warnings"], serde_json::json!([alice, bob]));
+
+    let out = s.cmd().arg("doctor").output().expect("run");
+    let text = stdout(&out);
+    for line in [
+        format!(
+            "warning: profile: {alice} (fix: sign the account in again (`clawshift add-profile alice`), which rewrites the profile, or fix `expires` in `{}` by hand)\n",
+            store.display()
+        ),
+        format!(
+            "warning: profile: {bob} (fix: sign the account in again (`clawshift add-profile bob`), which rewrites the profile, or fix `email` in `{}` by hand)\n",
+            store.display()
+        ),
+    ] {
+        assert!(text.contains(&line), "missing {line}in\n{text}");
+    }
+}
