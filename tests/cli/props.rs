@@ -29,6 +29,18 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
+/// Tokens of the shapes the shape rules miss and catch: letters only, digits only,
+/// 19-character opaque, any base64url run, and JWT-shaped.
+fn any_token() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-zA-Z]{8,40}",
+        "[0-9]{8,40}",
+        "[A-Za-z0-9_-]{19}",
+        "[A-Za-z0-9_-]{8,64}",
+        "[A-Za-z0-9_-]{8,30}\\.[A-Za-z0-9_-]{8,60}\\.[A-Za-z0-9_-]{0,30}",
+    ]
+}
+
 fn loc() -> Loc {
     Loc::File(PathBuf::from("/x/auth-profiles.json"))
 }
@@ -140,5 +152,44 @@ proptest! {
             let shown = clawshift::redact::source_line(&format!("{before}\"{token}\")"));
             prop_assert!(!shown.contains(&token), "{}", shown);
         }
+    }
+
+    #[test]
+    fn a_secret_read_in_this_run_is_masked_everywhere_whatever_its_shape(
+        token in any_token(),
+        before in "[a-z(\" ]{0,20}",
+    ) {
+        // As a store read would: by key, into the registry.
+        clawshift::redact::learn_json(&json!({"profiles": {"openai-codex:x": {"refresh": token}}}));
+        let line = format!("{before}\"{token}\")");
+        let doc = json!({"note": format!("see {token}")}).to_string();
+        for shown in [
+            clawshift::redact::mask(&line),
+            clawshift::redact::source_line(&line),
+            clawshift::redact::command_line(&["eval".to_string(), line.clone()]),
+            clawshift::redact::redact(&doc),
+        ] {
+            prop_assert!(!shown.contains(&token), "{}", shown);
+            prop_assert!(shown.contains("<redacted sha256:"), "{}", shown);
+        }
+    }
+
+    #[test]
+    fn a_secret_under_a_secret_key_is_masked_without_being_known(
+        token in any_token(),
+        key in prop::sample::select(vec!["botToken", "apiKey", "token", "password", "secret", "access", "refresh", "OPENAI_API_KEY"]),
+    ) {
+        // Never learned: found by its key alone, in JSON5, JSON and a line of Rhai.
+        let json5 = format!("// mine\n{{ channels: {{ telegram: {{ {key}: '{token}', }}, }}, env: {{ ANY_VAR: \"{token}\" }}, }}\n");
+        let shown = clawshift::redact::redact(&json5);
+        prop_assert!(!shown.contains(&token), "{}", shown);
+        prop_assert!(shown.starts_with("// mine\n"), "{}", shown);
+        let json = json!({"gateway": {"auth": {"token": token}}, "x": {key: token}}).to_string();
+        let shown = clawshift::redact::redact(&json);
+        prop_assert!(!shown.contains(&token), "{}", shown);
+        let rhai = format!("merge_profile(\"openai-codex:x\", #{{{key}: \"{token}\"}})");
+        let shown = clawshift::redact::source_line(&rhai);
+        prop_assert!(!shown.contains(&token), "{}", shown);
+        prop_assert!(shown.starts_with(&format!("merge_profile(\"openai-codex:x\", #{{{key}: \"<redacted sha256:")), "{}", shown);
     }
 }

@@ -325,7 +325,7 @@ impl Secrets {
     fn new() -> Secrets {
         let mut rng = Rng::from_env_or_clock();
         let seed = rng.0;
-        let mut any = |rng: &mut Rng| {
+        let any = |rng: &mut Rng| {
             let alphabet = [LETTERS, DIGITS, OPAQUE, HEX][rng.below(4)];
             let len = 8 + rng.below(41);
             rng.token(alphabet, len)
@@ -752,7 +752,8 @@ fn a_malformed_profile_field_is_named_by_status_status_json_and_doctor() {
     doc["profiles"]["openai-codex:bob"]["email"] = 42.into();
     fs::write(&store, serde_json::to_string_pretty(&doc).expect("json")).expect("write");
     let alice = "profile `openai-codex:alice`: `expires` is a string (\"next tuesday\"), not a number of milliseconds since the epoch; it is shown as unknown";
-    let bob = "profile `openai-codex:bob`: `email` is a number, not a string; it is shown as unknown";
+    let bob =
+        "profile `openai-codex:bob`: `email` is a number, not a string; it is shown as unknown";
 
     let out = s.cmd().arg("status").output().expect("run");
     assert!(out.status.success(), "{}", stderr(&out));
