@@ -80,7 +80,14 @@ const GATEWAY_AUTH_PLAIN: &[&str] = &["mode", "allowtailscale", "identityscopes"
 /// Whether a string at this dotted path (`channels.telegram.botToken`,
 /// `profiles.openai:alice.access`, `env.OPENAI_API_KEY`) is a secret.
 pub fn is_secret_path(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
+    // Profile ids (`provider:name`) are names a user chose: `openai-codex:secretary`
+    // must not make its `email` a secret.
+    let lower = path
+        .to_ascii_lowercase()
+        .split('.')
+        .filter(|seg| !seg.contains(':'))
+        .collect::<Vec<_>>()
+        .join(".");
     let last = lower.rsplit('.').next().unwrap_or(&lower);
     if lower.starts_with("env.") || lower.contains("localservice.env.") {
         return true;
@@ -426,5 +433,57 @@ mod tests {
             ]),
             "add-profile alice --from-auth-json /tmp/a/auth.json"
         );
+    }
+
+    #[test]
+    fn secret_paths_follow_openclaw_patterns_and_whitelist() {
+        for p in [
+            "env.OPENAI_API_KEY",
+            "env.vars.ANYTHING",
+            "channels.telegram.botToken",
+            "gateway.auth.token",
+            "gateway.auth.password",
+            "models.providers.groq.apiKey",
+            "models.providers.x.api_key",
+            "tools.web.secretRef",
+            "profiles.openai-codex:alice.access",
+            "profiles.openai-codex:alice.refresh",
+            "profiles.openai:key.key",
+            "tokens.id_token",
+            "plugins.x.privateKey",
+            "auth.gcp.serviceAccount",
+        ] {
+            assert!(is_secret_path(p), "{p}");
+        }
+        for p in [
+            "gateway.auth.mode",
+            "agents.defaults.models.x.maxTokens",
+            "agents.defaults.contextTokens",
+            "channels.x.passwordFile",
+            "profiles.openai-codex:alice.email",
+            "profiles.openai-codex:alice.accountId",
+            "agents.defaults.model.primary",
+            "tokens.account_id",
+            "profiles.openai-codex:secretary-token.email",
+            "profiles.openai-codex:my-password.provider",
+        ] {
+            assert!(!is_secret_path(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn json5_text_keeps_its_form_and_loses_its_secrets() {
+        let text = "// mine\n{ env: { K: 'kkkkkkkk1' }, gateway: { auth: { mode: 'token', token: \"shortish\" } }, x: 'kkkkkkkk1-not' }\n";
+        let shown = redact(text);
+        assert!(
+            !shown.contains("'kkkkkkkk1'") && !shown.contains("shortish"),
+            "{shown}"
+        );
+        assert!(
+            shown.starts_with("// mine\n{ env: { K: '<redacted sha256:"),
+            "{shown}"
+        );
+        assert!(shown.contains("mode: 'token'"), "{shown}");
+        assert!(shown.contains("x: 'kkkkkkkk1-not'"), "{shown}");
     }
 }
