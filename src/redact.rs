@@ -8,9 +8,10 @@
 //!   (`SENSITIVE_PATTERNS` and `SENSITIVE_KEY_WHITELIST_SUFFIXES` in
 //!   `dist/sensitive-paths-*.mjs`, from `src/config/sensitive-paths.ts`, used by
 //!   `redactConfigSnapshot` in `dist/redact-snapshot-*.mjs` to put
-//!   `__OPENCLAW_REDACTED__` in its UI/API output), plus the store credential fields
-//!   (`access`, `refresh`, `key`), everything under `env` and under `gateway.auth`
-//!   (OpenClaw marks those through its schema hints rather than by name).
+//!   `__OPENCLAW_REDACTED__` in its UI/API output), plus the credential fields
+//!   `access`, `refresh`, `key` of stores, `auth.json` and credential maps, everything
+//!   under `env` and under `gateway.auth` but its `mode` (OpenClaw marks those through
+//!   its schema hints rather than by name). Profile ids in a path are ignored.
 //! - by **value**: every secret read by key in this run (the readers of stores, config
 //!   and `auth.json` call [`learn_json`]/[`learn_config`]) goes into a process-wide
 //!   registry, and [`mask`] replaces each of them wherever it appears, whatever its shape
@@ -95,7 +96,12 @@ pub fn is_secret_path(path: &str) -> bool {
     if let Some(rest) = lower.strip_prefix("gateway.auth.") {
         return !GATEWAY_AUTH_PLAIN.contains(&rest);
     }
-    if CREDENTIAL_KEYS.contains(&last) {
+    // `access`/`refresh`/`key` are credentials in a store (`profiles.<id>.…`), in
+    // `auth.json` (`tokens.…`) and in a credential map a script passes (a bare key);
+    // in `openclaw.json` a `key` is often a plain setting.
+    let store_like =
+        !lower.contains('.') || lower.starts_with("profiles.") || lower.starts_with("tokens.");
+    if store_like && CREDENTIAL_KEYS.contains(&last) {
         return true;
     }
     !WHITELIST_SUFFIXES.iter().any(|s| lower.ends_with(s)) && openclaw_sensitive(&lower)
@@ -152,9 +158,17 @@ pub fn learn_json(v: &Value) {
     walk(v, "", &mut |_, s| learn(s));
 }
 
-/// Learns every secret (by key) in `openclaw.json`; the same rules as [`learn_json`].
+/// Learns every secret (by key) in `openclaw.json`; the same rules as [`learn_json`],
+/// except that an `env` value that is a path (`/…`, `~/…`) is masked by key only: it is
+/// a setting such as a state dir, and masking it by value would blank the paths that
+/// `status` and errors name.
 pub fn learn_config(v: &Value) {
-    learn_json(v)
+    walk(v, "", &mut |path, s| {
+        let env = path.starts_with("env.");
+        if !(env && (s.starts_with('/') || s.starts_with("~/"))) {
+            learn(s)
+        }
+    });
 }
 
 /// Reads this run's stores (every agent's and the shared one), `openclaw.json` and
@@ -466,6 +480,7 @@ mod tests {
             "tokens.account_id",
             "profiles.openai-codex:secretary-token.email",
             "profiles.openai-codex:my-password.provider",
+            "hooks.mappings.key",
         ] {
             assert!(!is_secret_path(p), "{p}");
         }

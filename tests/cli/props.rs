@@ -177,19 +177,25 @@ proptest! {
     #[test]
     fn a_secret_under_a_secret_key_is_masked_without_being_known(
         token in any_token(),
-        key in prop::sample::select(vec!["botToken", "apiKey", "token", "password", "secret", "access", "refresh", "OPENAI_API_KEY"]),
+        config_key in prop::sample::select(vec!["botToken", "apiKey", "api_key", "token", "password", "clientSecret", "privateKey"]),
+        store_key in prop::sample::select(vec!["access", "refresh", "key", "token"]),
     ) {
-        // Never learned: found by its key alone, in JSON5, JSON and a line of Rhai.
-        let json5 = format!("// mine\n{{ channels: {{ telegram: {{ {key}: '{token}', }}, }}, env: {{ ANY_VAR: \"{token}\" }}, }}\n");
+        // Never learned: found by its key alone, in JSON5 (a key OpenClaw's patterns
+        // name, and anything under `env`), a store's JSON and a line of Rhai.
+        let env_value: String = token.chars().rev().collect();
+        let json5 = format!("// mine\n{{ channels: {{ telegram: {{ {config_key}: '{token}', }}, }}, env: {{ ANY_VAR: \"{env_value}\" }}, }}\n");
         let shown = clawshift::redact::redact(&json5);
-        prop_assert!(!shown.contains(&token), "{}", shown);
+        prop_assert!(!shown.contains(&format!("'{token}'")), "{}", shown);
+        prop_assert!(!shown.contains(&format!("\"{env_value}\"")), "{}", shown);
         prop_assert!(shown.starts_with("// mine\n"), "{}", shown);
-        let json = json!({"gateway": {"auth": {"token": token}}, "x": {key: token}}).to_string();
+        let json = json!({"version": 1, "profiles": {"openai-codex:x": {store_key: token}}, "gateway": {"auth": {"token": env_value}}}).to_string();
         let shown = clawshift::redact::redact(&json);
-        prop_assert!(!shown.contains(&token), "{}", shown);
-        let rhai = format!("merge_profile(\"openai-codex:x\", #{{{key}: \"{token}\"}})");
-        let shown = clawshift::redact::source_line(&rhai);
-        prop_assert!(!shown.contains(&token), "{}", shown);
-        prop_assert!(shown.starts_with(&format!("merge_profile(\"openai-codex:x\", #{{{key}: \"<redacted sha256:")), "{}", shown);
+        prop_assert!(!shown.contains(&token) && !shown.contains(&env_value), "{}", shown);
+        for key in [config_key, store_key] {
+            let rhai = format!("merge_profile(\"openai-codex:x\", #{{{key}: \"{token}\"}})");
+            let shown = clawshift::redact::source_line(&rhai);
+            prop_assert!(!shown.contains(&token), "{}", shown);
+            prop_assert!(shown.starts_with(&format!("merge_profile(\"openai-codex:x\", #{{{key}: \"<redacted sha256:")), "{}", shown);
+        }
     }
 }
