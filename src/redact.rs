@@ -12,6 +12,10 @@
 //!   `access`, `refresh`, `key` of stores, `auth.json` and credential maps, everything
 //!   under `env` and under `gateway.auth` but its `mode` (OpenClaw marks those through
 //!   its schema hints rather than by name). Profile ids in a path are ignored.
+//!   tests/fixtures/openclaw-real/sensitive-paths-2026.9.6.tsv records OpenClaw's own
+//!   verdict for every config path its schema labels; tests/cli/secrets.rs holds this
+//!   module to it, and tests/compat/run.sh checks the record against the installed
+//!   OpenClaw.
 //! - by **value**: every secret read by key in this run (the readers of stores, config
 //!   and `auth.json` call [`learn_json`]/[`learn_config`]) goes into a process-wide
 //!   registry, and [`mask`] replaces each of them wherever it appears, whatever its shape

@@ -783,3 +783,35 @@ fn a_malformed_profile_field_is_named_by_status_status_json_and_doctor() {
         assert!(text.contains(&line), "missing {line}in\n{text}");
     }
 }
+
+#[test]
+fn clawshift_redacts_every_config_path_openclaw_redacts_and_only_its_documented_extras() {
+    let text = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/openclaw-real/sensitive-paths-2026.9.6.tsv"),
+    )
+    .expect("fixture");
+    let (mut agree, mut extras, mut wrong) = (0, Vec::new(), Vec::new());
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let (path, theirs) = line.split_once('\t').expect("path<TAB>verdict");
+        let theirs = theirs == "true";
+        let ours = clawshift::redact::is_secret_path(path);
+        // clawshift's own additions: everything under `env` and `gateway.auth` but its
+        // mode (OpenClaw marks those through schema hints, not by name).
+        let extra = path.starts_with("env.")
+            || path.starts_with("gateway.auth.") && path != "gateway.auth.mode";
+        if ours == theirs {
+            agree += 1;
+        } else if ours && extra {
+            extras.push(path.to_string());
+        } else {
+            wrong.push(format!("{path}: OpenClaw {theirs}, clawshift {ours}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    assert!(agree > 800, "{agree}");
+    eprintln!(
+        "sensitive paths: {agree} agree with OpenClaw 2026.9.6, {} clawshift extras: {extras:?}",
+        extras.len()
+    );
+}
