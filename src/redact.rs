@@ -20,8 +20,11 @@
 //!   and `auth.json` call [`learn_json`]/[`learn_config`]) goes into a process-wide
 //!   registry, and [`mask`] replaces each of them wherever it appears, whatever its shape
 //!   (letters only, digits only, opaque, JWT). Every renderer applies it: stdout
-//!   (`Host::println`, so diffs, history, notices, status), error reports, the journal's
-//!   command line, script `debug` output and notify commands.
+//!   (`Host::println`: diffs, status, history, `eval` results, script `print`), stderr
+//!   (error reports, script `debug` and `eprint`), the journal's command line, notices
+//!   and state files. Where one of these may run before any store was read (an error,
+//!   script output, a journal line, `history`), [`learn_from_run`] reads the run's
+//!   stores, config and `auth.json` first.
 //!
 //! Values shorter than [`MIN_LEARNED`] are masked by key only: a short value such as
 //! `gateway.auth.mode: "token"` would otherwise blank ordinary words everywhere.
