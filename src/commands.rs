@@ -22,7 +22,12 @@ pub fn dispatch(host: &Rc<Host>, command: Command, agent_given: bool) -> Result<
         Command::Eval { snippet } => eval(host, &snippet),
         Command::Check { paths } => check(host, &paths),
         Command::Functions { json } => functions(host, json),
-        Command::History { json } => crate::undo::history(host, json),
+        Command::History { json } => {
+            // An entry journaled by an older clawshift may hold a token of any shape:
+            // knowing this run's tokens masks it.
+            crate::redact::learn_from_run(host);
+            crate::undo::history(host, json)
+        }
         Command::Undo { id, force } => crate::undo::undo(host, id.as_deref(), force),
         Command::Scripts(ScriptsCommand::List) => scripts_list(host),
         Command::Scripts(ScriptsCommand::Eject { names, force }) => eject(host, &names, force),
@@ -122,6 +127,8 @@ fn eval(host: &Rc<Host>, snippet: &str) -> Result<ExitCode, Error> {
         .map_err(|e| Error::Script(Box::new(e)))?;
     let value = engine::run(&engine, &mut scope, &ast, host)?;
     if !value.is_unit() {
+        // The result may quote a token the snippet never read from a store.
+        crate::redact::learn_from_run_once(host);
         host.println(&display_value(&value)?)?;
     }
     exiting(engine, scope, ast);
@@ -152,6 +159,7 @@ fn check(host: &Rc<Host>, paths: &[String]) -> Result<ExitCode, Error> {
         match engine::compile(&engine, &scope, &script.source, &script.text) {
             Ok(_) => host.println(&format!("ok      {}", script.source))?,
             Err(e) => {
+                crate::redact::learn_from_run(host);
                 eprint!("{}", crate::report::render_script(&e, None));
                 failed.get_or_insert(e.exit_code);
             }
@@ -348,12 +356,12 @@ fn eject(host: &Rc<Host>, names: &[String], force: bool) -> Result<ExitCode, Err
                 )));
             }
             _ => {
+                // cron runs these scripts: a directory or file others can write would
+                // let them run code as this user, whatever the umask.
                 if let Some(dir) = target.parent() {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        Error::Failure(format!("cannot create `{}`: {e}", dir.display()))
-                    })?;
+                    files::private_dir(dir)?;
                 }
-                files::write_file(host, &target, text.as_bytes(), 0o644)?;
+                files::write_file(host, &target, text.as_bytes(), 0o600)?;
                 host.println(&format!("ejected {name} -> {}", target.display()))?;
             }
         }

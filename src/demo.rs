@@ -72,9 +72,7 @@ impl Demo {
     fn write(&self, rel: &str, text: &str) -> Result<(), Error> {
         let p = self.path(rel);
         if let Some(dir) = p.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                Error::Failure(format!("demo: cannot create `{}`: {e}", dir.display()))
-            })?;
+            crate::files::private_dir(dir)?;
         }
         crate::files::atomic_write(&p, text.as_bytes(), 0o600)
     }

@@ -89,15 +89,18 @@ pub fn build_engine(host: &Rc<Host>) -> Result<Engine, Error> {
 
     let h = host.clone();
     engine.on_print(move |s| {
+        crate::redact::learn_from_run_once(&h);
         // A closed stdout is reported when the run ends; nothing useful can be done here.
         let _ = h.println(s);
     });
-    engine.on_debug(|s, src, pos| {
+    let h = host.clone();
+    engine.on_debug(move |s, src, pos| {
+        crate::redact::learn_from_run_once(&h);
         let at = match (src, pos.line()) {
             (Some(src), Some(line)) => format!("{src}:{line}: "),
             _ => String::new(),
         };
-        eprintln!("{at}{s}");
+        eprintln!("{}", crate::redact::mask(&format!("{at}{s}")));
     });
 
     crate::api::register_all(&mut engine, host);

@@ -335,7 +335,9 @@ impl Host {
 
     /// Writes one line of output. A closed pipe is not an error worth reporting: the
     /// reader has gone, so the caller should stop quietly.
+    /// Every secret read in this run is masked (see `redact::mask`).
     pub fn println(&self, text: &str) -> Result<(), Error> {
+        let text = &crate::redact::mask(text);
         match &self.out {
             Sink::Stdout => {
                 let mut out = std::io::stdout().lock();

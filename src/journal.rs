@@ -52,12 +52,16 @@ pub fn append(host: &Host, change: &Change) -> Result<(), Error> {
     // Every change is journaled before it is made: past the deadline, none is.
     ready(host, &format!("change `{}`", change.path))?;
     files::private_dir(&host.state_dir)?;
+    // A change may come from a snippet that read no store but quotes a token of one.
+    crate::redact::learn_from_run_once(host);
     let entry = Entry {
         run: host.run_id.clone(),
         at: host
             .now()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        command: host.command.clone(),
+        // The command line was masked by shape when the run started; by now the stores
+        // it read are known, so their tokens are masked whatever they look like.
+        command: crate::redact::command_line(std::slice::from_ref(&host.command)),
         change: change.clone(),
     };
     let line = serde_json::to_string(&entry)

@@ -69,6 +69,9 @@ pub fn run(cli: cli::Cli) -> Result<ExitCode, Error> {
     } else {
         commands::dispatch(&host, cli.command, cli.agent.is_some())
     };
+    if result.is_err() {
+        redact::learn_from_run(&host);
+    }
     openclaw::sqlite::close_all();
     result
 }

@@ -396,6 +396,8 @@ pub fn parse_doc(text: &str, loc: &Loc) -> Result<Map<String, Value>, Error> {
             loc.describe()
         ))
     })?;
+    // Every token read is masked wherever this run prints or writes it.
+    crate::redact::learn_json(&v);
     let Value::Object(map) = v else {
         return Err(Error::Failure(format!(
             "{} must hold a JSON object; restore it from a backup",

@@ -73,6 +73,8 @@ pub fn build_credential(
     cred: &Map<String, Value>,
     layout: Layout,
 ) -> Result<(String, Map<String, Value>), String> {
+    // A token a script passes is masked in whatever this run prints or journals.
+    crate::redact::learn_json(&Value::Object(cred.clone()));
     const KNOWN: &[&str] = &[
         "type",
         "provider",
