@@ -23,6 +23,7 @@ use serde_json::Value;
 use crate::api::sys::{human_duration, iso};
 use crate::error::Error;
 use crate::host::Host;
+use crate::model::{BlockKind, Profile, Status};
 use crate::openclaw::{self, lock};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -757,33 +758,46 @@ fn backups(d: &mut Doctor, live: &BTreeMap<String, Vec<Held>>) {
     }
 }
 
-fn expiry(d: &mut Doctor, st: &Value) {
-    let Some(profiles) = st.get("profiles").and_then(Value::as_object) else {
-        return;
-    };
-    for (id, p) in profiles {
-        if p.get("type").and_then(Value::as_str) != Some("oauth") {
+fn expiry(d: &mut Doctor, st: &Status) {
+    for p in &st.profiles {
+        if p.credential.as_deref() != Some("oauth") {
             continue;
         }
-        let (Some(exp), Some(left)) = (
-            p.get("expires").and_then(Value::as_i64),
-            p.get("expires_in_ms").and_then(Value::as_i64),
-        ) else {
-            continue;
-        };
-        let name = id.split_once(':').map_or(id.as_str(), |(_, n)| n);
-        if left <= 0 {
+        let id = p.id.as_str();
+        let name = id.split_once(':').map_or(id, |(_, n)| n);
+        if p.kind == Some(BlockKind::Expired) {
+            let why = match (p.reason.as_deref(), p.expires_in_ms) {
+                (Some("refresh-failed"), _) => {
+                    "OpenClaw recorded its token refresh as failed (revoked, reused or signed out)"
+                        .to_string()
+                }
+                (_, Some(left)) => format!(
+                    "the access token expired {} ago and no refresh token is stored",
+                    human_duration(left.saturating_neg())
+                ),
+                _ => "the access token expired and no refresh token is stored".to_string(),
+            };
             d.add(
                 Severity::Warning,
                 "expiry",
+                format!("{id}: {why}; OpenClaw cannot use it"),
+                Some(format!("sign in again: clawshift add-profile {name}")),
+            );
+            continue;
+        }
+        let (Some(exp), Some(left)) = (p.expires, p.expires_in_ms) else {
+            continue;
+        };
+        if left <= 0 {
+            d.add(
+                Severity::Info,
+                "expiry",
                 format!(
-                    "{id}: the access token expired {} ago ({})",
+                    "{id}: refresh-due: the access token expired {} ago ({}); OpenClaw refreshes it when it next uses the account",
                     human_duration(left.saturating_neg()),
                     iso(exp)
                 ),
-                Some(format!(
-                    "OpenClaw refreshes it on the next request; if that fails (`refresh_token_reused`, or the account was signed out), sign in again: clawshift add-profile {name}"
-                )),
+                None,
             );
         } else if left < EXPIRING_MS {
             d.add(
@@ -800,14 +814,7 @@ fn expiry(d: &mut Doctor, st: &Value) {
     }
 }
 
-fn kind_text(p: &Value) -> String {
-    p.get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or("ok")
-        .to_string()
-}
-
-fn agreement(d: &mut Doctor, native: Option<&Value>) {
+fn agreement(d: &mut Doctor, native: Option<&Status>) {
     let host = d.host;
     if host.openclaw_bin().is_none() {
         return;
@@ -829,19 +836,11 @@ fn agreement(d: &mut Doctor, native: Option<&Value>) {
     };
     let fix = "clawshift may not understand this OpenClaw version's files; trust `openclaw models status` meanwhile, and report the difference".to_string();
     let mut differences = Vec::new();
-    let empty = serde_json::Map::new();
-    let mine = native
-        .get("profiles")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    let other = theirs
-        .get("profiles")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    let only = |a: &serde_json::Map<String, Value>, b: &serde_json::Map<String, Value>| {
-        a.keys()
-            .filter(|k| !b.contains_key(*k))
-            .cloned()
+    let (mine, other) = (&native.profiles, &theirs.profiles);
+    let only = |a: &[std::rc::Rc<Profile>], b: &[std::rc::Rc<Profile>]| {
+        a.iter()
+            .filter(|p| !b.iter().any(|q| q.id == p.id))
+            .map(|p| p.id.clone())
             .collect::<Vec<_>>()
     };
     let (only_mine, only_theirs) = (only(mine, other), only(other, mine));
@@ -851,27 +850,31 @@ fn agreement(d: &mut Doctor, native: Option<&Value>) {
     if !only_theirs.is_empty() {
         differences.push(format!("only OpenClaw sees {}", only_theirs.join(", ")));
     }
-    for (id, p) in mine {
-        let Some(q) = other.get(id) else { continue };
-        let (a, b) = (kind_text(p), kind_text(q));
+    for p in mine {
+        let Some(q) = theirs.profile(&p.id) else {
+            continue;
+        };
+        let (a, b) = (p.state(), q.state());
         if a != b {
-            differences.push(format!("{id} is {a} for clawshift but {b} for OpenClaw"));
-        }
-        let (ea, eb) = (
-            p.get("expires").and_then(Value::as_i64),
-            q.get("expires").and_then(Value::as_i64),
-        );
-        if ea.is_some() && eb.is_some() && ea != eb {
             differences.push(format!(
-                "{id} expires {} for clawshift but {} for OpenClaw",
-                iso(ea.unwrap_or(0)),
-                iso(eb.unwrap_or(0))
+                "{} is {a} for clawshift but {b} for OpenClaw",
+                p.id
+            ));
+        }
+        if let (Some(ea), Some(eb)) = (p.expires, q.expires)
+            && ea != eb
+        {
+            differences.push(format!(
+                "{} expires {} for clawshift but {} for OpenClaw",
+                p.id,
+                iso(ea),
+                iso(eb)
             ));
         }
     }
-    let (da, db) = (native.get("default_model"), theirs.get("default_model"));
+    let (da, db) = (&native.default_model, &theirs.default_model);
+    let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "unset".into());
     if da != db {
-        let show = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("unset").to_string();
         differences.push(format!(
             "the default model is {} for clawshift but {} for OpenClaw",
             show(da),
@@ -885,7 +888,7 @@ fn agreement(d: &mut Doctor, native: Option<&Value>) {
             format!(
                 "the native read agrees with `openclaw models status --json` ({} profiles, default model {})",
                 mine.len(),
-                da.and_then(Value::as_str).unwrap_or("unset")
+                show(da)
             ),
             None,
         );

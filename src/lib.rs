@@ -18,6 +18,7 @@ pub mod files;
 pub mod host;
 pub mod install;
 pub mod journal;
+pub mod model;
 pub mod openclaw;
 pub mod redact;
 pub mod report;

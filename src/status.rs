@@ -14,15 +14,14 @@ use serde_json::Value;
 use crate::api::sys::{human_duration, iso};
 use crate::error::Error;
 use crate::host::Host;
+use crate::model::{Profile, Status};
 use crate::openclaw;
 
 pub fn run(host: &Host, json: bool) -> Result<ExitCode, Error> {
     let mut st = openclaw::status::native(host)?;
     let cached = crate::usage::cached(host);
-    if !cached.is_empty()
-        && let Value::Object(m) = &mut st
-    {
-        m.insert("usage".into(), Value::Object(cached.into_iter().collect()));
+    if !cached.is_empty() {
+        st.usage = Some(cached.into_iter().collect());
     }
     if json {
         let text = serde_json::to_string_pretty(&st).map_err(|e| Error::Failure(e.to_string()))?;
@@ -43,27 +42,28 @@ fn i(v: &Value, k: &str) -> Option<i64> {
     v.get(k).and_then(Value::as_i64)
 }
 
-fn state_text(p: &Value) -> (String, String) {
-    let Some(kind) = s(p, "kind") else {
-        return ("ok".into(), "-".into());
-    };
-    let mut text = kind.to_string();
-    if let Some(r) = s(p, "reason") {
+fn state_text(p: &Profile) -> (String, String) {
+    let mut text = match p.state() {
+        "usable" => "ok",
+        s => s,
+    }
+    .to_string();
+    if let Some(r) = &p.reason {
         text.push(':');
         text.push_str(r);
     }
-    if let Some(m) = s(p, "model") {
+    if let Some(m) = &p.model {
         text.push_str(&format!(" ({m} only)"));
     }
-    let until = match (i(p, "until"), i(p, "remaining_ms")) {
+    let until = match (p.until, p.remaining_ms) {
         (Some(u), Some(r)) => format!("{} ({})", iso(u), human_duration(r)),
         _ => "-".into(),
     };
     (text, until)
 }
 
-fn expiry_text(p: &Value) -> String {
-    match i(p, "expires_in_ms") {
+fn expiry_text(p: &Profile) -> String {
+    match p.expires_in_ms {
         Some(ms) if ms > 0 => format!("in {}", human_duration(ms)),
         Some(ms) => format!("{} ago", human_duration(ms.saturating_neg())),
         None => "-".into(),
@@ -100,92 +100,72 @@ fn usage_text(u: &Value, now: i64) -> String {
 }
 
 /// The text report, one line per element.
-pub fn render(st: &Value) -> Vec<String> {
+pub fn render(st: &Status) -> Vec<String> {
     let mut out = Vec::new();
-    let paths = st.get("paths").cloned().unwrap_or(Value::Null);
+    let path = |k: &str| st.paths.get(k).and_then(Value::as_str);
     let field = |out: &mut Vec<String>, name: &str, value: String| {
         out.push(format!("{name:<14}{value}"));
     };
     field(
         &mut out,
         "Layout",
-        format!(
-            "{} (agent {})",
-            s(st, "layout").unwrap_or("?"),
-            s(st, "agent").unwrap_or("?")
-        ),
+        format!("{} (agent {})", st.layout, st.agent),
     );
     field(
         &mut out,
         "State dir",
-        s(&paths, "state_dir").unwrap_or("-").into(),
+        path("state_dir").unwrap_or("-").into(),
     );
-    field(
-        &mut out,
-        "Config",
-        s(&paths, "config").unwrap_or("-").into(),
-    );
-    let store = s(&paths, "store").unwrap_or("-");
+    field(&mut out, "Config", path("config").unwrap_or("-").into());
+    let store = path("store").unwrap_or("-");
     field(&mut out, "Auth store", store.into());
-    if let Some(state) = s(&paths, "state").filter(|x| *x != store) {
+    if let Some(state) = path("state").filter(|x| *x != store) {
         field(&mut out, "Auth state", state.into());
     }
-    if let Some(db) = s(&paths, "agent_db").filter(|x| *x != store) {
+    if let Some(db) = path("agent_db").filter(|x| *x != store) {
         field(&mut out, "Agent store", db.into());
     }
     field(
         &mut out,
         "Default model",
-        s(st, "default_model").unwrap_or("(not set)").into(),
+        st.default_model.as_deref().unwrap_or("(not set)").into(),
     );
-    let fallbacks: Vec<&str> = st
-        .get("fallbacks")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
     field(
         &mut out,
         "Fallbacks",
-        if fallbacks.is_empty() {
+        if st.fallbacks.is_empty() {
             "-".into()
         } else {
-            fallbacks.join(", ")
+            st.fallbacks.join(", ")
         },
     );
     let mut current = format!(
         "{} ({})",
-        s(st, "current").unwrap_or("(not set)"),
-        match s(st, "current_source") {
-            Some("session") => "main session",
+        st.current.as_deref().unwrap_or("(not set)"),
+        match st.current_source.as_str() {
+            "session" => "main session",
             _ => "default model",
         }
     );
-    if let Some(p) = s(st, "current_profile") {
+    if let Some(p) = &st.current_profile {
         current.push_str(&format!(", profile {p}"));
     }
     field(&mut out, "Current model", current);
 
-    let usage = st.get("usage").and_then(Value::as_object);
-    let now = i(st, "now").unwrap_or_default();
-    let providers = st.get("providers").and_then(Value::as_object);
-    for (name, prov) in providers.into_iter().flatten() {
+    let usage = st.usage.as_ref();
+    for prov in &st.providers {
         out.push(String::new());
         let mut head = format!(
-            "{name}: order from {}",
-            s(prov, "order_source").unwrap_or("?")
+            "{}: order from {}",
+            prov.id,
+            prov.order_source.as_deref().unwrap_or("?")
         );
-        if let Some(g) = s(prov, "last_good") {
+        if let Some(g) = &prov.last_good {
             head.push_str(&format!(", last good {g}"));
         }
         out.push(head);
-        let profiles: Vec<&Value> = prov
-            .get("profiles")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .collect();
-        let usage_of = |p: &Value| usage.and_then(|u| u.get(s(p, "id")?));
-        let with_usage = profiles.iter().any(|p| usage_of(p).is_some());
+        let usage_of = |p: &Profile| usage.and_then(|u| u.get(&p.id));
+        let with_usage = prov.profiles.iter().any(|p| usage_of(p).is_some());
         let mut rows: Vec<Vec<String>> = vec![vec![
             "#".into(),
             "PROFILE".into(),
@@ -198,19 +178,19 @@ pub fn render(st: &Value) -> Vec<String> {
         if with_usage {
             rows[0].push("USAGE".into());
         }
-        for p in profiles {
+        for p in &prov.profiles {
             let (state, until) = state_text(p);
             let mut row = vec![
-                i(p, "position").map_or("-".into(), |n| n.to_string()),
-                s(p, "id").unwrap_or("?").into(),
-                s(p, "account_id").unwrap_or("-").into(),
-                s(p, "email").unwrap_or("-").into(),
+                p.position.map_or("-".into(), |n| n.to_string()),
+                p.id.clone(),
+                p.account_id.clone().unwrap_or_else(|| "-".into()),
+                p.email.clone().unwrap_or_else(|| "-".into()),
                 state,
                 until,
                 expiry_text(p),
             ];
             if with_usage {
-                row.push(usage_of(p).map_or("-".into(), |u| usage_text(u, now)));
+                row.push(usage_of(p).map_or("-".into(), |u| usage_text(u, st.now)));
             }
             rows.push(row);
         }
@@ -232,17 +212,11 @@ pub fn render(st: &Value) -> Vec<String> {
             out.push(line.trim_end().to_string());
         }
     }
-    if providers.is_none_or(|p| p.is_empty()) {
+    if st.providers.is_empty() {
         out.push(String::new());
         out.push("No auth profiles yet: add one with `clawshift add-profile <name>`.".into());
     }
-    for w in st
-        .get("warnings")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-    {
+    for w in &st.warnings {
         out.push(String::new());
         out.push(format!("warning: {w}"));
     }

@@ -50,6 +50,7 @@ fn status(host: &Host, opts: &Map) -> RhaiResult<Dynamic> {
         }
     }
     .map_err(|e| err("models_status", e))?;
+    let v = serde_json::to_value(&v).map_err(|e| format!("models_status: {e}"))?;
     Ok(super::json::into_dynamic(v))
 }
 

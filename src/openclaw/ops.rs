@@ -572,10 +572,8 @@ fn set_session(
     };
     if d.layout.is_json() {
         let st = status::native(host)?;
-        let same_model = st.get("current_source").and_then(Value::as_str) == Some("session")
-            && st.get("current").and_then(Value::as_str) == Some(model);
-        let same_profile =
-            profile.is_none() || st.get("current_profile").and_then(Value::as_str) == profile;
+        let same_model = st.current_source == "session" && st.current.as_deref() == Some(model);
+        let same_profile = profile.is_none() || st.current_profile.as_deref() == profile;
         if same_model && same_profile {
             skipped.push(format!("main session: already {target}"));
             return Ok(());

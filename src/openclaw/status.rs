@@ -3,7 +3,8 @@
 //! `openclaw models status --json` with `source: "openclaw"`. The shape is the contract
 //! in docs/architecture.md.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
@@ -11,6 +12,7 @@ use serde_json::{Map, Value, json};
 use super::{Auth, Detected, Layout, cli, config, detect, read_auth};
 use crate::error::Error;
 use crate::host::Host;
+use crate::model::{BlockKind, Profile, Provider, Status};
 
 /// How long `openclaw models status --json` may take (1.4–5 s observed).
 pub const OPENCLAW_STATUS_TIMEOUT: Duration = Duration::from_secs(30);
@@ -32,11 +34,11 @@ fn opt<T: Into<Value>>(v: Option<T>) -> Value {
 }
 
 /// The model a cooldown is scoped to, as a full `provider/model` ref.
-fn model_ref(provider: &str, m: Option<String>) -> Value {
+fn model_ref(provider: &str, m: Option<String>) -> Option<String> {
     match m {
-        Some(m) if m.contains('/') => Value::String(m),
-        Some(m) if !m.is_empty() => Value::String(format!("{provider}/{m}")),
-        _ => Value::Null,
+        Some(m) if m.contains('/') => Some(m),
+        Some(m) if !m.is_empty() => Some(format!("{provider}/{m}")),
+        _ => None,
     }
 }
 
@@ -97,13 +99,27 @@ pub fn malformed_text(id: &str, field: &str, what: &str) -> String {
     format!("profile `{id}`: `{field}` {what}; it is shown as unknown")
 }
 
+/// Marks a credential OpenClaw rewrote after a refresh failed (`createFailedOAuthRefreshFence`
+/// in 2026.9: `access`/`refresh` become `openclaw-oauth-refresh-fence:v1:<claim>:failed:…`
+/// and `expires` 1): never usable again until a new sign-in.
+const REFRESH_FENCE: &str = "openclaw-oauth-refresh-fence:v1:";
+
+fn failed_fence(cred: &Value) -> bool {
+    ["access", "refresh"].iter().any(|k| {
+        cred.get(*k)
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.starts_with(REFRESH_FENCE) && t.contains(":failed:"))
+    })
+}
+
 /// One profile's status at `now` (see the `<profile>` shape in docs/architecture.md).
-pub fn profile_status(
-    id: &str,
-    cred: &Value,
-    usage: Option<&Value>,
-    now: i64,
-) -> Map<String, Value> {
+///
+/// An OAuth profile past `expires` that holds a refresh token is `refresh-due`, and
+/// usable: OpenClaw refreshes it on first use (2026.9.6 `credential-state`: an OAuth
+/// credential is eligible unless it is a refresh fence or has neither token). Only
+/// what OpenClaw itself records makes a profile unusable: its cooldown, blocked and
+/// disabled windows, and a refresh it recorded as failed.
+pub fn profile_status(id: &str, cred: &Value, usage: Option<&Value>, now: i64) -> Profile {
     let provider = s(cred.get("provider")).unwrap_or_else(|| {
         id.split_once(':')
             .map(|(p, _)| p.to_string())
@@ -111,7 +127,8 @@ pub fn profile_status(
     });
     let ty = s(cred.get("type")).or_else(|| s(cred.get("mode")));
     let expires = num(cred.get("expires"));
-    let access = s(cred.get("access"));
+    let fenced = failed_fence(cred);
+    let access = s(cred.get("access")).filter(|_| !fenced);
     let jwt = access
         .as_deref()
         .and_then(|t| crate::api::jwt::decode(t).ok());
@@ -119,6 +136,11 @@ pub fn profile_status(
         s(cred.get("accountId")).or_else(|| jwt.as_ref().and_then(|j| j.account_id.clone()));
     let email = s(cred.get("email")).or_else(|| jwt.as_ref().and_then(|j| j.email.clone()));
     let plan = s(cred.get("chatgptPlanType")).or_else(|| jwt.as_ref().and_then(|j| j.plan.clone()));
+    let refreshable = ty.as_deref() == Some("oauth")
+        && cred
+            .get("refresh")
+            .and_then(Value::as_str)
+            .is_some_and(|r| !r.trim().is_empty());
 
     let u = |k: &str| usage.and_then(|u| u.get(k));
     let active = |k: &str| num(u(k)).filter(|t| *t > now);
@@ -126,56 +148,60 @@ pub fn profile_status(
     let cooldown = active("cooldownUntil");
     let blocked = active("blockedUntil");
     let until = [disabled, cooldown, blocked].into_iter().flatten().max();
+    let past = expires.is_some_and(|e| e <= now);
     let (kind, reason, model) = if disabled.is_some() {
-        ("disabled", s(u("disabledReason")), Value::Null)
-    } else if let Some(c) = cooldown.filter(|c| Some(*c) >= blocked) {
-        let _ = c;
+        (Some(BlockKind::Disabled), s(u("disabledReason")), None)
+    } else if cooldown.is_some_and(|c| Some(c) >= blocked) {
         (
-            "cooldown",
+            Some(BlockKind::Cooldown),
             s(u("cooldownReason")),
             model_ref(&provider, s(u("cooldownModel"))),
         )
     } else if blocked.is_some() {
         (
-            "cooldown",
+            Some(BlockKind::Cooldown),
             s(u("blockedReason")),
             model_ref(&provider, s(u("blockedModel"))),
         )
-    } else if expires.is_some_and(|e| e <= now) {
-        ("expired", None, Value::Null)
+    } else if fenced {
+        (
+            Some(BlockKind::Expired),
+            Some("refresh-failed".to_string()),
+            None,
+        )
+    } else if past && !refreshable {
+        (Some(BlockKind::Expired), None, None)
     } else {
-        ("", None, Value::Null)
+        (None, None, None)
     };
-    let mut m = Map::new();
-    m.insert("id".into(), id.into());
-    m.insert("provider".into(), provider.into());
-    m.insert("type".into(), opt(ty));
-    m.insert("email".into(), opt(email));
-    m.insert("account_id".into(), opt(account_id));
-    m.insert("plan".into(), opt(plan));
-    m.insert("expires".into(), opt(expires));
-    m.insert(
-        "expires_in_ms".into(),
-        opt(expires.map(|e| e.saturating_sub(now))),
-    );
-    m.insert("usable".into(), kind.is_empty().into());
-    m.insert(
-        "kind".into(),
-        if kind.is_empty() {
-            Value::Null
+    let state = match kind {
+        Some(k) => k.name(),
+        None if past => "refresh-due",
+        None => "usable",
+    };
+    let expires = if fenced { None } else { expires };
+    Profile {
+        id: id.to_string(),
+        provider,
+        credential: ty,
+        email,
+        account_id,
+        plan,
+        expires,
+        expires_in_ms: expires.map(|e| e.saturating_sub(now)),
+        usable: kind.is_none(),
+        state: Some(state.to_string()),
+        kind,
+        reason,
+        until: if kind.is_some() { until } else { None },
+        remaining_ms: if kind.is_some() {
+            until.map(|t| t.saturating_sub(now))
         } else {
-            kind.into()
+            None
         },
-    );
-    m.insert("reason".into(), opt(reason));
-    m.insert("until".into(), opt(until));
-    m.insert(
-        "remaining_ms".into(),
-        opt(until.map(|t| t.saturating_sub(now))),
-    );
-    m.insert("model".into(), model);
-    m.insert("position".into(), Value::Null);
-    m
+        model,
+        position: None,
+    }
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {
@@ -300,19 +326,29 @@ fn session_current(d: &Detected) -> Result<(Option<String>, Option<String>), Err
     Ok((model, s(entry.get("authProfileOverride"))))
 }
 
-fn paths(d: &Detected) -> Value {
-    json!({
+fn paths(d: &Detected) -> Map<String, Value> {
+    let Value::Object(m) = json!({
         "state_dir": d.state_dir.display().to_string(),
         "config": d.config.display().to_string(),
         "agent_dir": d.agent_dir.display().to_string(),
         "store": d.store_path().display().to_string(),
         "state": d.state_path().display().to_string(),
         "agent_db": if d.layout.is_json() { Value::Null } else { d.agent_db.display().to_string().into() },
-    })
+    }) else {
+        unreachable!("json! of an object literal is an object")
+    };
+    m
 }
 
-/// The native `models_status()` map.
-pub fn native(host: &Host) -> Result<Value, Error> {
+fn alias_list(aliases: Map<String, Value>) -> Vec<(String, String)> {
+    aliases
+        .into_iter()
+        .filter_map(|(a, r)| Some((a, r.as_str()?.to_string())))
+        .collect()
+}
+
+/// The native `models_status()`: OpenClaw's files read once, judged at the run's clock.
+pub fn native(host: &Host) -> Result<Status, Error> {
     let d = detect(host)?;
     let auth = read_auth(&d)?;
     let cfg = config::load(&d.config)?;
@@ -325,89 +361,96 @@ pub fn native(host: &Host) -> Result<Value, Error> {
         // may touch: the current model is the default.
         (None, None)
     };
-    let mut profiles = Map::new();
     let mut warnings: Vec<String> = d.blocker.iter().cloned().collect();
+    let mut profiles: Vec<Profile> = Vec::with_capacity(auth.profiles.len());
     for (id, cred) in &auth.profiles {
         for (field, what) in malformed(cred) {
             warnings.push(malformed_text(id, field, &what));
         }
-        profiles.insert(
-            id.clone(),
-            Value::Object(profile_status(id, cred, auth.usage.get(id), now)),
-        );
+        profiles.push(profile_status(id, cred, auth.usage.get(id), now));
     }
-    let mut providers = Map::new();
-    for (p, order, source) in orders(&auth, &cfg) {
-        providers.insert(
-            p.clone(),
-            provider_entry(&p, &order, source, &auth, &mut profiles),
-        );
-    }
+    let default_model = default_model.as_str().map(str::to_string);
     let (current, current_source) = match cur_model {
-        Some(m) => (Value::String(m), "session"),
+        Some(m) => (Some(m), "session"),
         None => (default_model.clone(), "default"),
     };
-    // Built by moving the parts in: `json!` would serialize a copy of every profile.
-    Ok(object([
-        ("source", json!("native")),
-        ("layout", json!(d.layout.name())),
-        ("agent", json!(d.agent)),
-        ("now", json!(now)),
-        ("codex_provider", json!(d.layout.codex_provider())),
-        ("paths", paths(&d)),
-        ("default_model", default_model),
-        ("fallbacks", json!(fallbacks)),
-        ("aliases", Value::Object(aliases)),
-        ("allowed", json!(allowed_from_config(&cfg, d.layout))),
-        ("models", json!(configured_models(&cfg))),
-        ("current", current),
-        ("current_source", json!(current_source)),
-        ("current_profile", opt(cur_profile)),
-        ("providers", Value::Object(providers)),
-        ("profiles", Value::Object(profiles)),
-        ("warnings", json!(warnings)),
-    ]))
+    let (providers, profiles) = link(orders(&auth, &cfg), &auth, profiles);
+    Ok(Status {
+        source: "native".into(),
+        layout: d.layout.name().into(),
+        agent: d.agent.clone(),
+        now,
+        codex_provider: d.layout.codex_provider().into(),
+        paths: paths(&d),
+        default_model,
+        fallbacks,
+        aliases: alias_list(aliases),
+        allowed: allowed_from_config(&cfg, d.layout),
+        models: configured_models(&cfg),
+        current,
+        current_source: current_source.into(),
+        current_profile: cur_profile,
+        providers,
+        profiles,
+        warnings,
+        usage: None,
+    })
 }
 
-/// An object with these keys in this order.
-fn object<const N: usize>(pairs: [(&str, Value); N]) -> Value {
-    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
-}
-
-fn provider_entry(
-    p: &str,
-    order: &[String],
-    source: &str,
+/// Numbers each profile by its place in its provider's order and shares it between the
+/// provider's list and the status's: the providers in `orders`' order, each listing its
+/// ordered profiles first, then those the order leaves out (store order).
+fn link(
+    orders: Vec<(String, Vec<String>, &'static str)>,
     auth: &Auth,
-    profiles: &mut Map<String, Value>,
-) -> Value {
-    let mut list = Vec::new();
-    for (i, id) in order.iter().enumerate() {
-        if let Some(Value::Object(m)) = profiles.get_mut(id) {
-            m.insert("position".into(), Value::from(i as i64 + 1));
-            list.push(Value::Object(m.clone()));
+    mut profiles: Vec<Profile>,
+) -> (Vec<Provider>, Vec<Rc<Profile>>) {
+    let index: HashMap<String, usize> = profiles
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.clone(), i))
+        .collect();
+    for (_, order, _) in &orders {
+        for (i, id) in order.iter().enumerate() {
+            if let Some(&x) = index.get(id) {
+                profiles[x].position = Some(i as i64 + 1);
+            }
         }
     }
-    let ordered: HashSet<&str> = order.iter().map(String::as_str).collect();
-    for (id, m) in profiles.iter() {
-        if m.get("provider").and_then(Value::as_str) == Some(p) && !ordered.contains(id.as_str()) {
-            list.push(m.clone());
-        }
-    }
-    object([
-        ("order", json!(order)),
-        ("order_source", json!(source)),
-        (
-            "last_good",
-            opt(auth.last_good.get(p).and_then(Value::as_str)),
-        ),
-        ("profiles", Value::Array(list)),
-    ])
+    let shared: Vec<Rc<Profile>> = profiles.into_iter().map(Rc::new).collect();
+    let providers = orders
+        .into_iter()
+        .map(|(p, order, source)| {
+            let mut list: Vec<Rc<Profile>> = order
+                .iter()
+                .filter_map(|id| index.get(id).map(|&x| shared[x].clone()))
+                .collect();
+            let ordered: HashSet<&str> = order.iter().map(String::as_str).collect();
+            list.extend(
+                shared
+                    .iter()
+                    .filter(|x| x.provider == p && !ordered.contains(x.id.as_str()))
+                    .cloned(),
+            );
+            Provider {
+                last_good: auth
+                    .last_good
+                    .get(&p)
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                id: p,
+                order,
+                order_source: Some(source.to_string()),
+                profiles: list,
+            }
+        })
+        .collect();
+    (providers, shared)
 }
 
 /// `models_status(#{source: "openclaw"})`: the same shape from
 /// `openclaw models status --json`.
-pub fn from_openclaw(host: &Host) -> Result<Value, Error> {
+pub fn from_openclaw(host: &Host) -> Result<Status, Error> {
     let bin = host.openclaw_bin().ok_or_else(|| {
         Error::Failure(
             "`openclaw` was not found on PATH (or CLAWSHIFT_OPENCLAW_BIN); install OpenClaw or use models_status() for a native read".into(),
@@ -481,7 +524,7 @@ pub fn from_openclaw(host: &Host) -> Result<Value, Error> {
             }
         }
     }
-    let mut profiles = Map::new();
+    let mut profiles: Vec<Profile> = Vec::new();
     for h in auth
         .get("oauth")
         .and_then(|o| o.get("profiles"))
@@ -505,53 +548,65 @@ pub fn from_openclaw(host: &Host) -> Result<Value, Error> {
             .iter()
             .find(|u| u.get("profileId").and_then(Value::as_str) == Some(id.as_str()));
         let status = s(h.get("status")).unwrap_or_default();
+        // OpenClaw says `expired` both for a token it will refresh on first use (it
+        // keeps `expiresAt`) and for a failed refresh (no `expiresAt`: the credential
+        // became a failed fence).
         let (kind, reason, until, remaining) = match un {
             Some(u) => (
-                s(u.get("kind")),
+                match s(u.get("kind")).as_deref() {
+                    Some("disabled") => Some(BlockKind::Disabled),
+                    Some("expired") => Some(BlockKind::Expired),
+                    _ => Some(BlockKind::Cooldown),
+                },
                 s(u.get("reason")),
                 num(u.get("until")),
                 num(u.get("remainingMs")),
             ),
-            None if status == "expired" => (Some("expired".to_string()), None, None, None),
+            None if status == "expired" && expires.is_none() => (
+                Some(BlockKind::Expired),
+                Some("refresh-failed".to_string()),
+                None,
+                None,
+            ),
             None => (None, None, None, None),
+        };
+        let state = match kind {
+            Some(k) => k.name(),
+            None if status == "expired" => "refresh-due",
+            None => "usable",
         };
         let plan = native
             .and_then(|n| n.get("access"))
             .and_then(Value::as_str)
             .and_then(|t| crate::api::jwt::decode(t).ok())
             .and_then(|j| j.plan);
-        let mut m = Map::new();
-        m.insert("id".into(), id.clone().into());
-        m.insert("provider".into(), provider.into());
-        m.insert("type".into(), opt(s(h.get("type"))));
-        m.insert(
-            "email".into(),
-            opt(emails
+        profiles.push(Profile {
+            email: emails
                 .get(&id)
                 .and_then(Value::as_str)
                 .map(str::to_string)
-                .or_else(|| nat("email"))),
-        );
-        m.insert("account_id".into(), opt(nat("accountId")));
-        m.insert("plan".into(), opt(plan));
-        m.insert("expires".into(), opt(expires));
-        m.insert(
-            "expires_in_ms".into(),
-            opt(num(h.get("remainingMs")).or(expires.map(|e| e.saturating_sub(now)))),
-        );
-        m.insert("usable".into(), kind.is_none().into());
-        m.insert("kind".into(), opt(kind));
-        m.insert("reason".into(), opt(reason));
-        m.insert("until".into(), opt(until));
-        m.insert("remaining_ms".into(), opt(remaining));
-        m.insert("model".into(), Value::Null);
-        m.insert("position".into(), Value::Null);
-        profiles.insert(id, Value::Object(m));
+                .or_else(|| nat("email")),
+            account_id: nat("accountId"),
+            id,
+            provider,
+            credential: s(h.get("type")),
+            plan,
+            expires,
+            expires_in_ms: num(h.get("remainingMs")).or(expires.map(|e| e.saturating_sub(now))),
+            usable: kind.is_none(),
+            state: Some(state.into()),
+            kind,
+            reason,
+            until,
+            remaining_ms: remaining,
+            model: None,
+            position: None,
+        });
     }
     let listed = Auth {
         profiles: profiles
             .iter()
-            .map(|(id, p)| (id.clone(), json!({"provider": p.get("provider")})))
+            .map(|p| (p.id.clone(), json!({"provider": p.provider})))
             .collect(),
         order: native_auth
             .as_ref()
@@ -563,39 +618,47 @@ pub fn from_openclaw(host: &Host) -> Result<Value, Error> {
             .unwrap_or_default(),
         usage: Map::new(),
     };
-    let mut providers = Map::new();
-    for (p, order, source) in orders(&listed, &cfg) {
-        providers.insert(
-            p.clone(),
-            provider_entry(&p, &order, source, &listed, &mut profiles),
-        );
-    }
-    let default_model = v.get("defaultModel").cloned().unwrap_or(Value::Null);
+    let (providers, profiles) = link(orders(&listed, &cfg), &listed, profiles);
+    let default_model = s(v.get("defaultModel"));
     let det = d.as_ref();
-    Ok(json!({
-        "source": "openclaw",
-        "layout": layout,
-        "agent": host.agent,
-        "now": now,
-        "codex_provider": if layout == "sqlite" || layout == "agent-sqlite" { "openai" } else { "openai-codex" },
-        "paths": {
-            "state_dir": host.openclaw_state_dir.display().to_string(),
-            "config": opt(s(v.get("configPath"))),
-            "agent_dir": opt(s(v.get("agentDir"))),
-            "store": store_path.clone(),
-            "state": det.map_or(Value::String(store_path), |d| d.state_path().display().to_string().into()),
-            "agent_db": det.filter(|d| !d.layout.is_json()).map_or(Value::Null, |d| d.agent_db.display().to_string().into()),
-        },
-        "default_model": default_model.clone(),
-        "fallbacks": strings(v.get("fallbacks")),
-        "aliases": v.get("aliases").cloned().unwrap_or(json!({})),
-        "allowed": strings(v.get("allowed")),
-        "models": configured_models(&cfg),
-        "current": default_model,
-        "current_source": "default",
-        "current_profile": Value::Null,
-        "providers": providers,
-        "profiles": profiles,
-        "warnings": [],
-    }))
+    let Value::Object(paths) = json!({
+        "state_dir": host.openclaw_state_dir.display().to_string(),
+        "config": opt(s(v.get("configPath"))),
+        "agent_dir": opt(s(v.get("agentDir"))),
+        "store": store_path.clone(),
+        "state": det.map_or(Value::String(store_path), |d| d.state_path().display().to_string().into()),
+        "agent_db": det.filter(|d| !d.layout.is_json()).map_or(Value::Null, |d| d.agent_db.display().to_string().into()),
+    }) else {
+        unreachable!("json! of an object literal is an object")
+    };
+    Ok(Status {
+        source: "openclaw".into(),
+        layout: layout.into(),
+        agent: host.agent.clone(),
+        now,
+        codex_provider: if layout == "sqlite" || layout == "agent-sqlite" {
+            "openai"
+        } else {
+            "openai-codex"
+        }
+        .into(),
+        paths,
+        default_model: default_model.clone(),
+        fallbacks: strings(v.get("fallbacks")),
+        aliases: alias_list(
+            v.get("aliases")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
+        ),
+        allowed: strings(v.get("allowed")),
+        models: configured_models(&cfg),
+        current: default_model,
+        current_source: "default".into(),
+        current_profile: None,
+        providers,
+        profiles,
+        warnings: Vec::new(),
+        usage: None,
+    })
 }

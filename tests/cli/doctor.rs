@@ -75,8 +75,8 @@ const NOT_INSTALLED: &str = "info: openclaw: OpenClaw is not installed (no `open
 const LEGACY: &str = "info: layout: layout legacy-json (agent main): auth store `$S/agents/main/agent/auth-profiles.json`\n";
 const SQLITE: &str =
     "info: layout: layout sqlite (agent main): auth store `$S/state/openclaw.sqlite`\n";
-const CAROL_LEGACY: &str = "warning: expiry: openai-codex:carol: the access token expired 1h ago (2026-11-25T11:00:00Z) (fix: OpenClaw refreshes it on the next request; if that fails (`refresh_token_reused`, or the account was signed out), sign in again: clawshift add-profile carol)\n";
-const CAROL_SQLITE: &str = "warning: expiry: openai:carol: the access token expired 1h ago (2026-11-25T11:00:00Z) (fix: OpenClaw refreshes it on the next request; if that fails (`refresh_token_reused`, or the account was signed out), sign in again: clawshift add-profile carol)\n";
+const CAROL_LEGACY: &str = "info: expiry: openai-codex:carol: refresh-due: the access token expired 1h ago (2026-11-25T11:00:00Z); OpenClaw refreshes it when it next uses the account\n";
+const CAROL_SQLITE: &str = "info: expiry: openai:carol: refresh-due: the access token expired 1h ago (2026-11-25T11:00:00Z); OpenClaw refreshes it when it next uses the account\n";
 
 #[test]
 fn a_clean_state_has_only_notes_and_the_expired_fixture_profile() {
@@ -85,7 +85,7 @@ fn a_clean_state_has_only_notes_and_the_expired_fixture_profile() {
         doctor(&s, &[]),
         (
             0,
-            format!("{NOT_INSTALLED}{LEGACY}{CAROL_LEGACY}doctor: 0 errors, 1 warning, 2 info\n")
+            format!("{NOT_INSTALLED}{LEGACY}{CAROL_LEGACY}doctor: 0 errors, 0 warnings, 3 info\n")
         )
     );
     let s = planted("sqlite", None);
@@ -93,7 +93,7 @@ fn a_clean_state_has_only_notes_and_the_expired_fixture_profile() {
         doctor(&s, &[]),
         (
             0,
-            format!("{NOT_INSTALLED}{SQLITE}{CAROL_SQLITE}doctor: 0 errors, 1 warning, 2 info\n")
+            format!("{NOT_INSTALLED}{SQLITE}{CAROL_SQLITE}doctor: 0 errors, 0 warnings, 3 info\n")
         )
     );
 }
@@ -140,7 +140,7 @@ fn token_files_open_to_others_are_errors_with_chmod() {
                  error: mode: `$H/backups` (the backups dir) is open to others (mode 755); it holds copies of tokens (fix: chmod 700 $H/backups)\n\
                  error: mode: 1 backup(s) in `$H/backups` are readable by others and may hold tokens (fix: chmod 600 $H/backups/openclaw.json.bak-1795607000)\n\
                  warning: mode: `$H/journal.jsonl` (the journal: file names and hashes, no tokens) is readable by others (mode 640) (fix: chmod 600 $H/journal.jsonl)\n\
-                 {CAROL_SQLITE}doctor: 4 errors, 2 warnings, 2 info\n"
+                 {CAROL_SQLITE}doctor: 4 errors, 1 warning, 3 info\n"
             )
         )
     );
@@ -178,7 +178,7 @@ fn stale_foreign_and_directory_locks_are_reported_with_the_fix() {
             format!(
                 "{NOT_INSTALLED}{LEGACY}\
                  warning: lock: `{lock}` is a stale lock: process {pid} that took it is no longer running (fix: OpenClaw and clawshift take it over on their next write; to clear it now: rm {lock})\n\
-                 {CAROL_LEGACY}doctor: 0 errors, 2 warnings, 2 info\n"
+                 {CAROL_LEGACY}doctor: 0 errors, 1 warning, 3 info\n"
             )
         )
     );
@@ -196,7 +196,7 @@ fn stale_foreign_and_directory_locks_are_reported_with_the_fix() {
             format!(
                 "{NOT_INSTALLED}{LEGACY}\
                  error: lock: `{lock}` is a directory (an older OpenClaw's proper-lockfile lock); OpenClaw 2026.9's doctor refuses to run with it and clawshift waits on it (fix: if no OpenClaw process is running: rm -r {lock})\n\
-                 {CAROL_LEGACY}doctor: 1 error, 1 warning, 2 info\n"
+                 {CAROL_LEGACY}doctor: 1 error, 0 warnings, 3 info\n"
             )
         )
     );
@@ -228,7 +228,7 @@ fn stale_foreign_and_directory_locks_are_reported_with_the_fix() {
             format!(
                 "{NOT_INSTALLED}{LEGACY}\
                  warning: lock: `{lock}` has been held for 5m by process {pid}; OpenClaw counts it as stale after 30s (fix: OpenClaw and clawshift take it over on their next write; if that process hangs, stop it, then rm {lock})\n\
-                 {CAROL_LEGACY}doctor: 0 errors, 2 warnings, 2 info\n"
+                 {CAROL_LEGACY}doctor: 0 errors, 1 warning, 3 info\n"
             )
         )
     );
@@ -251,7 +251,7 @@ fn stale_foreign_and_directory_locks_are_reported_with_the_fix() {
             format!(
                 "{NOT_INSTALLED}{LEGACY}\
                  warning: lock: `{lock}` is held by process {pid} (`sleep 30`), which is not OpenClaw or clawshift (a reused pid?) (fix: if no OpenClaw process is writing the store: rm {lock})\n\
-                 {CAROL_LEGACY}doctor: 0 errors, 2 warnings, 2 info\n"
+                 {CAROL_LEGACY}doctor: 0 errors, 1 warning, 3 info\n"
             )
         )
     );
@@ -268,7 +268,7 @@ fn one_refresh_token_in_two_stores_is_an_error() {
                 "{NOT_INSTALLED}{LEGACY}\
                  error: custody: one refresh token is held by 2 places: openai-codex:alice (`$S/agents/main/agent/auth-profiles.json`), openai-codex:alice2 (`$S/agents/work/agent/auth-profiles.json`); refresh tokens are single-use, so whichever refreshes second is logged out (`refresh_token_reused`) (fix: keep one holder: sign the others in again with `clawshift add-profile <name>` (each login gets its own refresh token), or remove them from OpenClaw)\n\
                  warning: custody: ChatGPT account acct-alice-0001 is signed in as 2 profiles (openai-codex:alice, openai-codex:alice2); they share one usage limit, so switching between them does not help (fix: keep one profile per account: remove the others from OpenClaw (or keep them deliberately))\n\
-                 {CAROL_LEGACY}doctor: 1 error, 2 warnings, 2 info\n"
+                 {CAROL_LEGACY}doctor: 1 error, 1 warning, 3 info\n"
             )
         )
     );
@@ -284,7 +284,7 @@ fn the_live_codex_login_holding_a_profiles_token_is_an_error() {
             format!(
                 "{NOT_INSTALLED}{LEGACY}\
                  error: custody: one refresh token is held by 2 places: openai-codex:bob (`$S/agents/main/agent/auth-profiles.json`), your live Codex login (`$C/auth.json`); refresh tokens are single-use, so whichever refreshes second is logged out (`refresh_token_reused`) (fix: sign openai-codex:bob in again with `clawshift add-profile bob` (a separate login with its own refresh token); never import the live Codex login)\n\
-                 {CAROL_LEGACY}doctor: 1 error, 1 warning, 2 info\n"
+                 {CAROL_LEGACY}doctor: 1 error, 0 warnings, 3 info\n"
             )
         )
     );
@@ -296,7 +296,7 @@ fn the_live_codex_login_holding_a_profiles_token_is_an_error() {
             format!(
                 "{NOT_INSTALLED}{LEGACY}\
                  info: custody: your live Codex login (`$C/auth.json`) is account acct-carol-0001, also OpenClaw's openai-codex:carol: they share one usage limit (with separate refresh tokens, which is fine)\n\
-                 {CAROL_LEGACY}doctor: 0 errors, 1 warning, 3 info\n"
+                 {CAROL_LEGACY}doctor: 0 errors, 0 warnings, 4 info\n"
             )
         )
     );
@@ -312,7 +312,7 @@ fn older_backups_holding_live_refresh_tokens_are_worth_pruning() {
             format!(
                 "{NOT_INSTALLED}{LEGACY}\
                  warning: custody: 2 older backup(s) in `$H/backups` still hold live refresh tokens (a copy of a single-use token is one more holder if it is ever restored) (fix: prune them (the newest backup of each file is kept for `undo`): rm $H/backups/auth-profiles.json.bak-1795500000 $H/backups/auth-profiles.json.bak-1795600000)\n\
-                 {CAROL_LEGACY}doctor: 0 errors, 2 warnings, 2 info\n"
+                 {CAROL_LEGACY}doctor: 0 errors, 1 warning, 3 info\n"
             )
         )
     );
@@ -329,7 +329,7 @@ fn a_leftover_temp_file_is_reported() {
             format!(
                 "{NOT_INSTALLED}{LEGACY}\
                  warning: leftover: `{tmp}` is a temp file left by an interrupted write (it may hold a copy of tokens) (fix: rm {tmp})\n\
-                 {CAROL_LEGACY}doctor: 0 errors, 2 warnings, 2 info\n"
+                 {CAROL_LEGACY}doctor: 0 errors, 1 warning, 3 info\n"
             )
         )
     );
@@ -351,8 +351,8 @@ fn expiring_and_expired_profiles_are_listed() {
             "{NOT_INSTALLED}{LEGACY}\
              info: expiry: openai-codex:alice: the access token expires in 5h (2026-12-05T12:00:00Z)\n\
              info: expiry: openai-codex:bob: the access token expires in 5h (2026-12-05T12:00:00Z)\n\
-             warning: expiry: openai-codex:carol: the access token expired 9d 20h ago (2026-11-25T11:00:00Z) (fix: OpenClaw refreshes it on the next request; if that fails (`refresh_token_reused`, or the account was signed out), sign in again: clawshift add-profile carol)\n\
-             doctor: 0 errors, 1 warning, 4 info\n"
+             info: expiry: openai-codex:carol: refresh-due: the access token expired 9d 20h ago (2026-11-25T11:00:00Z); OpenClaw refreshes it when it next uses the account\n\
+             doctor: 0 errors, 0 warnings, 5 info\n"
         )
     );
 }
@@ -382,7 +382,7 @@ fn the_native_read_is_compared_with_openclaw_models_status() {
             format!(
                 "{installed}{SQLITE}{CAROL_SQLITE}\
                  info: agreement: the native read agrees with `openclaw models status --json` (4 profiles, default model openai/gpt-5.5)\n\
-                 doctor: 0 errors, 1 warning, 3 info\n"
+                 doctor: 0 errors, 0 warnings, 4 info\n"
             )
         )
     );
@@ -393,11 +393,11 @@ fn the_native_read_is_compared_with_openclaw_models_status() {
             0,
             format!(
                 "{installed}{SQLITE}{CAROL_SQLITE}\
-                 warning: agreement: clawshift and `openclaw models status --json` disagree: openai:bob is disabled for clawshift but ok for OpenClaw {fix}\n\
-                 warning: agreement: clawshift and `openclaw models status --json` disagree: openai:carol is expired for clawshift but ok for OpenClaw {fix}\n\
+                 warning: agreement: clawshift and `openclaw models status --json` disagree: openai:bob is disabled for clawshift but usable for OpenClaw {fix}\n\
+                 warning: agreement: clawshift and `openclaw models status --json` disagree: openai:carol is refresh-due for clawshift but usable for OpenClaw {fix}\n\
                  warning: agreement: clawshift and `openclaw models status --json` disagree: openai:carol expires 2026-11-25T11:00:00Z for clawshift but 2026-11-26T12:00:00Z for OpenClaw {fix}\n\
                  warning: agreement: clawshift and `openclaw models status --json` disagree: the default model is openai/gpt-5.5 for clawshift but anthropic/claude-opus-4-7 for OpenClaw {fix}\n\
-                 doctor: 0 errors, 5 warnings, 2 info\n"
+                 doctor: 0 errors, 4 warnings, 3 info\n"
             )
         )
     );

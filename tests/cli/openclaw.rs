@@ -297,7 +297,7 @@ fn models_status_reads_the_legacy_store_and_the_main_session() {
          openai-codex: [\"openai-codex:alice\", \"openai-codex:bob\", \"openai-codex:carol\"] from store, last good openai-codex:alice\n  \
          1 openai-codex:alice oauth acct-alice-0001 alice@example.com plus usable=false kind=cooldown reason=rate_limit until=1795611420000 remaining=3420000 model=openai-codex/gpt-5.5 expires=1796472000000 in=864000000\n  \
          2 openai-codex:bob oauth acct-bob-0001 bob@example.com plus usable=false kind=disabled reason=billing until=1795615200000 remaining=7200000 model= expires=1796472000000 in=864000000\n  \
-         3 openai-codex:carol oauth acct-carol-0001 carol@example.com plus usable=false kind=expired reason= until= remaining= model= expires=1795604400000 in=-3600000\n\n"
+         3 openai-codex:carol oauth acct-carol-0001 carol@example.com plus usable=true kind= reason= until= remaining= model= expires=1795604400000 in=-3600000\n\n"
     );
 }
 
@@ -331,14 +331,14 @@ const CODEX_TABLE: &str = "openai-codex: order from store, last good openai-code
   #  PROFILE             ACCOUNT          EMAIL              STATE                                            UNTIL                       EXPIRES
   1  openai-codex:alice  acct-alice-0001  alice@example.com  cooldown:rate_limit (openai-codex/gpt-5.5 only)  2026-11-25T12:57:00Z (57m)  in 10d
   2  openai-codex:bob    acct-bob-0001    bob@example.com    disabled:billing                                 2026-11-25T14:00:00Z (2h)   in 10d
-  3  openai-codex:carol  acct-carol-0001  carol@example.com  expired                                          -                           1h ago
+  3  openai-codex:carol  acct-carol-0001  carol@example.com  refresh-due                                      -                           1h ago
 ";
 
 const OPENAI_TABLE: &str = "openai: order from store, last good openai:alice
   #  PROFILE       ACCOUNT          EMAIL              STATE                                      UNTIL                       EXPIRES
   1  openai:alice  acct-alice-0001  alice@example.com  cooldown:rate_limit (openai/gpt-5.5 only)  2026-11-25T12:57:00Z (57m)  in 10d
   2  openai:bob    acct-bob-0001    bob@example.com    disabled:billing                           2026-11-25T14:00:00Z (2h)   in 10d
-  3  openai:carol  acct-carol-0001  carol@example.com  expired                                    -                           1h ago
+  3  openai:carol  acct-carol-0001  carol@example.com  refresh-due                                -                           1h ago
 ";
 
 #[test]
@@ -367,7 +367,7 @@ fn status_prints_a_table_for_each_layout() {
              #  PROFILE       ACCOUNT          EMAIL              STATE                                      UNTIL                       EXPIRES\n  \
              1  openai:bob    acct-bob-0001    bob@example.com    disabled:billing                           2026-11-25T14:00:00Z (2h)   in 10d\n  \
              2  openai:alice  acct-alice-0001  alice@example.com  cooldown:rate_limit (openai/gpt-5.5 only)  2026-11-25T12:57:00Z (57m)  in 10d\n  \
-             3  openai:carol  acct-carol-0001  carol@example.com  expired                                    -                           1h ago\n",
+             3  openai:carol  acct-carol-0001  carol@example.com  refresh-due                                -                           1h ago\n",
             oc = oc.display()
         )
     );

@@ -931,7 +931,9 @@ fn switch_explain_and_json_describe_the_run() {
         "{text}"
     );
     assert!(
-        text.contains("  3. openai/gpt-5.5@openai:alice  rejected  expired          openai:alice expired 1h 30m ago\n"),
+        text.contains(
+            "  3. openai/gpt-5.5@openai:alice  rejected  expired          openai:alice expired\n"
+        ),
         "{text}"
     );
     assert!(

@@ -1,0 +1,445 @@
+//! The domain model: what clawshift knows about an agent's routes and accounts, as plain
+//! Rust types. `openclaw::status` builds a [`Status`] once per run from OpenClaw's files
+//! (or from `openclaw models status --json`); `status`, `doctor`, `set_model` and the
+//! policy read it through these types, `--json` prints it with serde, and `api::model`
+//! hands it to scripts as a shared, read-only value with getters.
+//!
+//! Nothing here reads a file, the clock or the environment, and nothing imports from
+//! `api/`: scripts see this layer, never the other way round.
+
+use std::rc::Rc;
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Why a profile cannot be used now, as OpenClaw records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BlockKind {
+    /// `cooldownUntil` / `blockedUntil`: a rate or usage limit, an auth error, …; may
+    /// be scoped to one model.
+    Cooldown,
+    /// `disabledUntil`: billing, or a refresh token OpenClaw found revoked.
+    Disabled,
+    /// Past `expires` with nothing to refresh it with, or a refresh OpenClaw recorded as
+    /// failed: only a new sign-in helps.
+    Expired,
+}
+
+impl BlockKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            BlockKind::Cooldown => "cooldown",
+            BlockKind::Disabled => "disabled",
+            BlockKind::Expired => "expired",
+        }
+    }
+}
+
+/// A profile's block: its kind, OpenClaw's reason, when it ends (ms; `None`: waiting
+/// will not end it) and the model a cooldown is scoped to (`provider/model`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Block {
+    pub kind: BlockKind,
+    pub reason: Option<String>,
+    pub until: Option<i64>,
+    pub scope: Option<String>,
+}
+
+/// One auth profile of the agent, judged at the status's `now`. Serialized with the
+/// keys of `models_status()`'s profile map (docs/architecture.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    pub id: String,
+    #[serde(default)]
+    pub provider: String,
+    /// The credential's type: `oauth`, `token` or `api_key`.
+    #[serde(rename = "type", default)]
+    pub credential: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub account_id: Option<String>,
+    #[serde(default)]
+    pub plan: Option<String>,
+    /// When the access token expires (ms).
+    #[serde(default)]
+    pub expires: Option<i64>,
+    #[serde(default)]
+    pub expires_in_ms: Option<i64>,
+    #[serde(default = "yes")]
+    pub usable: bool,
+    /// `usable`, `refresh-due` (past `expires` with a refresh token: OpenClaw
+    /// refreshes it on first use), or the block's kind.
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub kind: Option<BlockKind>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub until: Option<i64>,
+    #[serde(default)]
+    pub remaining_ms: Option<i64>,
+    /// The model a cooldown is scoped to.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// 1-based place in its provider's order, `None` when the order leaves it out.
+    #[serde(default)]
+    pub position: Option<i64>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Profile {
+    /// The block recorded for this profile, if any (whether or not it blocks a given
+    /// model: see [`Profile::block_for`]).
+    pub fn block(&self) -> Option<Block> {
+        Some(Block {
+            kind: self.kind?,
+            reason: self.reason.clone(),
+            until: self.until,
+            scope: self.model.clone(),
+        })
+    }
+
+    /// The state word `status` shows: `usable`, `refresh-due`, `cooldown`, ….
+    pub fn state(&self) -> &str {
+        match (&self.state, self.kind) {
+            (Some(s), _) => s,
+            (None, Some(k)) => k.name(),
+            (None, None) => "usable",
+        }
+    }
+
+    /// The block that stops this profile serving `model` at `now`, or `None` when it
+    /// can: a block that has ended does not count, nor a cooldown scoped to another
+    /// model. With `model` `None`, any active block counts.
+    pub fn block_for(&self, model: Option<&str>, now: i64) -> Option<Block> {
+        let b = self.block()?;
+        if b.until.is_some_and(|u| u <= now) && b.kind != BlockKind::Expired {
+            return None;
+        }
+        if b.kind == BlockKind::Cooldown
+            && let (Some(scope), Some(model)) = (&b.scope, model)
+            && !same_model(scope, model)
+        {
+            return None;
+        }
+        Some(b)
+    }
+
+    /// True when the profile can serve `model` at `now`.
+    pub fn usable_at(&self, model: Option<&str>, now: i64) -> bool {
+        self.block_for(model, now).is_none() && (self.kind.is_some() || self.usable)
+    }
+}
+
+/// True when two model refs name the same model (`gpt-5.5` matches `openai/gpt-5.5`).
+pub fn same_model(a: &str, b: &str) -> bool {
+    let tail = |m: &str| m.split_once('/').map_or(m, |(_, t)| t).to_string();
+    a == b || (!(a.contains('/') && b.contains('/')) && tail(a) == tail(b))
+}
+
+/// `openai` of `openai/gpt-5.5`, `""` without a `/`.
+pub fn provider_of(model: &str) -> &str {
+    model.split_once('/').map_or("", |(p, _)| p)
+}
+
+/// One provider's accounts in OpenClaw's order (those the order leaves out follow).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Provider {
+    #[serde(skip)]
+    pub id: String,
+    pub order: Vec<String>,
+    /// `store`, `config` or `profiles` (no order anywhere: every profile, in store order).
+    pub order_source: Option<String>,
+    pub last_good: Option<String>,
+    #[serde(serialize_with = "profile_list")]
+    pub profiles: Vec<Rc<Profile>>,
+}
+
+fn profile_list<S: Serializer>(list: &[Rc<Profile>], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(list.iter().map(|p| p.as_ref()))
+}
+
+/// A route: a model, and the account that serves it when one is pinned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Route {
+    pub model: String,
+    pub profile: Option<String>,
+}
+
+impl Route {
+    /// `model@profile`, or the model alone.
+    pub fn key(&self) -> String {
+        match &self.profile {
+            Some(p) => format!("{}@{p}", self.model),
+            None => self.model.clone(),
+        }
+    }
+}
+
+/// Everything `models_status()` reports. Serialized with the keys and order of the
+/// documented map, so `status --json` and recorded snapshots keep their shape.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Status {
+    pub source: String,
+    pub layout: String,
+    pub agent: String,
+    pub now: i64,
+    pub codex_provider: String,
+    pub paths: Map<String, Value>,
+    pub default_model: Option<String>,
+    pub fallbacks: Vec<String>,
+    /// Alias → model ref, as `agents.defaults.models.<ref>.alias` declares them.
+    pub aliases: Vec<(String, String)>,
+    pub allowed: Vec<String>,
+    pub models: Vec<String>,
+    pub current: Option<String>,
+    pub current_source: String,
+    pub current_profile: Option<String>,
+    pub providers: Vec<Provider>,
+    /// Every profile, by id in store order (the same values the providers list).
+    pub profiles: Vec<Rc<Profile>>,
+    pub warnings: Vec<String>,
+    /// Usage readings recorded with a replay snapshot (`status.usage`), by account id.
+    pub usage: Option<Map<String, Value>>,
+}
+
+impl Status {
+    pub fn profile(&self, id: &str) -> Option<&Rc<Profile>> {
+        self.profiles.iter().find(|p| p.id == id)
+    }
+
+    pub fn provider(&self, id: &str) -> Option<&Provider> {
+        self.providers.iter().find(|p| p.id == id)
+    }
+
+    /// `provider`'s profiles in OpenClaw's order.
+    pub fn profiles_of(&self, provider: &str) -> &[Rc<Profile>] {
+        self.provider(provider).map_or(&[], |p| &p.profiles)
+    }
+
+    /// What the agent uses now: the main session's model and pinned account, else the
+    /// default model with the first account of its provider's order (the one OpenClaw
+    /// tries first, which `set_model(model, profile)` puts there).
+    pub fn current_route(&self) -> Option<Route> {
+        let model = self
+            .current
+            .clone()
+            .or_else(|| self.default_model.clone())?;
+        let profile = self.current_profile.clone().or_else(|| {
+            self.profiles_of(provider_of(&model))
+                .first()
+                .map(|p| p.id.clone())
+        });
+        Some(Route { model, profile })
+    }
+
+    /// The chain OpenClaw's own failover walks: the primary, then each fallback once.
+    pub fn route_chain(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for m in self.default_model.iter().chain(&self.fallbacks) {
+            let m = self.resolve_alias(m).to_string();
+            if !out.iter().any(|x| same_model(x, &m)) {
+                out.push(m);
+            }
+        }
+        out
+    }
+
+    /// The model an alias stands for, or `name` itself.
+    pub fn resolve_alias<'a>(&'a self, name: &'a str) -> &'a str {
+        if name.contains('/') {
+            return name;
+        }
+        self.aliases
+            .iter()
+            .find(|(a, _)| a == name)
+            .map_or(name, |(_, m)| m.as_str())
+    }
+
+    /// Every model the agent knows, in a fixed order without repeats: default,
+    /// fallbacks, alias targets, the allowlist, models with settings.
+    pub fn known_models(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let all = self
+            .default_model
+            .iter()
+            .chain(&self.fallbacks)
+            .chain(self.aliases.iter().map(|(_, m)| m))
+            .chain(&self.allowed)
+            .chain(&self.models);
+        for m in all {
+            if !m.is_empty() && !out.contains(m) {
+                out.push(m.clone());
+            }
+        }
+        out
+    }
+
+    /// This status as if the agent were on `route` (for replay: the previous decision
+    /// is taken as applied).
+    pub fn with_current(&self, route: &Route, source: &str) -> Status {
+        let mut s = self.clone();
+        s.current = Some(route.model.clone());
+        s.current_profile = route.profile.clone();
+        s.current_source = source.to_string();
+        s
+    }
+
+    /// Reads a recorded `models_status()` map (a replay snapshot) back.
+    pub fn from_value(v: &Value) -> Result<Status, String> {
+        let obj = v.as_object().ok_or("a status must be a JSON object")?;
+        let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_string);
+        let strings = |k: &str| -> Vec<String> {
+            obj.get(k)
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let parse = |v: &Value, what: &str| -> Result<Profile, String> {
+            serde_json::from_value::<Profile>(v.clone()).map_err(|e| format!("profile {what}: {e}"))
+        };
+        let mut profiles: Vec<Rc<Profile>> = Vec::new();
+        if let Some(Value::Object(m)) = obj.get("profiles") {
+            for (id, p) in m {
+                let mut p = p.clone();
+                if let Value::Object(pm) = &mut p {
+                    pm.entry("id").or_insert_with(|| id.clone().into());
+                }
+                profiles.push(Rc::new(parse(&p, id)?));
+            }
+        }
+        let mut providers = Vec::new();
+        if let Some(Value::Object(m)) = obj.get("providers") {
+            for (id, p) in m {
+                let mut list = Vec::new();
+                for q in p
+                    .get("profiles")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let q = Rc::new(parse(q, id)?);
+                    match profiles.iter().find(|x| x.id == q.id) {
+                        Some(known) => list.push(known.clone()),
+                        None => {
+                            profiles.push(q.clone());
+                            list.push(q);
+                        }
+                    }
+                }
+                providers.push(Provider {
+                    id: id.clone(),
+                    order: p
+                        .get("order")
+                        .and_then(Value::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|x| x.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    order_source: p
+                        .get("order_source")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    last_good: p
+                        .get("last_good")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    profiles: list,
+                });
+            }
+        }
+        Ok(Status {
+            source: text("source").unwrap_or_else(|| "snapshot".into()),
+            layout: text("layout").unwrap_or_default(),
+            agent: text("agent").unwrap_or_else(|| "main".into()),
+            now: obj.get("now").and_then(Value::as_i64).unwrap_or(0),
+            codex_provider: text("codex_provider").unwrap_or_else(|| "openai".into()),
+            paths: obj
+                .get("paths")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
+            default_model: text("default_model"),
+            fallbacks: strings("fallbacks"),
+            aliases: obj
+                .get("aliases")
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(a, r)| Some((a.clone(), r.as_str()?.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            allowed: strings("allowed"),
+            models: strings("models"),
+            current: text("current"),
+            current_source: text("current_source").unwrap_or_else(|| "default".into()),
+            current_profile: text("current_profile"),
+            providers,
+            profiles,
+            warnings: strings("warnings"),
+            usage: obj.get("usage").and_then(Value::as_object).cloned(),
+        })
+    }
+}
+
+impl Serialize for Status {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct ById<'a, T>(&'a [T], fn(&T) -> &str);
+        impl<T: Serialize> Serialize for ById<'_, T> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(self.0.len()))?;
+                for x in self.0 {
+                    m.serialize_entry((self.1)(x), x)?;
+                }
+                m.end()
+            }
+        }
+        struct Aliases<'a>(&'a [(String, String)]);
+        impl Serialize for Aliases<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(self.0.len()))?;
+                for (a, r) in self.0 {
+                    m.serialize_entry(a, r)?;
+                }
+                m.end()
+            }
+        }
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("source", &self.source)?;
+        m.serialize_entry("layout", &self.layout)?;
+        m.serialize_entry("agent", &self.agent)?;
+        m.serialize_entry("now", &self.now)?;
+        m.serialize_entry("codex_provider", &self.codex_provider)?;
+        m.serialize_entry("paths", &self.paths)?;
+        m.serialize_entry("default_model", &self.default_model)?;
+        m.serialize_entry("fallbacks", &self.fallbacks)?;
+        m.serialize_entry("aliases", &Aliases(&self.aliases))?;
+        m.serialize_entry("allowed", &self.allowed)?;
+        m.serialize_entry("models", &self.models)?;
+        m.serialize_entry("current", &self.current)?;
+        m.serialize_entry("current_source", &self.current_source)?;
+        m.serialize_entry("current_profile", &self.current_profile)?;
+        m.serialize_entry("providers", &ById(&self.providers, |p| p.id.as_str()))?;
+        let profiles: Vec<&Profile> = self.profiles.iter().map(Rc::as_ref).collect();
+        m.serialize_entry("profiles", &ById(&profiles, |p| p.id.as_str()))?;
+        m.serialize_entry("warnings", &self.warnings)?;
+        if let Some(u) = &self.usage {
+            m.serialize_entry("usage", u)?;
+        }
+        m.end()
+    }
+}
