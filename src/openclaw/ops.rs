@@ -527,7 +527,15 @@ fn set_order_first(
             return Ok(());
         }
     }
-    let now = effective_order(d, cfg, provider)?;
+    // OpenClaw 2026.4.21 already keeps the order in `auth-state.json` (it merges it over
+    // the legacy `auth-profiles.json`), so its `order set` turns a legacy store into the
+    // split one: read the order back from where OpenClaw put it, not from the layout
+    // detected before the call.
+    let mut after = d.clone();
+    if after.layout == Layout::LegacyJson && after.json_state.exists() {
+        after.layout = Layout::SplitJson;
+    }
+    let now = effective_order(&after, cfg, provider)?;
     if now.first().map(String::as_str) == Some(profile) {
         applied.push(format!("order {provider}: {} ({how})", wanted.join(", ")));
     } else {
