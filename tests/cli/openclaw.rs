@@ -824,7 +824,12 @@ fn set_model_uses_the_openclaw_cli_for_the_order_and_a_gateway_for_the_session()
 fn models_status_from_openclaw_maps_its_json_to_the_same_shape() {
     let s = Sandbox::new();
     fake_openclaw(&s);
+    // The real 2026.9.6 output (recorded B2), not the fake's answer from the state.
     let out = ok(cmd(&s)
+        .env(
+            "FAKE_OPENCLAW_STATUS",
+            fixtures().join("recorded/B2-status-json.stdout"),
+        )
         .args(["eval", r#"let st = models_status(#{source: "openclaw"});
             let a = st.profiles["openai:alice"]; let b = st.profiles["openai:bob"];
             `${st.source} ${st.layout} ${st.default_model} ${st.fallbacks} ${st.providers.openai.order}
