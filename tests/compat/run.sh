@@ -26,8 +26,9 @@ if [ -n "${CLAWSHIFT_COMPAT_REQUIRE_ALL:-}" ]; then
     CLAWSHIFT_COMPAT_RETRY_FAILED=1 tests/compat/install.sh >/dev/null || true
     # shellcheck disable=SC1090
     . "$(tests/compat/install.sh --env-file)"
-    [ "$OC_2026_9_6_STATUS $OC_2026_5_28_STATUS $OC_2026_4_21_STATUS" = "ok ok ok" ] && break
-    echo "compat: install attempt $attempt: 2026.9.6 $OC_2026_9_6_STATUS; 2026.5.28 $OC_2026_5_28_STATUS; 2026.4.21 $OC_2026_4_21_STATUS"
+    st="${OC_2026_9_6_STATUS:-not attempted}; ${OC_2026_5_28_STATUS:-not attempted}; ${OC_2026_4_21_STATUS:-not attempted}"
+    [ "$st" = "ok; ok; ok" ] && break
+    echo "compat: install attempt $attempt of 3 (2026.9.6; 2026.5.28; 2026.4.21): $st"
   done
 else
   tests/compat/install.sh >/dev/null || { echo "compat: installing OpenClaw $OC_MAIN_VERSION failed"; exit 1; }
@@ -153,10 +154,14 @@ era() { # version layout provider required
   fi
   # Not `if ! (check_era ...)`: bash ignores `set -e` inside a condition, so only the
   # era's last command would count. `set +e` around a subshell that sets -e again keeps
-  # every command of the era checked.
+  # every command of the era checked; the ERR trap names the command that failed.
   local rc
   set +e
-  (set -e; check_era "$1" "$2" "$3")
+  (
+    set -eE
+    trap 'echo "  failed (exit $?) at tests/compat/run.sh:$LINENO: $BASH_COMMAND"' ERR
+    check_era "$1" "$2" "$3"
+  )
   rc=$?
   set -e
   if [ "$rc" -ne 0 ]; then
