@@ -7,6 +7,7 @@ use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
@@ -58,6 +59,8 @@ pub fn run(
     stdin: Option<&[u8]>,
     timeout: Duration,
 ) -> Result<Output, Error> {
+    host.check_deadline(&format!("run `{}`", program.display()))?;
+    let timeout = timeout.min(host.remaining());
     let env: Vec<(&str, &str)> = host
         .vars()
         .iter()
@@ -143,21 +146,56 @@ fn bounded(
     if let Some(w) = writer {
         let _ = w.join();
     }
+    // A grandchild left running in the background may hold the pipes open: wait for
+    // the output only until the deadline (and briefly after a kill).
+    let until = started + timeout.max(Duration::from_millis(200));
     Ok(Output {
         status,
-        stdout: out_reader.join().unwrap_or_default(),
-        stderr: err_reader.join().unwrap_or_default(),
+        stdout: collect(&out_reader, until),
+        stderr: collect(&err_reader, until),
     })
 }
 
-fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<String> {
+/// A child's pipe being read on a thread: what has arrived so far, and a signal when
+/// the pipe has ended.
+pub struct Reader {
+    text: Arc<Mutex<Vec<u8>>>,
+    done: mpsc::Receiver<()>,
+}
+
+/// Reads a child's pipe to its end on a thread; [`collect`] takes the text.
+pub fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> Reader {
+    let (tx, done) = mpsc::channel();
+    let text = Arc::new(Mutex::new(Vec::new()));
+    let sink = text.clone();
     std::thread::spawn(move || {
-        let mut buf = Vec::new();
         if let Some(mut p) = pipe {
-            let _ = p.read_to_end(&mut buf);
+            let mut chunk = [0u8; 8192];
+            while let Ok(n) = p.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut t) = sink.lock() {
+                    t.extend_from_slice(&chunk[..n]);
+                }
+            }
         }
-        String::from_utf8_lossy(&buf).to_string()
-    })
+        let _ = tx.send(());
+    });
+    Reader { text, done }
+}
+
+/// The text a [`reader`] read, waiting for the pipe's end at most until `until` (at
+/// least 100 ms more, for the pipe to drain after a kill): a pipe still held open by
+/// something the child left in the background gives what arrived so far rather than a
+/// wait past the deadline.
+pub fn collect(r: &Reader, until: Instant) -> String {
+    let wait = until
+        .saturating_duration_since(Instant::now())
+        .max(Duration::from_millis(100));
+    let _ = r.done.recv_timeout(wait);
+    let bytes = r.text.lock().map(|t| t.clone()).unwrap_or_default();
+    String::from_utf8_lossy(&bytes).to_string()
 }
 
 #[cfg(test)]
@@ -178,6 +216,22 @@ mod tests {
         assert!(out.status.is_none());
         assert!(started.elapsed() < Duration::from_secs(10));
         assert_eq!(out.stdout, "");
+    }
+
+    #[test]
+    fn output_is_not_awaited_past_the_deadline_when_a_grandchild_holds_the_pipe() {
+        let started = Instant::now();
+        let out = run_isolated(
+            Path::new("/bin/sh"),
+            &["-c".into(), "sleep 8 & echo early".into()],
+            &[],
+            None,
+            Duration::from_secs(1),
+        )
+        .unwrap_or_else(|e| panic!("run: {e}"));
+        assert!(out.success());
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(out.stdout, "early\n");
     }
 
     #[test]

@@ -17,9 +17,9 @@ pub struct Cli {
     #[arg(long, short = 'y', global = true)]
     pub yes: bool,
 
-    /// OpenClaw agent id to act on.
-    #[arg(long, global = true, value_name = "ID", default_value = "main")]
-    pub agent: String,
+    /// OpenClaw agent id to act on [default: main].
+    #[arg(long, global = true, value_name = "ID")]
+    pub agent: Option<String>,
 
     /// OpenClaw state directory (default: $OPENCLAW_STATE_DIR or ~/.openclaw).
     #[arg(long, global = true, value_name = "DIR")]
@@ -33,7 +33,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Run a stock or user script by name, or a .rhai file by path (your copy wins).
     Run {
@@ -101,6 +101,9 @@ pub enum Command {
         /// Print models_status() as JSON instead of the table.
         #[arg(long)]
         json: bool,
+        /// Every agent OpenClaw knows, one after the other.
+        #[arg(long)]
+        all_agents: bool,
     },
     /// Move the agent to the best usable model and account; silent when nothing changes.
     ///
@@ -117,6 +120,9 @@ pub enum Command {
         /// of each, print the decisions, change nothing.
         #[arg(long, value_name = "DIR")]
         replay: Option<PathBuf>,
+        /// Every agent OpenClaw knows, one after the other, each with its own state file.
+        #[arg(long)]
+        all_agents: bool,
     },
     /// The whole flow in a throw-away sandbox: needs neither OpenClaw nor Codex installed,
     /// changes nothing outside it.
@@ -132,6 +138,10 @@ pub enum Command {
         /// Where the schedule lives.
         #[arg(long, value_enum, default_value = "crontab")]
         via: crate::cron::Via,
+        /// Schedule `clawshift switch --all-agents`: one entry that keeps every agent
+        /// OpenClaw knows at the time of each run.
+        #[arg(long)]
+        all_agents: bool,
     },
     /// Check OpenClaw's state and clawshift's files for problems, each with its fix.
     ///
@@ -142,10 +152,49 @@ pub enum Command {
         /// Print the findings as a JSON array instead of one line each.
         #[arg(long)]
         json: bool,
+        /// Every agent OpenClaw knows, one after the other.
+        #[arg(long)]
+        all_agents: bool,
     },
+    /// Install or remove the OpenClaw skill that tells the agent how to use clawshift.
+    ///
+    /// Without --agent the skill goes to OpenClaw's shared skills dir (`<state>/skills`),
+    /// seen by every agent; with --agent ID, to that agent's workspace `skills/`.
+    #[command(subcommand)]
+    Skill(SkillCommand),
+    /// Print a shell completion script, e.g. `clawshift completions bash > ~/.local/share/bash-completion/completions/clawshift`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write a page per command into a directory.
+    ///
+    /// `clawshift man | man -l -` reads it; `clawshift man --out-dir
+    /// ~/.local/share/man/man1` installs clawshift.1 and clawshift-<command>.1 for `man`.
+    Man {
+        /// Write clawshift.1 and one page per subcommand here instead of printing.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
+    /// Remove what clawshift added: its cron entries, its skill, its own dirs.
+    ///
+    /// Never touches OpenClaw's or Codex's files: profiles you added stay in OpenClaw.
+    /// `--dry-run` lists what would go; without --yes it asks first.
+    Uninstall,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
+pub enum SkillCommand {
+    /// Put the skill where OpenClaw looks for it (idempotent).
+    Install,
+    /// Remove the skill `skill install` put there.
+    Remove,
+    /// Print the skill's SKILL.md.
+    Show,
+}
+
+#[derive(Debug, Clone, Subcommand)]
 pub enum ScriptsCommand {
     /// Show where each script name resolves (your file or the built-in copy).
     List,
@@ -157,6 +206,37 @@ pub enum ScriptsCommand {
         #[arg(long)]
         force: bool,
     },
+}
+
+impl Command {
+    /// True when `--all-agents` was given (`cron` schedules a switch that loops itself).
+    pub fn wants_all_agents(&self) -> bool {
+        self.all_agents()
+            || matches!(
+                self,
+                Command::Cron {
+                    all_agents: true,
+                    ..
+                }
+            )
+    }
+
+    /// True when the command was asked to run once per OpenClaw agent.
+    pub fn all_agents(&self) -> bool {
+        matches!(
+            self,
+            Command::Status {
+                all_agents: true,
+                ..
+            } | Command::Switch {
+                all_agents: true,
+                ..
+            } | Command::Doctor {
+                all_agents: true,
+                ..
+            }
+        )
+    }
 }
 
 impl Cli {

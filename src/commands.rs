@@ -7,25 +7,32 @@ use std::rc::Rc;
 use rhai::Dynamic;
 use serde::Serialize;
 
-use crate::cli::{Command, ScriptsCommand};
+use crate::cli::{Command, ScriptsCommand, SkillCommand};
 use crate::engine;
 use crate::error::Error;
 use crate::files;
 use crate::host::Host;
 use crate::scripts::{self, Origin};
 
-pub fn dispatch(host: &Rc<Host>, command: Command) -> Result<ExitCode, Error> {
+/// Runs one command for the host's agent; `agent_given` is whether `--agent` was on the
+/// command line (the skill goes to that agent's workspace only then).
+pub fn dispatch(host: &Rc<Host>, command: Command, agent_given: bool) -> Result<ExitCode, Error> {
     match command {
         Command::Run { script, args } => run_script(host, &script, &args),
         Command::Eval { snippet } => eval(host, &snippet),
         Command::Check { paths } => check(host, &paths),
         Command::Functions { json } => functions(host, json),
-        Command::History { json } => crate::undo::history(host, json),
+        Command::History { json } => {
+            // An entry journaled by an older clawshift may hold a token of any shape:
+            // knowing this run's tokens masks it.
+            crate::redact::learn_from_run(host);
+            crate::undo::history(host, json)
+        }
         Command::Undo { id, force } => crate::undo::undo(host, id.as_deref(), force),
         Command::Scripts(ScriptsCommand::List) => scripts_list(host),
         Command::Scripts(ScriptsCommand::Eject { names, force }) => eject(host, &names, force),
-        Command::Status { json } => crate::status::run(host, json),
-        Command::Doctor { json } => crate::doctor::run(host, json),
+        Command::Status { json, .. } => crate::status::run(host, json),
+        Command::Doctor { json, .. } => crate::doctor::run(host, json),
         Command::AddProfile {
             name,
             device_auth,
@@ -49,18 +56,37 @@ pub fn dispatch(host: &Rc<Host>, command: Command) -> Result<ExitCode, Error> {
             explain,
             json,
             replay,
+            ..
         } => run_script(
             host,
             "switch",
             &switch_args(explain, json, replay.as_deref()),
         ),
-        Command::Cron { action, every, via } => crate::cron::run(host, action, &every, via),
+        Command::Cron {
+            action,
+            every,
+            via,
+            all_agents,
+        } => crate::cron::run(host, action, &every, via, all_agents),
+        Command::Skill(SkillCommand::Install) => crate::install::skill_install(host, agent_given),
+        Command::Skill(SkillCommand::Remove) => crate::install::skill_remove(host, agent_given),
+        Command::Skill(SkillCommand::Show) => {
+            host.println(crate::install::SKILL_MD.trim_end())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => crate::install::completions(host, shell),
+        Command::Man { out_dir } => crate::install::man(host, out_dir.as_deref()),
+        Command::Uninstall => crate::install::uninstall(host),
         Command::Demo => crate::demo::run(host),
     }
 }
 
 /// `clawshift switch` flags, handed to the switch script as ARGS in a fixed order.
-fn switch_args(explain: bool, json: bool, replay: Option<&std::path::Path>) -> Vec<String> {
+pub(crate) fn switch_args(
+    explain: bool,
+    json: bool,
+    replay: Option<&std::path::Path>,
+) -> Vec<String> {
     let mut args = Vec::new();
     if explain {
         args.push("--explain".to_string());
@@ -101,6 +127,8 @@ fn eval(host: &Rc<Host>, snippet: &str) -> Result<ExitCode, Error> {
         .map_err(|e| Error::Script(Box::new(e)))?;
     let value = engine::run(&engine, &mut scope, &ast, host)?;
     if !value.is_unit() {
+        // The result may quote a token the snippet never read from a store.
+        crate::redact::learn_from_run_once(host);
         host.println(&display_value(&value)?)?;
     }
     exiting(engine, scope, ast);
@@ -131,6 +159,7 @@ fn check(host: &Rc<Host>, paths: &[String]) -> Result<ExitCode, Error> {
         match engine::compile(&engine, &scope, &script.source, &script.text) {
             Ok(_) => host.println(&format!("ok      {}", script.source))?,
             Err(e) => {
+                crate::redact::learn_from_run(host);
                 eprint!("{}", crate::report::render_script(&e, None));
                 failed.get_or_insert(e.exit_code);
             }
@@ -327,12 +356,12 @@ fn eject(host: &Rc<Host>, names: &[String], force: bool) -> Result<ExitCode, Err
                 )));
             }
             _ => {
+                // cron runs these scripts: a directory or file others can write would
+                // let them run code as this user, whatever the umask.
                 if let Some(dir) = target.parent() {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        Error::Failure(format!("cannot create `{}`: {e}", dir.display()))
-                    })?;
+                    files::private_dir(dir)?;
                 }
-                files::write_file(host, &target, text.as_bytes(), 0o644)?;
+                files::write_file(host, &target, text.as_bytes(), 0o600)?;
                 host.println(&format!("ejected {name} -> {}", target.display()))?;
             }
         }

@@ -138,7 +138,7 @@ pub fn job_env(host: &Host) -> Vec<(String, String)> {
 }
 
 /// `PATH=… CLAWSHIFT_HOME=… /abs/clawshift [--agent ID] switch`, for `sh`.
-pub fn job_command(host: &Host, exe: &Path) -> String {
+pub fn job_command(host: &Host, exe: &Path, all_agents: bool) -> String {
     let mut words: Vec<String> = job_env(host)
         .into_iter()
         .map(|(k, v)| format!("{k}={}", sh_quote(&v)))
@@ -149,35 +149,46 @@ pub fn job_command(host: &Host, exe: &Path) -> String {
         words.push(sh_quote(&host.agent));
     }
     words.push("switch".into());
+    if all_agents {
+        words.push("--all-agents".into());
+    }
     words.join(" ")
 }
 
 /// One crontab line: schedule, command (`%` escaped, which cron would turn into a
 /// newline), marker.
-pub fn crontab_line(host: &Host, exe: &Path, every: &Every) -> String {
+pub fn crontab_line(host: &Host, exe: &Path, every: &Every, all_agents: bool) -> String {
     format!(
         "{} {} {MARKER}",
         every.schedule,
-        job_command(host, exe).replace('%', r"\%")
+        job_command(host, exe, all_agents).replace('%', r"\%")
     )
 }
 
-pub fn run(host: &Host, action: Action, every: &str, via: Via) -> Result<ExitCode, Error> {
+pub fn run(
+    host: &Host,
+    action: Action,
+    every: &str,
+    via: Via,
+    all_agents: bool,
+) -> Result<ExitCode, Error> {
     let every = parse_every(every)?;
     let exe = host.current_exe()?;
     match (via, action) {
-        (Via::Crontab, Action::Print) => host.println(&crontab_line(host, &exe, &every))?,
+        (Via::Crontab, Action::Print) => {
+            host.println(&crontab_line(host, &exe, &every, all_agents))?
+        }
         (Via::Crontab, Action::Install) => {
-            crontab_install(host, &crontab_line(host, &exe, &every))?
+            crontab_install(host, &crontab_line(host, &exe, &every, all_agents))?
         }
         (Via::Crontab, Action::Remove) => crontab_remove(host)?,
         (Via::Openclaw, Action::Print) => {
-            let args = openclaw_add_args(&every, &job_command(host, &exe));
+            let args = openclaw_add_args(&every, &job_command(host, &exe, all_agents));
             let words: Vec<String> = args.iter().map(|a| sh_quote(a)).collect();
             host.println(&format!("openclaw {}", words.join(" ")))?;
         }
         (Via::Openclaw, Action::Install) => {
-            openclaw_install(host, &every, &job_command(host, &exe))?
+            openclaw_install(host, &every, &job_command(host, &exe, all_agents))?
         }
         (Via::Openclaw, Action::Remove) => openclaw_remove(host)?,
     }
@@ -210,7 +221,25 @@ fn crontab_read(host: &Host, bin: &Path) -> Result<String, Error> {
 
 fn crontab_write(host: &Host, bin: &Path, old: &str, new: &str) -> Result<(), Error> {
     if !old.is_empty() {
-        crate::backup::save_bytes(host, "crontab", old.as_bytes())?;
+        // Journaled like any backup, so retention counts it (the crontab itself is
+        // changed through `crontab`, which `undo` does not replay).
+        let source = crate::backup::Source {
+            path: "crontab",
+            row: None,
+        };
+        let saved = crate::backup::save_bytes(host, "crontab", source, old.as_bytes())?;
+        crate::journal::append(
+            host,
+            &crate::journal::Change {
+                kind: "backup".into(),
+                path: "crontab".into(),
+                row: None,
+                backup: Some(saved.display().to_string()),
+                before: None,
+                after: None,
+                undoes: None,
+            },
+        )?;
     }
     let out = child::run(
         host,
@@ -263,6 +292,36 @@ fn crontab_install(host: &Host, line: &str) -> Result<(), Error> {
     crontab_write(host, &bin, &old, &new)?;
     host.println(&format!("installed in your crontab: {line}"))?;
     Ok(())
+}
+
+/// The ids and commands of the OpenClaw cron jobs `install --via openclaw` added (for
+/// `uninstall`); `None` when there is no `openclaw` to ask.
+pub fn openclaw_ours(host: &Host) -> Option<Result<Vec<(String, String)>, Error>> {
+    host.openclaw_bin()?;
+    Some(openclaw_jobs(host).map(|jobs| {
+        jobs.into_iter()
+            .map(|(id, command, _)| (id, command.unwrap_or_default()))
+            .collect()
+    }))
+}
+
+/// Removes one OpenClaw cron job by id, through `openclaw cron rm`.
+pub fn openclaw_rm(host: &Host, id: &str) -> Result<(), Error> {
+    openclaw(host, &["cron", "rm", id]).map(|_| ())
+}
+
+/// The crontab lines `install` put there (for `uninstall`); none when there is no
+/// `crontab` program at all.
+pub fn crontab_ours(host: &Host) -> Result<Vec<String>, Error> {
+    let Some(bin) = host.find_program("crontab") else {
+        return Ok(Vec::new());
+    };
+    let text = crontab_read(host, &bin)?;
+    Ok(text
+        .lines()
+        .filter(|l| is_ours(l))
+        .map(str::to_string)
+        .collect())
 }
 
 fn crontab_remove(host: &Host) -> Result<(), Error> {

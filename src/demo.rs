@@ -72,9 +72,7 @@ impl Demo {
     fn write(&self, rel: &str, text: &str) -> Result<(), Error> {
         let p = self.path(rel);
         if let Some(dir) = p.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                Error::Failure(format!("demo: cannot create `{}`: {e}", dir.display()))
-            })?;
+            crate::files::private_dir(dir)?;
         }
         crate::files::atomic_write(&p, text.as_bytes(), 0o600)
     }
@@ -141,7 +139,7 @@ impl Demo {
         self.step(host, "switch", &["switch"], later)?;
         say("")?;
         say(&format!("# Sent by notify.command ({}):", self.rel(&log)))?;
-        let sent = std::fs::read_to_string(&log).unwrap_or_default();
+        let sent = crate::files::read_text_lossy(&log).unwrap_or_default();
         for line in sent.lines() {
             say(&format!("  {line}"))?;
         }

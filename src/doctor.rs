@@ -119,6 +119,7 @@ pub fn findings(host: &Host) -> Vec<Finding> {
         d.add(Severity::Error, "blocker", message, fix);
     }
     modes(&mut d);
+    writable_dirs(&mut d);
     locks(&mut d);
     leftovers(&mut d);
     custody(&mut d);
@@ -135,6 +136,9 @@ pub fn findings(host: &Host) -> Vec<Finding> {
     };
     if let Some(st) = &native {
         expiry(&mut d, st);
+    }
+    if let Some(det) = detected.as_ref().filter(|det| det.blocker.is_none()) {
+        fields(&mut d, det);
     }
     agreement(&mut d, native.as_ref());
     d.out
@@ -292,9 +296,74 @@ fn modes(d: &mut Doctor) {
     }
 }
 
+/// Directories whose files OpenClaw or clawshift trust: if group or others can write
+/// one, they can swap a token store, a config or a script that cron runs.
+fn writable_dirs(d: &mut Doctor) {
+    let host = d.host;
+    let oc = &host.openclaw_state_dir;
+    let mut dirs: Vec<(PathBuf, String)> = vec![
+        (oc.clone(), "OpenClaw's state dir".into()),
+        (oc.join("agents"), "OpenClaw's agents dir".into()),
+        (oc.join("state"), "OpenClaw's database dir".into()),
+    ];
+    for (agent, dir) in openclaw::all_agent_dirs(host) {
+        dirs.push((dir, format!("agent `{agent}`'s dir")));
+    }
+    dirs.extend([
+        (host.config_dir.clone(), "clawshift's config dir".into()),
+        (
+            host.user_scripts_dir(),
+            "clawshift's scripts dir, run by cron".into(),
+        ),
+        (host.user_lib_dir(), "clawshift's script modules dir".into()),
+        (host.state_dir.join("locks"), "clawshift's locks dir".into()),
+    ]);
+    let mut seen = std::collections::BTreeSet::new();
+    for (dir, what) in dirs {
+        if !seen.insert(dir.clone()) {
+            continue;
+        }
+        let is_dir = fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir());
+        if let Some(m) = file_mode(&dir).filter(|m| is_dir && m & 0o022 != 0) {
+            d.add(
+                Severity::Error,
+                "mode",
+                format!(
+                    "`{}` ({what}) is writable by {} (mode {m:o}); they can replace the files in it",
+                    dir.display(),
+                    if m & 0o002 != 0 { "everyone" } else { "its group" }
+                ),
+                Some(format!("chmod 700 {}", shell_quote(&dir))),
+            );
+        }
+    }
+}
+
+/// Stored profiles whose fields have the wrong type (an `expires` that is a string):
+/// `status` shows them as unknown, and this names the profile and the field.
+fn fields(d: &mut Doctor, det: &openclaw::Detected) {
+    let Ok(auth) = openclaw::read_auth(det) else {
+        return;
+    };
+    for (id, cred) in &auth.profiles {
+        let name = id.split_once(':').map_or(id.as_str(), |(_, n)| n);
+        for (field, what) in openclaw::status::malformed(cred) {
+            d.add(
+                Severity::Warning,
+                "profile",
+                openclaw::status::malformed_text(id, field, &what),
+                Some(format!(
+                    "sign the account in again (`clawshift add-profile {name}`), which rewrites the profile, or fix `{field}` in `{}` by hand",
+                    det.store_path().display()
+                )),
+            );
+        }
+    }
+}
+
 /// The command line of a live process, for naming a lock's holder.
 fn process_name(pid: i64) -> Option<String> {
-    let raw = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let raw = crate::files::read_optional(Path::new(&format!("/proc/{pid}/cmdline"))).ok()??;
     let text: Vec<String> = raw
         .split(|b| *b == 0)
         .filter(|p| !p.is_empty())
@@ -409,8 +478,7 @@ fn locks(d: &mut Doctor) {
 /// How old a lock is on the wall clock: its `createdAt`, else its mtime.
 fn lock_age_ms(host: &Host, p: &Path) -> Option<i64> {
     let now = host.wall_clock().timestamp_millis();
-    let created = fs::read_to_string(p)
-        .ok()
+    let created = crate::files::read_text_lossy(p)
         .and_then(|t| serde_json::from_str::<Value>(&t).ok())
         .and_then(|v| {
             v.get("createdAt")

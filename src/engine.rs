@@ -73,7 +73,10 @@ pub fn build_engine(host: &Rc<Host>) -> Result<Engine, Error> {
 
     let h = host.clone();
     engine.on_progress(move |ops| {
-        if h.stdout_closed() || (ops.is_multiple_of(1024) && h.started.elapsed() >= h.timeout) {
+        // Once the deadline has been seen, every operation ends the run at once: Rhai's
+        // `sort` and `dedup` take a failing comparator for "equal" and carry on, so the
+        // termination has to hit again on the next operation, inside or after the call.
+        if h.stdout_closed() || h.timed_out() || (ops.is_multiple_of(1024) && h.past_deadline()) {
             Some(TIMED_OUT.into())
         } else if ops.is_multiple_of(MEMORY_CHECK_EVERY)
             && resident_bytes().is_some_and(|b| b > MAX_MEMORY_BYTES)
@@ -86,15 +89,18 @@ pub fn build_engine(host: &Rc<Host>) -> Result<Engine, Error> {
 
     let h = host.clone();
     engine.on_print(move |s| {
+        crate::redact::learn_from_run_once(&h);
         // A closed stdout is reported when the run ends; nothing useful can be done here.
         let _ = h.println(s);
     });
-    engine.on_debug(|s, src, pos| {
+    let h = host.clone();
+    engine.on_debug(move |s, src, pos| {
+        crate::redact::learn_from_run_once(&h);
         let at = match (src, pos.line()) {
             (Some(src), Some(line)) => format!("{src}:{line}: "),
             _ => String::new(),
         };
-        eprintln!("{at}{s}");
+        eprintln!("{}", crate::redact::mask(&format!("{at}{s}")));
     });
 
     crate::api::register_all(&mut engine, host);
@@ -103,9 +109,38 @@ pub fn build_engine(host: &Rc<Host>) -> Result<Engine, Error> {
     // the process: most commands import none, `switch` only `std/policy`.
     let mut all = ModuleResolversCollection::new();
     all.push(Stdlib::default());
-    all.push(FileModuleResolver::new_with_path(host.user_lib_dir()));
+    all.push(UserLib(FileModuleResolver::new_with_path(
+        host.user_lib_dir(),
+    )));
     engine.set_module_resolver(all);
     Ok(engine)
+}
+
+/// User modules (`import "x"` loads `<lib>/x.rhai`) through Rhai's file resolver, once
+/// the file is known to be a regular file of a sane size: Rhai opens and reads it
+/// itself, and would wait forever on a FIFO or read `/dev/zero` until memory ran out.
+struct UserLib(FileModuleResolver);
+
+impl ModuleResolver for UserLib {
+    fn resolve(
+        &self,
+        engine: &Engine,
+        source: Option<&str>,
+        path: &str,
+        pos: Position,
+    ) -> Result<Rc<Module>, Box<EvalAltResult>> {
+        crate::files::check_file(&self.0.get_file_path(path, None)).map_err(|e| {
+            Box::new(EvalAltResult::ErrorInModule(
+                path.to_string(),
+                Box::new(EvalAltResult::ErrorRuntime(
+                    e.to_string().into(),
+                    Position::NONE,
+                )),
+                pos,
+            ))
+        })?;
+        self.0.resolve(engine, source, path, pos)
+    }
 }
 
 /// Serves the embedded stdlib as `std/<name>`, ahead of any file on disk. Each module
@@ -191,7 +226,30 @@ pub fn run(engine: &Engine, scope: &mut Scope, ast: &AST, host: &Host) -> Result
     if host.stdout_closed() {
         return Err(Error::BrokenPipe);
     }
-    result.map_err(|e| Error::Script(Box::new(convert(&e, &source, host))))
+    match result {
+        // The deadline passed but the script still finished (a callback's termination
+        // was swallowed): the run failed all the same, and every change after the
+        // deadline was refused.
+        Ok(_) if host.timed_out() => Err(Error::Script(Box::new(timed_out(host, None)))),
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let err = convert(&e, &source, host);
+            if host.timed_out() && !err.message.contains(&host.timeout_message()) {
+                return Err(Error::Script(Box::new(timed_out(host, err.location))));
+            }
+            Err(Error::Script(Box::new(err)))
+        }
+    }
+}
+
+fn timed_out(host: &Host, location: Option<Location>) -> ScriptError {
+    ScriptError {
+        message: format!("{}; the script was stopped", host.timeout_message()),
+        location,
+        notes: Vec::new(),
+        exit_code: 1,
+        compile: false,
+    }
 }
 
 pub fn parse_error(e: &ParseError, source: &str) -> ScriptError {
@@ -257,10 +315,9 @@ pub fn convert(err: &EvalAltResult, top_source: &str, host: &Host) -> ScriptErro
                 MAX_MEMORY_BYTES / 1024 / 1024
             )
         }
-        EvalAltResult::ErrorTerminated(..) => format!(
-            "timed out after {}s (limit set by --timeout); the script was stopped",
-            host.timeout.as_secs()
-        ),
+        EvalAltResult::ErrorTerminated(..) => {
+            format!("{}; the script was stopped", host.timeout_message())
+        }
         EvalAltResult::ErrorTooManyOperations(..) => format!(
             "operation limit exceeded ({MAX_OPERATIONS} operations); the script looks stuck in a loop"
         ),

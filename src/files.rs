@@ -31,21 +31,126 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Reads a file, or `None` when it does not exist. Other errors name the file.
+/// Reads a file of at most [`MAX_PARSE_BYTES`], or `None` when it does not exist.
+/// Other errors name the file. See [`read_bounded`].
 pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, Error> {
-    match fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::Failure(format!(
-            "cannot read `{}`: {e}",
-            path.display()
-        ))),
+    read_bounded(path, MAX_PARSE_BYTES)
+}
+
+/// The one way clawshift reads a file. Only a regular file is read: it is opened
+/// non-blocking (so a FIFO in its place cannot hang the open) and checked on the open
+/// handle (`fstat`, so it cannot be swapped between the check and the read), and at most
+/// `limit` bytes are read, so `/dev/zero`, a FIFO, a device or a file growing under us
+/// fails at once with an error naming it and the fix. `None` when it does not exist.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, Error> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| {
+        Error::Failure(format!(
+            "cannot read `{}`: {e}{}",
+            path.display(),
+            io_hint(&e)
+        ))
+    };
+    let file = match fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(cannot(e)),
+    };
+    let meta = file.metadata().map_err(cannot)?;
+    if let Some(e) = not_regular(path, &meta) {
+        return Err(e);
     }
+    let too_big = |len: u64| too_big(path, len, limit);
+    if meta.len() > limit {
+        return Err(too_big(meta.len()));
+    }
+    // The file may grow after `fstat`: read one byte past the limit to notice.
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(Some(bytes))
+}
+
+/// The refusal for anything but a regular file (a FIFO, a device, a directory, a
+/// socket), naming it and the fix; `None` for a regular file.
+fn not_regular(path: &Path, meta: &fs::Metadata) -> Option<Error> {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = meta.file_type();
+    let what = if kind.is_file() || kind.is_symlink() {
+        return None;
+    } else if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    };
+    Some(Error::Failure(format!(
+        "`{}` is {what}, not a regular file; clawshift reads and writes only regular files (this one could hang it or never end). Fix: replace it with the real file (or remove it, or point clawshift at the right path); nothing was changed",
+        path.display()
+    )))
+}
+
+fn too_big(path: &Path, len: u64, limit: u64) -> Error {
+    Error::Failure(format!(
+        "`{}` is {:.1} MB, more than the {} MB clawshift reads (OpenClaw's files are a few KB); it is not the right file or it is corrupt. Fix: restore it from a backup (`clawshift history`, `clawshift undo`) or move it away; nothing was changed",
+        path.display(),
+        len as f64 / 1_048_576.0,
+        limit / 1_048_576
+    ))
+}
+
+/// For a file another library opens and reads itself (a Rhai module): refuses one that
+/// is not a regular file or is over [`MAX_PARSE_BYTES`]; a missing one is left to it.
+pub fn check_file(path: &Path) -> Result<(), Error> {
+    match fs::metadata(path) {
+        Ok(m) => match not_regular(path, &m) {
+            Some(e) => Err(e),
+            None if m.len() > MAX_PARSE_BYTES => Err(too_big(path, m.len(), MAX_PARSE_BYTES)),
+            None => Ok(()),
+        },
+        Err(_) => Ok(()),
+    }
+}
+
+/// Refuses a path that exists and is not a regular file (following symlinks), before
+/// anything is opened or written: the journal is checked this way before a
+/// change is backed up, so a FIFO in its place stops the run with nothing changed.
+pub fn check_regular(path: &Path) -> Result<(), Error> {
+    match fs::metadata(path) {
+        Ok(m) => not_regular(path, &m).map_or(Ok(()), Err),
+        Err(_) => Ok(()),
+    }
+}
+
+/// Like [`read_optional`], as text (bytes that are not UTF-8 replaced); `None` when the
+/// file cannot be read. For files whose content is only a hint (a lock's owner, a
+/// source line for an error message), where a failure to read is not worth an error.
+pub fn read_text_lossy(path: &Path) -> Option<String> {
+    read_optional(path)
+        .ok()
+        .flatten()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
 /// Replaces `path` with `bytes` (mode `mode`), backing up and journaling first. Writes
 /// nothing when the bytes are already there; under `--dry-run` prints a diff instead.
 pub fn write_file(host: &Host, path: &Path, bytes: &[u8], mode: u32) -> Result<Outcome, Error> {
+    journal::ready(host, &format!("write `{}`", path.display()))?;
     refuse_symlink(path)?;
     let before = read_optional(path)?;
     if before.as_deref() == Some(bytes) {
@@ -110,18 +215,10 @@ pub fn refuse_symlink(path: &Path) -> Result<(), Error> {
 /// parsing it would only burn memory.
 pub const MAX_PARSE_BYTES: u64 = 16 * 1024 * 1024;
 
-/// Like [`read_optional`], but refuses a file larger than [`MAX_PARSE_BYTES`] before
-/// reading it, naming the file and its size.
+/// The same as [`read_optional`]: every read refuses a file larger than
+/// [`MAX_PARSE_BYTES`] before reading it, naming the file and its size.
 pub fn read_limited(path: &Path) -> Result<Option<Vec<u8>>, Error> {
-    match fs::metadata(path) {
-        Ok(m) if m.is_file() && m.len() > MAX_PARSE_BYTES => Err(Error::Failure(format!(
-            "`{}` is {:.1} MB, more than the {} MB clawshift reads (OpenClaw's files are a few KB); it is not the right file or it is corrupt. Fix: restore it from a backup (`clawshift history`, `clawshift undo`) or move it away; nothing was changed",
-            path.display(),
-            m.len() as f64 / 1_048_576.0,
-            MAX_PARSE_BYTES / 1_048_576
-        ))),
-        _ => read_optional(path),
-    }
+    read_optional(path)
 }
 
 /// Prints a unified diff of a file or row under `--dry-run`. Token values are masked
@@ -193,6 +290,38 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
     Ok(())
 }
 
+/// Creates `path` with `bytes` (mode `mode`) only if nothing is there yet: written to a
+/// temp file, then linked into place, so the name appears complete or not at all.
+/// Returns `false` when the name is taken (by another run, say).
+pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<bool, Error> {
+    let (dir, name) = dir_and_name(path);
+    let ctx = |e: std::io::Error| {
+        Error::Failure(format!(
+            "cannot write `{}`: {e}{}",
+            path.display(),
+            io_hint(&e)
+        ))
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .permissions(fs::Permissions::from_mode(mode))
+        .tempfile_in(dir)
+        .map_err(ctx)?;
+    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode)).map_err(ctx)?;
+    tmp.write_all(bytes).map_err(ctx)?;
+    tmp.as_file().sync_all().map_err(ctx)?;
+    match tmp.persist_noclobber(path) {
+        Ok(_) => {}
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) => return Err(ctx(e.error)),
+    }
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(true)
+}
+
 /// The fix for the I/O errors a user can do something about (a full disk, a read-only
 /// mount, missing permissions), as a sentence to append to the error; empty otherwise.
 pub fn io_hint(e: &std::io::Error) -> &'static str {
@@ -248,10 +377,17 @@ pub fn append_line(path: &Path, line: &str) -> Result<(), Error> {
         .create(true)
         .append(true)
         .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
+        // O_NONBLOCK: a FIFO in its place fails the open (ENXIO) or the check below
+        // rather than hang.
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(path)
         .map_err(|e| {
-            if e.raw_os_error() == Some(libc::ELOOP) {
+            if e.raw_os_error() == Some(libc::ENXIO) {
+                // A FIFO with no reader.
+                check_regular(path).err().unwrap_or_else(|| {
+                    Error::Failure(format!("cannot append to `{}`: {e}", path.display()))
+                })
+            } else if e.raw_os_error() == Some(libc::ELOOP) {
                 Error::Failure(format!(
                     "`{}` is a symlink; clawshift appends to its journal only in place. Fix: replace the link with a regular file (or remove it); nothing was changed",
                     path.display()
@@ -264,6 +400,9 @@ pub fn append_line(path: &Path, line: &str) -> Result<(), Error> {
                 ))
             }
         })?;
+    if let Some(e) = f.metadata().ok().and_then(|m| not_regular(path, &m)) {
+        return Err(e);
+    }
     let mut buf = line.as_bytes().to_vec();
     buf.push(b'\n');
     f.write_all(&buf).and_then(|_| f.sync_data()).map_err(|e| {
@@ -278,6 +417,7 @@ pub fn append_line(path: &Path, line: &str) -> Result<(), Error> {
 /// Deletes a file the way `write_file` changes one: backed up and journaled first.
 /// Used by `undo` to remove a file that a run created.
 pub fn remove_file(host: &Host, path: &Path) -> Result<Outcome, Error> {
+    journal::ready(host, &format!("delete `{}`", path.display()))?;
     refuse_symlink(path)?;
     let Some(before) = read_optional(path)? else {
         return Ok(Outcome::Unchanged);
@@ -291,4 +431,57 @@ pub fn remove_file(host: &Host, path: &Path) -> Result<Outcome, Error> {
         .map_err(|e| Error::Failure(format!("cannot delete `{}`: {e}", path.display())))?;
     crate::testhook::point("removed");
     Ok(Outcome::Written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_over_the_limit_is_refused_naming_it_and_its_size() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("big.json");
+        fs::write(&p, vec![b'x'; 3 * 1024 * 1024]).expect("write");
+        let e = read_bounded(&p, 2 * 1024 * 1024).expect_err("too big");
+        assert!(
+            e.to_string().starts_with(&format!(
+                "`{}` is 3.0 MB, more than the 2 MB clawshift reads",
+                p.display()
+            )),
+            "{e}"
+        );
+        assert_eq!(
+            read_bounded(&p, 3 * 1024 * 1024)
+                .expect("fits")
+                .map(|b| b.len()),
+            Some(3 * 1024 * 1024)
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_none_and_a_directory_or_device_is_refused() {
+        let dir = tempfile::tempdir().expect("tmp");
+        assert_eq!(
+            read_optional(&dir.path().join("nope")).expect("missing"),
+            None
+        );
+        for (p, what) in [
+            (dir.path(), "is a directory, not a regular file"),
+            (
+                Path::new("/dev/zero"),
+                "is a character device, not a regular file",
+            ),
+            (
+                Path::new("/dev/null"),
+                "is a character device, not a regular file",
+            ),
+        ] {
+            let e = read_optional(p).expect_err("refused");
+            assert!(
+                e.to_string()
+                    .starts_with(&format!("`{}` {what}", p.display())),
+                "{e}"
+            );
+        }
+    }
 }

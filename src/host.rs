@@ -62,6 +62,9 @@ pub struct Host {
     pub stdout_is_tty: bool,
     pub out: Sink,
     closed: Cell<bool>,
+    /// Set once the run's deadline has been seen passed (by the script engine or by a
+    /// primitive that refused to act): the run then ends with the timeout error.
+    timed_out: Cell<bool>,
     /// While `undo` runs: the run being reverted, recorded on every change it makes.
     pub undoing: RefCell<Option<String>>,
 }
@@ -164,6 +167,7 @@ impl Host {
             stdout_is_tty: streams.stdout,
             vars,
             closed: Cell::new(false),
+            timed_out: Cell::new(false),
             undoing: RefCell::new(None),
             out: if streams.capture {
                 Sink::Buffer(RefCell::new(String::new()))
@@ -293,9 +297,45 @@ impl Host {
         self.timeout.saturating_sub(self.started.elapsed())
     }
 
+    /// True once the deadline has passed (and remembers it: see [`Host::timed_out`]).
+    pub fn past_deadline(&self) -> bool {
+        if !self.timed_out.get() && self.started.elapsed() >= self.timeout {
+            self.timed_out.set(true);
+        }
+        self.timed_out.get()
+    }
+
+    /// True once the deadline was seen passed, even if the error that said so was
+    /// swallowed (Rhai's `sort`/`dedup` drop their comparator's errors).
+    pub fn timed_out(&self) -> bool {
+        self.timed_out.get()
+    }
+
+    /// The error every change and every wait gives once the deadline has passed.
+    pub fn timeout_message(&self) -> String {
+        format!(
+            "timed out after {}s (limit set by --timeout)",
+            self.timeout.as_secs()
+        )
+    }
+
+    /// Refuses to start `what` (a change on disk, a notification, a child process) once
+    /// the deadline has passed: a timed-out run changes nothing after its deadline.
+    pub fn check_deadline(&self, what: &str) -> Result<(), Error> {
+        if self.past_deadline() {
+            return Err(Error::Failure(format!(
+                "{}; refused to {what} after the deadline, nothing was changed. Fix: rerun with a larger `--timeout SECS`",
+                self.timeout_message()
+            )));
+        }
+        Ok(())
+    }
+
     /// Writes one line of output. A closed pipe is not an error worth reporting: the
     /// reader has gone, so the caller should stop quietly.
+    /// Every secret read in this run is masked (see `redact::mask`).
     pub fn println(&self, text: &str) -> Result<(), Error> {
+        let text = &crate::redact::mask(text);
         match &self.out {
             Sink::Stdout => {
                 let mut out = std::io::stdout().lock();

@@ -8,6 +8,10 @@ use crate::error::Error;
 use crate::files;
 use crate::host::Host;
 
+/// The journal grows by a few hundred bytes per change and is read whole by `history`
+/// and `undo`; past this size it is not a journal clawshift wrote.
+pub const MAX_JOURNAL_BYTES: u64 = 256 * 1024 * 1024;
+
 /// One changed file or row. Hashes are SHA-256 of the bytes; no content is recorded,
 /// so the journal never holds a token.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -37,14 +41,27 @@ pub struct Entry {
     pub change: Change,
 }
 
+/// Refuses a change before any of it is made (its backup included): past the run's
+/// deadline, or when the journal that must record it is not a regular file.
+pub fn ready(host: &Host, what: &str) -> Result<(), Error> {
+    host.check_deadline(what)?;
+    files::check_regular(&host.journal_path())
+}
+
 pub fn append(host: &Host, change: &Change) -> Result<(), Error> {
+    // Every change is journaled before it is made: past the deadline, none is.
+    ready(host, &format!("change `{}`", change.path))?;
     files::private_dir(&host.state_dir)?;
+    // A change may come from a snippet that read no store but quotes a token of one.
+    crate::redact::learn_from_run_once(host);
     let entry = Entry {
         run: host.run_id.clone(),
         at: host
             .now()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        command: host.command.clone(),
+        // The command line was masked by shape when the run started; by now the stores
+        // it read are known, so their tokens are masked whatever they look like.
+        command: crate::redact::command_line(std::slice::from_ref(&host.command)),
         change: change.clone(),
     };
     let line = serde_json::to_string(&entry)
@@ -57,7 +74,7 @@ pub fn append(host: &Host, change: &Change) -> Result<(), Error> {
 /// Every entry, oldest first. A line that does not parse (a torn write from a crash on
 /// a filesystem without atomic appends) is skipped rather than failing the read.
 pub fn read(host: &Host) -> Result<Vec<Entry>, Error> {
-    let Some(bytes) = files::read_optional(&host.journal_path())? else {
+    let Some(bytes) = files::read_bounded(&host.journal_path(), MAX_JOURNAL_BYTES)? else {
         return Ok(Vec::new());
     };
     Ok(String::from_utf8_lossy(&bytes)

@@ -16,6 +16,7 @@ pub mod engine;
 pub mod error;
 pub mod files;
 pub mod host;
+pub mod install;
 pub mod journal;
 pub mod openclaw;
 pub mod redact;
@@ -49,16 +50,28 @@ pub fn main(cli: cli::Cli) -> ExitCode {
 }
 
 pub fn run(cli: cli::Cli) -> Result<ExitCode, Error> {
+    if let (true, Some(agent)) = (cli.command.wants_all_agents(), &cli.agent) {
+        return Err(Error::Usage(format!(
+            "--all-agents and --agent {agent} ask for different agents; give one of them"
+        )));
+    }
     let opts = HostOptions {
         dry_run: cli.dry_run,
         yes: cli.yes,
-        agent: Some(cli.agent.clone()),
+        agent: cli.agent.clone(),
         openclaw_dir: cli.openclaw_dir.clone(),
         timeout: Some(Duration::from_secs(cli.timeout_secs().max(1))),
         command: redact::command_line(&std::env::args().skip(1).collect::<Vec<_>>()),
     };
-    let host = std::rc::Rc::new(Host::from_env(opts)?);
-    let result = commands::dispatch(&host, cli.command);
+    let host = std::rc::Rc::new(Host::from_env(opts.clone())?);
+    let result = if cli.command.all_agents() {
+        install::for_each_agent(&host, opts, cli.command)
+    } else {
+        commands::dispatch(&host, cli.command, cli.agent.is_some())
+    };
+    if result.is_err() {
+        redact::learn_from_run(&host);
+    }
     openclaw::sqlite::close_all();
     result
 }

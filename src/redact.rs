@@ -1,60 +1,370 @@
-//! Masking of secrets in anything clawshift shows: a token is replaced by its
-//! fingerprint, so output can say which token is meant without revealing it.
+//! Masking of secrets in anything clawshift shows or writes: a secret is replaced by its
+//! fingerprint (`<redacted sha256:…>`), so output can say which one is meant without
+//! revealing it.
+//!
+//! Secrets are found two ways:
+//! - by **key**: a string at a secret-bearing path of a store, `auth.json` or
+//!   `openclaw.json` ([`is_secret_path`]). The patterns are OpenClaw 2026.9.6's own
+//!   (`SENSITIVE_PATTERNS` and `SENSITIVE_KEY_WHITELIST_SUFFIXES` in
+//!   `dist/sensitive-paths-*.mjs`, from `src/config/sensitive-paths.ts`, used by
+//!   `redactConfigSnapshot` in `dist/redact-snapshot-*.mjs` to put
+//!   `__OPENCLAW_REDACTED__` in its UI/API output), plus the credential fields
+//!   `access`, `refresh`, `key` of stores, `auth.json` and credential maps, everything
+//!   under `env` and under `gateway.auth` but its `mode` (OpenClaw marks those through
+//!   its schema hints rather than by name). Profile ids in a path are ignored.
+//!   tests/fixtures/openclaw-real/sensitive-paths-2026.9.6.tsv records OpenClaw's own
+//!   verdict for every config path its schema labels; tests/cli/secrets.rs holds this
+//!   module to it, and tests/compat/run.sh checks the record against the installed
+//!   OpenClaw.
+//! - by **value**: every secret read by key in this run (the readers of stores, config
+//!   and `auth.json` call [`learn_json`]/[`learn_config`]) goes into a process-wide
+//!   registry, and [`mask`] replaces each of them wherever it appears, whatever its shape
+//!   (letters only, digits only, opaque, JWT). Every renderer applies it: stdout
+//!   (`Host::println`: diffs, status, history, `eval` results, script `print`), stderr
+//!   (error reports, script `debug` and `eprint`), the journal's command line, notices
+//!   and state files. Where one of these may run before any store was read (an error,
+//!   script output, a journal line, `history`), [`learn_from_run`] reads the run's
+//!   stores, config and `auth.json` first.
+//!
+//! Values shorter than [`MIN_LEARNED`] are masked by key only: a short value such as
+//! `gateway.auth.mode: "token"` would otherwise blank ordinary words everywhere.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
 
 use serde_json::Value;
 
 use crate::api::jwt::fingerprint;
 
-/// Keys whose string values are credentials in OpenClaw stores and Codex `auth.json`.
-const SECRET_KEYS: &[&str] = &[
-    "access",
-    "refresh",
-    "token",
-    "key",
-    "id_token",
-    "access_token",
-    "refresh_token",
-    "idToken",
-    "OPENAI_API_KEY",
+/// The shortest value the registry learns.
+pub const MIN_LEARNED: usize = 8;
+
+/// Every secret value read in this process, longest first when applied.
+static KNOWN: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+/// OpenClaw's `SENSITIVE_PATTERNS` (src/config/sensitive-paths.ts), as a test on the
+/// lower-cased dotted path: `/token$/`, `/password/`, `/secret/`, `/api.?key/`,
+/// `/encrypt.?key/`, `/private.?key/`, `/serviceaccount(?:ref)?$/`.
+fn openclaw_sensitive(lower: &str) -> bool {
+    // `prefix` then at most one character, then `key`.
+    let sep_key = |prefix: &str| {
+        lower.match_indices(prefix).any(|(i, _)| {
+            let rest = &lower[i + prefix.len()..];
+            let after_one = rest.char_indices().nth(1).map_or("", |(j, _)| &rest[j..]);
+            rest.starts_with("key") || after_one.starts_with("key")
+        })
+    };
+    lower.ends_with("token")
+        || lower.contains("password")
+        || lower.contains("secret")
+        || sep_key("api")
+        || sep_key("encrypt")
+        || sep_key("private")
+        || lower.ends_with("serviceaccount")
+        || lower.ends_with("serviceaccountref")
+}
+
+/// OpenClaw's `SENSITIVE_KEY_WHITELIST_SUFFIXES`: names that match a pattern but hold no
+/// secret (`maxTokens`, `passwordFile`, …).
+const WHITELIST_SUFFIXES: &[&str] = &[
+    "maxtokens",
+    "maxoutputtokens",
+    "maxinputtokens",
+    "maxcompletiontokens",
+    "contexttokens",
+    "totaltokens",
+    "tokencount",
+    "tokenlimit",
+    "tokenbudget",
+    "passwordfile",
 ];
 
-/// Replaces every secret value in a JSON value with `<redacted sha256:…>`.
-pub fn redact_value(v: &mut Value) {
+/// Store and `auth.json` credential fields that OpenClaw's name patterns miss.
+const CREDENTIAL_KEYS: &[&str] = &["access", "refresh", "key"];
+
+/// Settings under `gateway.auth` that name a mode rather than hold a secret.
+const GATEWAY_AUTH_PLAIN: &[&str] = &["mode", "allowtailscale", "identityscopes"];
+
+/// Whether a string at this dotted path (`channels.telegram.botToken`,
+/// `profiles.openai:alice.access`, `env.OPENAI_API_KEY`) is a secret.
+pub fn is_secret_path(path: &str) -> bool {
+    // Profile ids (`provider:name`) are names a user chose: `openai-codex:secretary`
+    // must not make its `email` a secret.
+    let lower = path
+        .to_ascii_lowercase()
+        .split('.')
+        .filter(|seg| !seg.contains(':'))
+        .collect::<Vec<_>>()
+        .join(".");
+    let last = lower.rsplit('.').next().unwrap_or(&lower);
+    if lower.starts_with("env.") || lower.contains("localservice.env.") {
+        return true;
+    }
+    if let Some(rest) = lower.strip_prefix("gateway.auth.") {
+        return !GATEWAY_AUTH_PLAIN.contains(&rest);
+    }
+    // `access`/`refresh`/`key` are credentials in a store (`profiles.<id>.…`), in
+    // `auth.json` (`tokens.…`) and in a credential map a script passes (a bare key);
+    // in `openclaw.json` a `key` is often a plain setting.
+    let store_like =
+        !lower.contains('.') || lower.starts_with("profiles.") || lower.starts_with("tokens.");
+    if store_like && CREDENTIAL_KEYS.contains(&last) {
+        return true;
+    }
+    !WHITELIST_SUFFIXES.iter().any(|s| lower.ends_with(s)) && openclaw_sensitive(&lower)
+}
+
+/// Whether a bare key (a Rhai map key or JSON member name in a line of source) names a
+/// secret.
+pub fn is_secret_key(key: &str) -> bool {
+    is_secret_path(key)
+}
+
+/// OpenClaw leaves `${VAR}` references in place: they name a variable, not a secret.
+fn is_placeholder(s: &str) -> bool {
+    let t = s.trim();
+    t.is_empty() || t.starts_with("${") && t.ends_with('}') && !t[2..].contains('}')
+}
+
+/// Adds one secret value to the registry (values shorter than [`MIN_LEARNED`] and
+/// `${VAR}` references are not learned).
+pub fn learn(value: &str) {
+    if value.chars().count() < MIN_LEARNED || is_placeholder(value) {
+        return;
+    }
+    let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    known.insert(value.to_string());
+    // Written into JSON, a value with quotes or backslashes looks different.
+    let escaped = Value::String(value.to_string()).to_string();
+    let escaped = &escaped[1..escaped.len() - 1];
+    if escaped != value {
+        known.insert(escaped.to_string());
+    }
+}
+
+fn walk(v: &Value, path: &str, found: &mut dyn FnMut(&str, &str)) {
     match v {
         Value::Object(map) => {
-            for (k, v) in map.iter_mut() {
-                match v {
-                    Value::String(s) if SECRET_KEYS.contains(&k.as_str()) => {
-                        *s = format!("<redacted {}>", fingerprint(s));
-                    }
-                    _ => redact_value(v),
-                }
+            for (k, v) in map {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                walk(v, &p, found);
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(redact_value),
+        Value::Array(items) => items.iter().for_each(|v| walk(v, path, found)),
+        Value::String(s) if is_secret_path(path) => found(path, s),
         _ => {}
     }
 }
 
-/// Redacts JSON text; text that is not JSON is returned unchanged (none of the
-/// non-JSON files clawshift writes hold secrets).
-pub fn redact(text: &str) -> String {
-    match serde_json::from_str::<Value>(text) {
-        Ok(mut v) => {
-            redact_value(&mut v);
-            let mut out = serde_json::to_string_pretty(&v).unwrap_or_default();
-            out.push('\n');
-            out
+/// Learns every secret (by key) in a store document, an `auth.json` or a credential map.
+pub fn learn_json(v: &Value) {
+    walk(v, "", &mut |_, s| learn(s));
+}
+
+/// Learns every secret (by key) in `openclaw.json`; the same rules as [`learn_json`],
+/// except that an `env` value that is a path (`/…`, `~/…`) is masked by key only: it is
+/// a setting such as a state dir, and masking it by value would blank the paths that
+/// `status` and errors name.
+pub fn learn_config(v: &Value) {
+    walk(v, "", &mut |path, s| {
+        let env = path.starts_with("env.");
+        if !(env && (s.starts_with('/') || s.starts_with("~/"))) {
+            learn(s)
         }
-        Err(_) => text.to_string(),
+    });
+}
+
+/// Reads this run's stores (every agent's and the shared one), `openclaw.json` and
+/// Codex's `auth.json`, best-effort, only to learn their secrets: an error rendered
+/// before any of them was read (a typo in `eval`, a failing script) still masks a token
+/// the user pasted, whatever it looks like. Anything unreadable is skipped.
+pub fn learn_from_run(host: &crate::host::Host) {
+    let _ = crate::openclaw::all_stored_profiles(host);
+    let _ = crate::openclaw::config::load(&host.openclaw_config_path);
+    if let Ok(Some(bytes)) = crate::files::read_limited(&host.codex_home.join("auth.json")) {
+        let _ = crate::codex::auth::parse(&bytes, &host.codex_home.join("auth.json"));
     }
 }
 
-/// Masks anything in a command line that looks like a token (a run of 24 or more
-/// base64url/JWT characters, or a shorter `rt_…`/`eyJ…`/`sk-…` one), so the journal can record what ran without holding a
-/// secret someone pasted into `clawshift eval`.
+static LEARNED_FROM_RUN: std::sync::Once = std::sync::Once::new();
+
+/// [`learn_from_run`] once per process: for script output (`print`, `debug`), which a
+/// snippet may produce without reading any store.
+pub fn learn_from_run_once(host: &crate::host::Host) {
+    LEARNED_FROM_RUN.call_once(|| learn_from_run(host));
+}
+
+/// How many values the registry holds (for tests).
+pub fn known_count() -> usize {
+    KNOWN.lock().unwrap_or_else(|e| e.into_inner()).len()
+}
+
+fn marker(secret: &str) -> String {
+    format!("<redacted {}>", fingerprint(secret))
+}
+
+/// Replaces every value in the registry found in `text` by its fingerprint.
+pub fn mask(text: &str) -> String {
+    let known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    if known.is_empty() {
+        return text.to_string();
+    }
+    let mut by_len: Vec<&String> = known.iter().filter(|k| text.contains(k.as_str())).collect();
+    if by_len.is_empty() {
+        return text.to_string();
+    }
+    // Longest first, so a value that contains another is masked whole.
+    by_len.sort_by_key(|k| std::cmp::Reverse(k.len()));
+    let mut out = text.to_string();
+    for k in by_len {
+        if out.contains(k.as_str()) {
+            out = out.replace(k.as_str(), &marker(k));
+        }
+    }
+    out
+}
+
+/// Replaces every secret value in a JSON value (by key) with `<redacted sha256:…>`.
+pub fn redact_value(v: &mut Value) {
+    fn go(v: &mut Value, path: &str) {
+        match v {
+            Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    go(v, &p);
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| go(v, path)),
+            Value::String(s) if is_secret_path(path) && !is_placeholder(s) => {
+                *s = marker(s);
+            }
+            _ => {}
+        }
+    }
+    go(v, "")
+}
+
+/// Redacts a document about to be shown (a `--dry-run` diff side): JSON is masked by key
+/// and pretty-printed, so a one-line row diffs line by line; JSON5 (a hand-written
+/// `openclaw.json`) keeps its own text, with each secret (by key) replaced where it
+/// stands in quotes, as OpenClaw's `replaceSensitiveValuesInRaw` does; anything else
+/// is masked by value only.
+pub fn redact(text: &str) -> String {
+    if let Ok(mut v) = serde_json::from_str::<Value>(text) {
+        redact_value(&mut v);
+        let mut out = serde_json::to_string_pretty(&v).unwrap_or_default();
+        out.push('\n');
+        return mask(&out);
+    }
+    let Ok(v) = json5::from_str::<Value>(text) else {
+        return mask(text);
+    };
+    let mut secrets = Vec::new();
+    walk(&v, "", &mut |_, s| {
+        if !is_placeholder(s) {
+            secrets.push(s.to_string())
+        }
+    });
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets.dedup();
+    let mut out = text.to_string();
+    for s in &secrets {
+        for q in ['"', '\''] {
+            out = out.replace(&format!("{q}{s}{q}"), &format!("{q}{}{q}", marker(s)));
+        }
+    }
+    mask(&out)
+}
+
+/// A piece of a line of source: a string literal (its content's byte range), a word,
+/// or one punctuation character.
+enum Piece {
+    Literal(usize, usize),
+    Word(usize, usize),
+    Punct(char),
+}
+
+fn pieces(line: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut it = line.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        if matches!(c, '"' | '\'' | '`') {
+            let start = i + 1;
+            let mut end = line.len();
+            let mut escaped = false;
+            for (j, d) in it.by_ref() {
+                if escaped {
+                    escaped = false;
+                } else if d == '\\' {
+                    escaped = true;
+                } else if d == c {
+                    end = j;
+                    break;
+                }
+            }
+            out.push(Piece::Literal(start, end));
+        } else if c.is_alphanumeric() || c == '_' {
+            let mut end = i + c.len_utf8();
+            while let Some(&(j, d)) = it.peek() {
+                if d.is_alphanumeric() || d == '_' || d == '-' {
+                    end = j + d.len_utf8();
+                    it.next();
+                } else {
+                    break;
+                }
+            }
+            out.push(Piece::Word(i, end));
+        } else if !c.is_whitespace() {
+            out.push(Piece::Punct(c));
+        }
+    }
+    out
+}
+
+/// Masks every string literal that is the value of a secret key, whatever the value
+/// looks like: `#{access: "…"}`, `"botToken": "…"`, `let refresh = "…"`.
+fn keyed_literals(line: &str) -> String {
+    let ps = pieces(line);
+    let mut ranges = Vec::new();
+    for (n, p) in ps.iter().enumerate() {
+        let Piece::Literal(s, e) = *p else { continue };
+        if n < 2 || !matches!(ps[n - 1], Piece::Punct(':' | '=')) {
+            continue;
+        }
+        let key = match ps[n - 2] {
+            Piece::Word(a, b) | Piece::Literal(a, b) => &line[a..b],
+            Piece::Punct(_) => continue,
+        };
+        if is_secret_key(key) && !is_placeholder(&line[s..e]) {
+            ranges.push((s, e));
+        }
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut at = 0;
+    for (s, e) in ranges {
+        out.push_str(&line[at..s]);
+        out.push_str(&marker(&line[s..e]));
+        at = e;
+    }
+    out.push_str(&line[at..]);
+    out
+}
+
+/// Masks the secrets in a command line, so the journal can record what ran without
+/// holding a secret someone pasted into `clawshift eval`: every known value, every
+/// literal given to a secret key, and anything that looks like a token (a run of 24 or
+/// more base64url/JWT characters, or a shorter `rt_…`/`eyJ…`/`sk-…` one).
 pub fn command_line(args: &[String]) -> String {
-    mask_runs(&args.join(" "), |run| run.len() >= 24 || looks_secret(run))
+    let text = keyed_literals(&mask(&args.join(" ")));
+    mask_runs(&text, |run| run.len() >= 24 || looks_secret(run))
 }
 
 /// Replaces each run of token characters (base64url, JWT dots, `=`/`+`) for which
@@ -64,7 +374,7 @@ fn mask_runs(text: &str, secret: impl Fn(&str) -> bool) -> String {
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
         if secret(run) {
-            out.push_str(&format!("<redacted {}>", fingerprint(run)));
+            out.push_str(&marker(run));
         } else {
             out.push_str(run);
         }
@@ -92,12 +402,13 @@ fn looks_secret(run: &str) -> bool {
             && run.chars().any(|c| c.is_ascii_alphabetic())
 }
 
-/// Masks what looks like a token in a line of script source shown in an error (a
-/// snippet given to `clawshift eval` from cron may hold one): JWTs (`eyJ…`), refresh
-/// tokens (`rt_…`), API keys (`sk-…`), and any other run of 32 or more base64url
-/// characters with both letters and digits. Identifiers stay readable.
+/// Masks the secrets in a line of script source shown in an error (a snippet given to
+/// `clawshift eval` from cron may hold one): every known value, every literal given to
+/// a secret key (`#{refresh: "…"}`), JWTs (`eyJ…`), refresh tokens (`rt_…`), API keys
+/// (`sk-…`), and any other run of 32 or more base64url characters with both letters and
+/// digits. Identifiers stay readable.
 pub fn source_line(line: &str) -> String {
-    mask_runs(line, looks_secret)
+    mask_runs(&keyed_literals(&mask(line)), looks_secret)
 }
 
 #[cfg(test)]
@@ -143,5 +454,58 @@ mod tests {
             ]),
             "add-profile alice --from-auth-json /tmp/a/auth.json"
         );
+    }
+
+    #[test]
+    fn secret_paths_follow_openclaw_patterns_and_whitelist() {
+        for p in [
+            "env.OPENAI_API_KEY",
+            "env.vars.ANYTHING",
+            "channels.telegram.botToken",
+            "gateway.auth.token",
+            "gateway.auth.password",
+            "models.providers.groq.apiKey",
+            "models.providers.x.api_key",
+            "tools.web.secretRef",
+            "profiles.openai-codex:alice.access",
+            "profiles.openai-codex:alice.refresh",
+            "profiles.openai:key.key",
+            "tokens.id_token",
+            "plugins.x.privateKey",
+            "auth.gcp.serviceAccount",
+        ] {
+            assert!(is_secret_path(p), "{p}");
+        }
+        for p in [
+            "gateway.auth.mode",
+            "agents.defaults.models.x.maxTokens",
+            "agents.defaults.contextTokens",
+            "channels.x.passwordFile",
+            "profiles.openai-codex:alice.email",
+            "profiles.openai-codex:alice.accountId",
+            "agents.defaults.model.primary",
+            "tokens.account_id",
+            "profiles.openai-codex:secretary-token.email",
+            "profiles.openai-codex:my-password.provider",
+            "hooks.mappings.key",
+        ] {
+            assert!(!is_secret_path(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn json5_text_keeps_its_form_and_loses_its_secrets() {
+        let text = "// mine\n{ env: { K: 'kkkkkkkk1' }, gateway: { auth: { mode: 'token', token: \"shortish\" } }, x: 'kkkkkkkk1-not' }\n";
+        let shown = redact(text);
+        assert!(
+            !shown.contains("'kkkkkkkk1'") && !shown.contains("shortish"),
+            "{shown}"
+        );
+        assert!(
+            shown.starts_with("// mine\n{ env: { K: '<redacted sha256:"),
+            "{shown}"
+        );
+        assert!(shown.contains("mode: 'token'"), "{shown}");
+        assert!(shown.contains("x: 'kkkkkkkk1-not'"), "{shown}");
     }
 }

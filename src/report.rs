@@ -8,7 +8,7 @@ use crate::scripts;
 pub fn render(err: &Error, eval_text: Option<&str>) -> String {
     match err {
         Error::Script(e) => render_script(e, eval_text),
-        other => format!("error: {other}\n"),
+        other => crate::redact::mask(&format!("error: {other}\n")),
     }
 }
 
@@ -24,8 +24,15 @@ pub fn render_script(e: &ScriptError, eval_text: Option<&str>) -> String {
         let text = scripts::source_text(&at.source, eval_text);
         if let Some(line) = text.as_deref().and_then(|t| t.lines().nth(at.line - 1)) {
             // Tabs would misplace the caret; show them as single spaces.
-            let line = crate::redact::source_line(&line.replace('\t', " "));
-            let caret_at = at.column.saturating_sub(1).min(line.chars().count());
+            let plain = line.replace('\t', " ");
+            let line = crate::redact::source_line(&plain);
+            // Masking changes lengths: the caret goes under the same code in the masked
+            // line, found by masking the text before the column alone.
+            let before: String = plain.chars().take(at.column.saturating_sub(1)).collect();
+            let caret_at = crate::redact::source_line(&before)
+                .chars()
+                .count()
+                .min(line.chars().count());
             out.push_str(&format!(
                 "{pad} |\n{line_no} | {line}\n{pad} | {}^\n",
                 " ".repeat(caret_at)
@@ -35,5 +42,5 @@ pub fn render_script(e: &ScriptError, eval_text: Option<&str>) -> String {
     for note in &e.notes {
         out.push_str(&format!("  = {note}\n"));
     }
-    out
+    crate::redact::mask(&out)
 }

@@ -85,8 +85,14 @@ pub fn user_path(host: &Host, name: &str) -> PathBuf {
 }
 
 pub fn read_script(path: &Path) -> Result<String, Error> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| Error::Usage(format!("cannot read script `{}`: {e}", path.display())))?;
+    let bytes = crate::files::read_optional(path)
+        .map_err(|e| Error::Usage(format!("script: {e}")))?
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "cannot read script `{}`: it does not exist",
+                path.display()
+            ))
+        })?;
     String::from_utf8(bytes)
         .map_err(|_| Error::Usage(format!("script `{}` is not valid UTF-8", path.display())))
 }
@@ -105,5 +111,5 @@ pub fn source_text(source: &str, eval_text: Option<&str>) -> Option<String> {
     if source == "<eval>" {
         return eval_text.map(str::to_string);
     }
-    std::fs::read_to_string(source).ok()
+    crate::files::read_text_lossy(Path::new(source))
 }

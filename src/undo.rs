@@ -158,60 +158,25 @@ pub fn undo(host: &Host, id: Option<&str>, force: bool) -> Result<ExitCode, Erro
     }
     // Each file or row goes straight back to what it was before the run's first change,
     // so an interrupted undo never leaves an in-between version, and rerunning it
-    // finishes the job. Check everything first so a conflict leaves every file as it
-    // was: a file must hold what the run left, or already what it had before (the
-    // change never landed because the run was killed, or an earlier undo restored it).
+    // finishes the job. All or nothing: every file, row and backup is checked first,
+    // then the stores are locked (OpenClaw's lock for JSON stores, one `BEGIN
+    // IMMEDIATE` per database) and checked again, and only then is anything restored.
     let todo = touched(&changes);
-    let mut now_hashes = Vec::new();
-    for t in &todo {
-        let now = current(t.path, t.row)?.as_deref().map(sha256_hex);
-        if now != t.last.after && now != t.first.before && !force {
-            let what = match t.row {
-                Some(row) => format!("row {row} of `{}`", t.path),
-                None => format!("`{}`", t.path),
-            };
+    let plan = check(&target.run, &todo, force)?;
+    crate::testhook::point("undo-checked");
+    let guards = Guards::take(host, &todo)?;
+    let result = (|| {
+        let again = check(&target.run, &todo, force)?;
+        if again.iter().map(|s| &s.now).ne(plan.iter().map(|s| &s.now)) {
             return Err(Error::Failure(format!(
-                "{what} changed after run {} (by OpenClaw or another run); undo would lose that change. Rerun with --force to restore it anyway",
+                "a file or row of run {} changed while undo was checking it (OpenClaw is writing); nothing was restored. Rerun `clawshift undo`",
                 target.run
             )));
         }
-        now_hashes.push(now);
-    }
-    *host.undoing.borrow_mut() = Some(target.run.clone());
-    for (t, now) in todo.iter().rev().zip(now_hashes.iter().rev()) {
-        let shown = match t.row {
-            Some(row) => format!("{}#{row}", t.path),
-            None => t.path.to_string(),
-        };
-        if *now == t.first.before {
-            host.println(&format!("unchanged {shown} (already as before the run)"))?;
-            continue;
-        }
-        if let Some(row) = t.row {
-            restore_row(host, t.first, row)?;
-        } else {
-            let path = Path::new(t.path);
-            match (&t.first.backup, &t.first.before) {
-                (Some(b), _) => {
-                    let bytes = read_backup(b, t.first)?;
-                    let mode = std::fs::metadata(path)
-                        .map(|m| m.permissions().mode() & 0o777)
-                        .unwrap_or(0o600);
-                    files::write_file(host, path, &bytes, mode)?;
-                }
-                (None, None) => {
-                    files::remove_file(host, path)?;
-                }
-                (None, Some(_)) => {
-                    return Err(Error::Failure(format!(
-                        "the journal has no backup of `{}` from before run {}; it cannot be restored",
-                        t.path, target.run
-                    )));
-                }
-            }
-        }
-        host.println(&format!("restored {shown}"))?;
-    }
+        restore(host, &target.run, &todo, &again, &guards)
+    })();
+    guards.finish(result.is_ok())?;
+    result?;
     if !host.dry_run {
         journal::append(
             host,
@@ -226,8 +191,171 @@ pub fn undo(host: &Host, id: Option<&str>, force: bool) -> Result<ExitCode, Erro
             },
         )?;
     }
-    host.println(&format!("undid run {} ({})", target.run, target.command))?;
+    let verb = if host.dry_run { "would undo" } else { "undid" };
+    host.println(&format!("{verb} run {} ({})", target.run, target.command))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What undo will do to one file or row: its hash now, and the bytes to put back
+/// (`None`: remove it), unless it already holds them.
+struct Step {
+    now: Option<String>,
+    restore: Option<Option<Vec<u8>>>,
+}
+
+/// Checks every file and row of a run (and reads every backup) without changing
+/// anything: a file must hold what the run left, or already what it had before (the
+/// change never landed because the run was killed, or an earlier undo restored it).
+fn check(run: &str, todo: &[Touched], force: bool) -> Result<Vec<Step>, Error> {
+    let mut steps = Vec::new();
+    for t in todo {
+        let now = current(t.path, t.row)?.as_deref().map(sha256_hex);
+        let what = || match t.row {
+            Some(row) => format!("row {row} of `{}`", t.path),
+            None => format!("`{}`", t.path),
+        };
+        if now != t.last.after && now != t.first.before && !force {
+            return Err(Error::Failure(format!(
+                "{} changed after run {run} (by OpenClaw or another run); undo would lose that change. Rerun with --force to restore it anyway; nothing was restored",
+                what()
+            )));
+        }
+        let restore = if now == t.first.before {
+            None
+        } else {
+            match (&t.first.backup, &t.first.before) {
+                (Some(b), _) => Some(Some(read_backup(b, t.first)?)),
+                (None, None) => Some(None),
+                (None, Some(_)) => {
+                    return Err(Error::Failure(format!(
+                        "the journal has no backup of {} from before run {run}; it cannot be restored, so nothing was restored",
+                        what()
+                    )));
+                }
+            }
+        };
+        steps.push(Step { now, restore });
+    }
+    Ok(steps)
+}
+
+/// The locks an undo holds while it restores: OpenClaw's lock of every JSON store it
+/// touches, OpenClaw's `openclaw.json.lock` when it restores the config, and an open
+/// `BEGIN IMMEDIATE` transaction on every database.
+struct Guards {
+    _json: Vec<crate::openclaw::lock::JsonLock>,
+    _config: Option<crate::openclaw::lock::JsonLock>,
+    dbs: Vec<(String, std::rc::Rc<rusqlite::Connection>)>,
+}
+
+impl Guards {
+    fn take(host: &Host, todo: &[Touched]) -> Result<Guards, Error> {
+        let mut g = Guards {
+            _json: Vec::new(),
+            _config: None,
+            dbs: Vec::new(),
+        };
+        if host.dry_run {
+            return Ok(g);
+        }
+        let mut stores: BTreeSet<std::path::PathBuf> = BTreeSet::new();
+        for t in todo {
+            let path = Path::new(t.path);
+            if t.row.is_some() {
+                if !g.dbs.iter().any(|(p, _)| p == t.path) {
+                    g.dbs.push((t.path.to_string(), sqlite::open(path)?));
+                }
+                continue;
+            }
+            let (dir, name) = files::dir_and_name(path);
+            if name == crate::openclaw::STORE_FILE || name == crate::openclaw::STATE_FILE {
+                // OpenClaw guards both files of a split store with the one lock on
+                // `auth-profiles.json`, as `openclaw::update` does.
+                stores.insert(dir.join(crate::openclaw::STORE_FILE));
+            } else if path == host.openclaw_config_path && g._config.is_none() {
+                g._config = crate::openclaw::ops::config_lock(host)?;
+            }
+        }
+        for store in &stores {
+            g._json.push(crate::openclaw::lock::acquire(host, store)?);
+        }
+        for (begun, (p, c)) in g.dbs.iter().enumerate() {
+            if let Err(e) = sqlite::begin_immediate(host, c, Path::new(p)) {
+                for (_, c) in &g.dbs[..begun] {
+                    let _ = c.execute_batch("ROLLBACK");
+                }
+                return Err(e);
+            }
+            crate::testhook::point("sqlite-begun");
+        }
+        Ok(g)
+    }
+
+    fn conn(&self, path: &str) -> Option<&rusqlite::Connection> {
+        self.dbs
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, c)| c.as_ref())
+    }
+
+    /// Commits every transaction after a complete restore, or rolls them all back.
+    fn finish(&self, ok: bool) -> Result<(), Error> {
+        for (p, c) in &self.dbs {
+            if ok {
+                c.execute_batch("COMMIT")
+                    .map_err(|e| sqlite::db_error(Path::new(p), e))?;
+                crate::testhook::point("sqlite-committed");
+            } else {
+                let _ = c.execute_batch("ROLLBACK");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Restores every file and row of the plan, newest first.
+fn restore(
+    host: &Host,
+    run: &str,
+    todo: &[Touched],
+    plan: &[Step],
+    guards: &Guards,
+) -> Result<(), Error> {
+    *host.undoing.borrow_mut() = Some(run.to_string());
+    let would = if host.dry_run {
+        "would restore"
+    } else {
+        "restored"
+    };
+    for (t, step) in todo.iter().zip(plan).rev() {
+        let shown = match t.row {
+            Some(row) => format!("{}#{row}", t.path),
+            None => t.path.to_string(),
+        };
+        let Some(bytes) = &step.restore else {
+            host.println(&format!("unchanged {shown} (already as before the run)"))?;
+            continue;
+        };
+        match t.row {
+            Some(row) => restore_row(host, t, row, bytes.as_deref(), guards)?,
+            None => {
+                let path = Path::new(t.path);
+                match bytes {
+                    Some(bytes) => {
+                        let mode = std::fs::metadata(path)
+                            .map(|m| m.permissions().mode() & 0o777)
+                            .unwrap_or(0o600);
+                        files::write_file(host, path, bytes, mode)?;
+                    }
+                    None => {
+                        files::remove_file(host, path)?;
+                    }
+                }
+            }
+        }
+        host.println(&format!("{would} {shown}"))?;
+    }
+    Ok(())
 }
 
 /// The bytes a file or row holds now (`None` when absent).
@@ -243,41 +371,46 @@ fn current(path: &str, row: Option<&str>) -> Result<Option<Vec<u8>>, Error> {
 }
 
 fn read_backup(b: &str, c: &journal::Change) -> Result<Vec<u8>, Error> {
-    let bytes = std::fs::read(b).map_err(|e| {
+    let bytes = files::read_optional(Path::new(b))?.ok_or_else(|| {
         Error::Failure(format!(
-            "cannot read backup `{b}`: {e} (only the newest {} backups of each name are kept)",
-            crate::backup::KEEP_PER_NAME
+            "cannot read backup `{b}`: it does not exist (only the newest {} backups of each file are kept); nothing was restored",
+            crate::backup::KEEP_PER_SOURCE
         ))
     })?;
     if c.before.as_deref() != Some(&sha256_hex(&bytes)) {
         return Err(Error::Failure(format!(
-            "backup `{b}` does not match the journal; refusing to restore it"
+            "backup `{b}` does not match the journal; refusing to restore it, so nothing was restored"
         )));
     }
     Ok(bytes)
 }
 
-/// Puts a SQLite row back as it was before the run, backing up and journaling the
-/// value it replaces like any other change.
-fn restore_row(host: &Host, c: &journal::Change, row: &str) -> Result<(), Error> {
-    let db = Path::new(&c.path);
-    let before = match &c.backup {
-        Some(b) => Some(read_backup(b, c)?),
-        None => None,
-    };
-    let now = current(&c.path, Some(row))?;
+/// Puts a SQLite row back as it was before the run, inside the undo's transaction,
+/// backing up and journaling the value it replaces like any other change.
+fn restore_row(
+    host: &Host,
+    t: &Touched,
+    row: &str,
+    before: Option<&[u8]>,
+    guards: &Guards,
+) -> Result<(), Error> {
+    let now = current(t.path, Some(row))?;
     if host.dry_run {
         return files::show_diff(
             host,
-            &format!("{}#{row}", c.path),
+            &format!("{}#{row}", t.path),
             now.as_deref(),
-            before.as_deref().unwrap_or_default(),
+            before.unwrap_or_default(),
         );
     }
     let saved = match &now {
         Some(bytes) => Some(crate::backup::save_bytes(
             host,
-            &format!("{}.{}", short(&c.path), row.replace('/', ".")),
+            &format!("{}.{}", short(t.path), row.replace('/', ".")),
+            crate::backup::Source {
+                path: t.path,
+                row: Some(row),
+            },
             bytes,
         )?),
         None => None,
@@ -286,13 +419,16 @@ fn restore_row(host: &Host, c: &journal::Change, row: &str) -> Result<(), Error>
         host,
         &journal::Change {
             kind: "row".into(),
-            path: c.path.clone(),
+            path: t.path.to_string(),
             row: Some(row.to_string()),
             backup: saved.map(|p| p.display().to_string()),
             before: now.as_deref().map(sha256_hex),
-            after: before.as_deref().map(sha256_hex),
+            after: before.map(sha256_hex),
             undoes: host.undoing.borrow().clone(),
         },
     )?;
-    sqlite::restore_row(host, db, row, before.as_deref())
+    let conn = guards
+        .conn(t.path)
+        .ok_or_else(|| Error::Failure(format!("undo: `{}` was not opened for writing", t.path)))?;
+    sqlite::restore_row(conn, Path::new(t.path), row, before, host.now_ms())
 }

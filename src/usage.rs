@@ -430,23 +430,43 @@ fn cache_path(host: &Host) -> std::path::PathBuf {
     host.state_dir.join(CACHE_FILE)
 }
 
+/// The cache as read, with a warning when it could not be used.
+pub struct Loaded {
+    pub cache: Cache,
+    pub warning: Option<String>,
+    /// False when the file could not be read at all (a FIFO, a device, too big,
+    /// unreadable): it is then left alone rather than replaced.
+    pub writable: bool,
+}
+
 /// Reads the cache; a missing file is empty. A damaged one is ignored (it is only a
-/// cache: the next write replaces it) and `Err` says why, for a warning.
-pub fn load_cache(host: &Host) -> (Cache, Option<String>) {
+/// cache: the next write replaces it) and `warning` says why. One that cannot be read
+/// (not a regular file, too big) is ignored and left as it is.
+pub fn load_cache(host: &Host) -> Loaded {
     let p = cache_path(host);
-    match files::read_optional(&p) {
-        Ok(None) => (Cache::default(), None),
+    let (cache, warning, writable) = match files::read_optional(&p) {
+        Ok(None) => (Cache::default(), None, true),
         Ok(Some(bytes)) => match serde_json::from_slice::<Cache>(&bytes) {
-            Ok(c) => (c, None),
+            Ok(c) => (c, None, true),
             Err(e) => (
                 Cache::default(),
                 Some(format!(
                     "ignoring the usage cache `{}`: {e}; it is rewritten on the next reading",
                     p.display()
                 )),
+                true,
             ),
         },
-        Err(e) => (Cache::default(), Some(e.to_string())),
+        Err(e) => (
+            Cache::default(),
+            Some(format!("{e}; the usage cache is not used or updated")),
+            false,
+        ),
+    };
+    Loaded {
+        cache,
+        warning,
+        writable,
     }
 }
 
@@ -454,6 +474,7 @@ fn save_cache(host: &Host, cache: &Cache) -> Result<(), Error> {
     let mut text = serde_json::to_string_pretty(cache)
         .map_err(|e| Error::Failure(format!("cannot serialize the usage cache: {e}")))?;
     text.push('\n');
+    host.check_deadline("update the usage cache")?;
     files::private_dir(&host.state_dir)?;
     files::atomic_write(&cache_path(host), text.as_bytes(), 0o600)
 }
@@ -462,8 +483,14 @@ fn save_cache(host: &Host, cache: &Cache) -> Result<(), Error> {
 /// (for `status`). No network, no credentials.
 pub fn cached(host: &Host) -> BTreeMap<String, Value> {
     let now = host.now_ms();
-    let (cache, _) = load_cache(host);
-    cache
+    let loaded = load_cache(host);
+    if !loaded.writable
+        && let Some(w) = &loaded.warning
+    {
+        eprintln!("warning: usage: {w}");
+    }
+    loaded
+        .cache
         .profiles
         .iter()
         .map(|(id, e)| (id.clone(), from_cache(id, e, now)))
@@ -705,7 +732,11 @@ fn proxy(host: &Host, url: &str) -> Option<ureq::Proxy> {
 /// cache unless `--dry-run`. Never fails for one profile's sake.
 pub fn read(host: &Host, ids: &[String], opts: &Options) -> Vec<(String, Value)> {
     let now = host.now_ms();
-    let (mut cache, warning) = load_cache(host);
+    let Loaded {
+        mut cache,
+        warning,
+        writable,
+    } = load_cache(host);
     if let Some(w) = warning {
         eprintln!("warning: usage: {w}");
     }
@@ -838,7 +869,7 @@ pub fn read(host: &Host, ids: &[String], opts: &Options) -> Vec<(String, Value)>
         }
     }
 
-    if cache != before && !host.dry_run {
+    if cache != before && !host.dry_run && writable {
         cache.version = 1;
         if let Err(e) = save_cache(host, &cache) {
             eprintln!("warning: usage: {e}");

@@ -61,6 +61,10 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
 }
 
 fn notify(host: &Host, text: &str, to_stdout: bool) -> RhaiResult<Map> {
+    host.check_deadline("notify").map_err(|e| e.to_string())?;
+    // A notice leaves this machine (mail, chat): no token it quotes goes with it.
+    crate::redact::learn_from_run_once(host);
+    let text = &crate::redact::mask(text);
     let mut result = Map::new();
     if to_stdout {
         // Under --dry-run nothing is announced, so say so rather than look like it was.

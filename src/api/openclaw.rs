@@ -61,6 +61,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
         "The agent's models and auth profiles, read natively from OpenClaw's files in milliseconds (no Node).\n\
          Returns `#{source, layout, agent, now, codex_provider, paths, default_model, fallbacks, aliases, current, current_source, current_profile, providers, profiles, warnings}`; \
          each profile has `usable`, `kind` (cooldown/disabled/expired), `reason`, `until`, `remaining_ms`, `model` (cooldown scope), `expires`, `position`, `account_id`, `email`. Times are ms since the epoch.\n\
+         `warnings` holds the 2026.9 migration blocker and one sentence per stored profile field of the wrong type (`expires` a string, `email` a number), naming profile and field; that field reads as `()`.\n\
          In the JSON layouts `current` is the main session's model from sessions.json; in the SQLite layouts it is the default model (`current_source: \"default\"`).\n\
          Errors: a store or config that does not parse, an unknown store version, an unreadable database (each named with its fix).\n\
          Example: `let st = models_status(); print(st.current); for p in st.providers.openai.profiles { print(`${p.id} ${p.usable}`); }`",

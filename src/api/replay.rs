@@ -66,8 +66,11 @@ fn snapshot(file: &Path) -> Result<Map, String> {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+    let bytes = crate::files::read_optional(file)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("cannot read `{}`: it does not exist", file.display()))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| format!("`{}` is not UTF-8 text", file.display()))?;
     let v: Value = serde_json::from_str(&text)
         .map_err(|e| format!("`{}` is not valid JSON: {e}", file.display()))?;
     let Value::Object(obj) = v else {

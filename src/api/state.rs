@@ -87,6 +87,8 @@ fn load(host: &Host, name: &str) -> RhaiResult<Dynamic> {
         );
         return Ok(Dynamic::UNIT);
     }
+    host.check_deadline(&format!("move `{}` aside", p.display()))
+        .map_err(|e| format!("state::load: {e}"))?;
     let stamp = host.now().timestamp();
     let mut aside = PathBuf::from(format!("{}.corrupt-{stamp}", p.display()));
     let mut n = 2;
@@ -110,9 +112,14 @@ fn load(host: &Host, name: &str) -> RhaiResult<Dynamic> {
 
 fn save(host: &Host, name: &str, value: Map) -> RhaiResult<()> {
     let p = path(host, "state::save", name)?;
+    host.check_deadline(&format!("save `{}`", p.display()))
+        .map_err(|e| e.to_string())?;
     let v = super::json::to_value(&Dynamic::from_map(value))
         .map_err(|e| format!("state::save: {e}"))?;
-    let mut text = serde_json::to_string_pretty(&v).map_err(|e| format!("state::save: {e}"))?;
+    // State files are not credential stores: a token a script saved is masked.
+    let mut text = crate::redact::mask(
+        &serde_json::to_string_pretty(&v).map_err(|e| format!("state::save: {e}"))?,
+    );
     text.push('\n');
     let before = files::read_optional(&p).map_err(|e| format!("state::save: {e}"))?;
     if before.as_deref() == Some(text.as_bytes()) {

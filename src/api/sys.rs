@@ -80,6 +80,15 @@ fn confirm(host: &Host, prompt: &str) -> RhaiResult<bool> {
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "{prompt} [y/N] ");
     let _ = err.flush();
+    // Wait for the answer no longer than the run's deadline: an unattended terminal
+    // must not hold the run (and its locks) forever.
+    if !stdin_ready(host.remaining()) {
+        host.past_deadline();
+        return fail(format!(
+            "confirm: no answer to \"{prompt}\" before the deadline; {}; nothing was changed. Rerun with --yes, or with a larger `--timeout SECS`",
+            host.timeout_message()
+        ));
+    }
     let mut line = String::new();
     std::io::stdin()
         .lock()
@@ -89,6 +98,18 @@ fn confirm(host: &Host, prompt: &str) -> RhaiResult<bool> {
         line.trim().to_ascii_lowercase().as_str(),
         "y" | "yes"
     ))
+}
+
+/// True when stdin has input (a line, at a terminal) or has ended within `wait`.
+fn stdin_ready(wait: std::time::Duration) -> bool {
+    let mut fd = libc::pollfd {
+        fd: libc::STDIN_FILENO,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ms = libc::c_int::try_from(wait.as_millis()).unwrap_or(libc::c_int::MAX);
+    // SAFETY: poll reads and writes exactly the one pollfd it is given.
+    unsafe { libc::poll(&mut fd, 1, ms) > 0 }
 }
 
 /// `41m`, `2h 5m`, `9d 23h`, `30s`: two units at most, like OpenClaw's own labels.

@@ -44,6 +44,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Login, String> {
     // serde_json's syntax errors give a position, never the text around it.
     let doc: Value =
         serde_json::from_slice(bytes).map_err(|e| format!("`{file}` is not valid JSON ({e})"))?;
+    crate::redact::learn_json(&doc);
     let Some(top) = doc.as_object() else {
         return Err(format!("`{file}` is not a JSON object"));
     };

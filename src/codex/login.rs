@@ -162,9 +162,9 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 fn read_login(home: &Path) -> Result<Login, LoginError> {
     let path = home.join("auth.json");
-    match fs::read(&path) {
-        Ok(bytes) => Ok(auth::parse(&bytes, Path::new("auth.json from codex login"))?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(
+    match crate::files::read_optional(&path) {
+        Ok(Some(bytes)) => Ok(auth::parse(&bytes, Path::new("auth.json from codex login"))?),
+        Ok(None) => Err(
             "`codex login` reported success but wrote no auth.json in its temporary home; a managed Codex \
              config (/etc/codex/…) may force keyring storage. Nothing was changed"
                 .to_string()

@@ -2,7 +2,6 @@
 //! closed, and `npm_config_offline=true` so its plugin auto-repair fails fast instead
 //! of hanging for minutes on npm retries (reference/openclaw-real.md, finding 4).
 
-use std::io::Read;
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -22,6 +21,7 @@ pub struct Output {
 /// Runs `bin args...` with the host's environment plus `npm_config_offline=true`,
 /// killing it after `limit` (or at the run's deadline, whichever comes first).
 pub fn run(host: &Host, bin: &Path, args: &[&str], limit: Duration) -> Result<Output, Error> {
+    host.check_deadline(&format!("run `{}`", bin.display()))?;
     let limit = limit.min(host.remaining().saturating_sub(Duration::from_millis(200)));
     let mut child = Command::new(bin)
         .args(args)
@@ -35,22 +35,8 @@ pub fn run(host: &Host, bin: &Path, args: &[&str], limit: Duration) -> Result<Ou
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| Error::Failure(format!("cannot run `{}`: {e}", bin.display())))?;
-    let mut out = child.stdout.take();
-    let mut err = child.stderr.take();
-    let t_out = std::thread::spawn(move || {
-        let mut s = String::new();
-        if let Some(o) = out.as_mut() {
-            let _ = o.read_to_string(&mut s);
-        }
-        s
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut s = String::new();
-        if let Some(e) = err.as_mut() {
-            let _ = e.read_to_string(&mut s);
-        }
-        s
-    });
+    let t_out = crate::child::reader(child.stdout.take());
+    let t_err = crate::child::reader(child.stderr.take());
     let started = Instant::now();
     let mut timed_out = false;
     let status = loop {
@@ -76,8 +62,10 @@ pub fn run(host: &Host, bin: &Path, args: &[&str], limit: Duration) -> Result<Ou
         } else {
             status.and_then(|s| s.code())
         },
-        stdout: t_out.join().unwrap_or_default(),
-        stderr: t_err.join().unwrap_or_default(),
+        // Something the CLI left running may hold its pipes open: wait no longer than
+        // the limit for them.
+        stdout: crate::child::collect(&t_out, started + limit),
+        stderr: crate::child::collect(&t_err, started + limit),
         timed_out,
     })
 }

@@ -83,12 +83,15 @@ pub fn parse_json5(text: &str, path: &Path) -> Result<Value, Error> {
             path.display()
         )));
     }
-    json5::from_str::<Value>(text).map_err(|e| {
+    let v = json5::from_str::<Value>(text).map_err(|e| {
         Error::Failure(format!(
             "`{}` is not valid JSON5: {e}. Fix the syntax (OpenClaw will not start with it either) or restore it from a backup",
             path.display()
         ))
-    })
+    })?;
+    // API keys, bot tokens and gateway secrets are masked wherever this run prints.
+    crate::redact::learn_config(&v);
+    Ok(v)
 }
 
 fn read_json5(path: &Path) -> Result<Value, Error> {

@@ -69,10 +69,33 @@ pub fn lock_path(file: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// Which of OpenClaw's file locks: they share the file format but not the stale rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// An auth store's lock (`file-lock.ts`): stale when its pid is dead or after 30 s.
+    Store,
+    /// `openclaw.json.lock` (2026.9's config writer, `fs-safe`'s sidecar lock): a lock
+    /// naming a live pid is held however old it is; only a lock without a pid ages out.
+    Config,
+}
+
 /// Takes the lock on `file` (the store, e.g. `auth-profiles.json`), waiting with
 /// backoff while a live process holds it. Fails naming the lock and its holder.
 pub fn acquire(host: &Host, file: &Path) -> Result<JsonLock, Error> {
-    let path = lock_path(file);
+    take(host, lock_path(file), Kind::Store)
+}
+
+/// Takes OpenClaw 2026.9's lock on its config file: `<dir>/openclaw.json.lock` in the
+/// real directory of the config, the same `{pid, createdAt}` file its own config
+/// writes create exclusively before they re-read, hash and replace the file. Holding
+/// it, clawshift's edit of `openclaw.json` never interleaves with OpenClaw's.
+pub fn acquire_config(host: &Host, config: &Path) -> Result<JsonLock, Error> {
+    let (dir, name) = crate::files::dir_and_name(config);
+    let dir = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    take(host, dir.join(format!("{name}.lock")), Kind::Config)
+}
+
+fn take(host: &Host, path: PathBuf, kind: Kind) -> Result<JsonLock, Error> {
     let mut attempt: u32 = 0;
     loop {
         match try_create(host, &path) {
@@ -80,7 +103,13 @@ pub fn acquire(host: &Host, file: &Path) -> Result<JsonLock, Error> {
                 crate::testhook::point("lock-acquired");
                 return Ok(JsonLock { path });
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                // A directory is an older-style lock; anything else that is not a
+                // regular file (a FIFO, a device) is no lock and would never go stale.
+                if !fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
+                    crate::files::check_regular(&path)?;
+                }
+            }
             Err(e) => {
                 return Err(Error::Failure(format!(
                     "cannot create the lock `{}`: {e}{}",
@@ -96,6 +125,8 @@ pub fn acquire(host: &Host, file: &Path) -> Result<JsonLock, Error> {
             modified_ms,
         }) = &holder
             && is_stale(host, *pid, *created_ms, *modified_ms)
+            && (kind == Kind::Store || pid.is_none_or(|p| !pid_alive(p)))
+            && !reclaiming(&path)
         {
             // Stale: delete and retry at once. Another waiter may have won the race
             // to delete it; either way the next create decides.
@@ -108,7 +139,7 @@ pub fn acquire(host: &Host, file: &Path) -> Result<JsonLock, Error> {
         };
         let delay = backoff(attempt);
         if attempt >= RETRIES || host.remaining() <= delay + Duration::from_millis(200) {
-            return Err(held_error(&path, &holder));
+            return Err(held_error(&path, &holder, kind));
         }
         std::thread::sleep(delay);
         attempt += 1;
@@ -163,7 +194,7 @@ fn read_holder(path: &Path) -> Option<Holder> {
         .modified()
         .ok()
         .map(|t| chrono::DateTime::<chrono::Utc>::from(t).timestamp_millis());
-    let text = fs::read_to_string(path).unwrap_or_default();
+    let text = crate::files::read_text_lossy(path).unwrap_or_default();
     let v: Option<Value> = serde_json::from_str(&text).ok();
     let pid = v
         .as_ref()
@@ -261,7 +292,15 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(base + base * r / 1000)
 }
 
-fn held_error(path: &Path, holder: &Holder) -> Error {
+/// OpenClaw's config lock reclaimer holds `<lock>.reclaim` (a directory) while it
+/// removes a stale lock; leave the lock to it.
+fn reclaiming(lock: &Path) -> bool {
+    let mut s = lock.as_os_str().to_owned();
+    s.push(".reclaim");
+    Path::new(&s).exists()
+}
+
+fn held_error(path: &Path, holder: &Holder, kind: Kind) -> Error {
     let who = match holder {
         Holder::Directory => "a directory (an older OpenClaw's proper-lockfile lock)".to_string(),
         Holder::File { pid: Some(pid), .. } => format!("process {pid}"),
@@ -278,8 +317,12 @@ fn held_error(path: &Path, holder: &Holder) -> Error {
             "if no OpenClaw process is running, remove the lock file and rerun".to_string()
         }
     };
+    let what = match kind {
+        Kind::Store => "auth store",
+        Kind::Config => "config",
+    };
     Error::Failure(format!(
-        "the OpenClaw auth store is locked: `{}` is held by {who}; nothing was written. Fix: {fix}",
+        "the OpenClaw {what} is locked: `{}` is held by {who}; nothing was written. Fix: {fix}",
         path.display()
     ))
 }

@@ -237,7 +237,8 @@ pub fn detect(host: &Host) -> Result<Detected, Error> {
                 &format!("next to the SQLite store `{}`", d.store_path().display()),
             ));
         }
-    } else if d.json_state.exists() {
+    } else if d.json_state.exists() || d.main_agent_dir.join(STATE_FILE).exists() {
+        // A sub-agent without a store of its own yet has the main agent's layout.
         d.layout = Layout::SplitJson;
     } else if json_here {
         d.layout = Layout::LegacyJson;
@@ -353,6 +354,10 @@ pub struct Doc {
     pub state_target: bool,
     /// The agent this document belongs to (`None`: the shared store).
     pub agent: Option<String>,
+    /// Read under this run's lock, so it may be written. A sub-agent's run in the JSON
+    /// eras holds only its own store's lock: the main store it inherits is read, never
+    /// written (OpenClaw writes a sub-agent's changes to the sub-agent's own store too).
+    pub writable: bool,
 }
 
 pub const STATE_KEYS: [&str; 3] = ["order", "lastGood", "usageStats"];
@@ -391,6 +396,8 @@ pub fn parse_doc(text: &str, loc: &Loc) -> Result<Map<String, Value>, Error> {
             loc.describe()
         ))
     })?;
+    // Every token read is masked wherever this run prints or writes it.
+    crate::redact::learn_json(&v);
     let Value::Object(map) = v else {
         return Err(Error::Failure(format!(
             "{} must hold a JSON object; restore it from a backup",
@@ -485,6 +492,7 @@ impl Doc {
             store_target: purpose.target() && profiles,
             state_target: purpose.target() && state,
             agent,
+            writable: purpose != Purpose::Read,
         })
     }
 }
@@ -594,11 +602,12 @@ impl Docs {
     fn target(&self, section: &str, key: &str) -> usize {
         let is_profiles = section == "profiles";
         let holds = |d: &Doc| {
-            if is_profiles {
-                d.holds_profiles
-            } else {
-                d.holds_state || d.holds_profiles
-            }
+            d.writable
+                && if is_profiles {
+                    d.holds_profiles
+                } else {
+                    d.holds_state || d.holds_profiles
+                }
         };
         if let Some(i) = self
             .docs
@@ -641,7 +650,9 @@ impl Docs {
     }
 
     pub fn changed(&self) -> impl Iterator<Item = &Doc> {
-        self.docs.iter().filter(|d| d.value != d.original)
+        self.docs
+            .iter()
+            .filter(|d| d.writable && d.value != d.original)
     }
 }
 
@@ -695,8 +706,8 @@ fn read_docs(d: &Detected) -> Result<Docs, Error> {
 fn json_docs(d: &Detected, update: bool) -> Result<Docs, Error> {
     let mut docs = Vec::new();
     let split = d.layout == Layout::SplitJson;
-    let mut add_dir = |dir: &Path, agent: &str, target: bool| -> Result<(), Error> {
-        let purpose = Purpose::new(update, target);
+    let mut add_dir = |dir: &Path, agent: &str, own: bool| -> Result<(), Error> {
+        let purpose = Purpose::new(update && own, own);
         docs.push(file_doc(
             &dir.join(STORE_FILE),
             true,
@@ -791,6 +802,13 @@ pub fn update<R>(
             };
             let mut docs = json_docs(d, true)?;
             let r = f(&mut docs)?;
+            // Refuse before the first write, not between two: a split store whose
+            // `auth-state.json` is a link must not end with `auth-profiles.json` changed.
+            for doc in docs.changed() {
+                if let Loc::File(path) = &doc.loc {
+                    files::refuse_symlink(path)?;
+                }
+            }
             let mut written = Vec::new();
             for doc in docs.changed() {
                 let Loc::File(path) = &doc.loc else { continue };
@@ -850,9 +868,9 @@ fn update_sqlite<R>(
         }
     };
     for (c, p) in &conns {
-        if let Err(e) = c.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(e) = sqlite::begin_immediate(host, c, p) {
             rollback(&begun);
-            return Err(sqlite::db_error(p, e));
+            return Err(e);
         }
         begun.push((c, p));
         crate::testhook::point("sqlite-begun");
@@ -918,6 +936,7 @@ fn update_sqlite<R>(
                     store_target: profiles,
                     state_target: !profiles,
                     agent: None,
+                    writable: true,
                 });
             }
             docs
@@ -946,15 +965,16 @@ fn update_sqlite<R>(
                 )?;
                 continue;
             }
+            let db_shown = db.display().to_string();
+            let row = sqlite::row_name(table, key);
             let backup = match &doc.before {
                 Some(b) => Some(crate::backup::save_bytes(
                     host,
-                    &format!(
-                        "{}.{table}.{key}",
-                        db.file_name()
-                            .map(|n| n.to_string_lossy().to_string())
-                            .unwrap_or_default()
-                    ),
+                    &format!("{}.{table}.{key}", files::dir_and_name(db).1),
+                    crate::backup::Source {
+                        path: &db_shown,
+                        row: Some(&row),
+                    },
                     b.as_bytes(),
                 )?),
                 None => None,
@@ -963,8 +983,8 @@ fn update_sqlite<R>(
                 host,
                 &Change {
                     kind: "row".into(),
-                    path: db.display().to_string(),
-                    row: Some(sqlite::row_name(table, key)),
+                    path: db_shown,
+                    row: Some(row),
                     backup: backup.map(|p| p.display().to_string()),
                     before: doc
                         .before

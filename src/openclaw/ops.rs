@@ -1,7 +1,5 @@
 //! `merge_profile` and `set_model`: the two mutating operations on OpenClaw's state.
 
-use std::fs::File;
-use std::os::unix::fs::OpenOptionsExt;
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
@@ -37,50 +35,20 @@ pub const ORDER_SET_TIMEOUT: Duration = Duration::from_secs(45);
 /// How long `openclaw gateway call sessions.patch` may take.
 pub const GATEWAY_CALL_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Serialises clawshift's own edits of `openclaw.json` across processes. OpenClaw takes
-/// no lock on that file, so this is a kernel `flock` on a file in clawshift's state dir:
-/// released by the kernel if the process dies.
-pub fn config_lock(host: &Host) -> Result<Option<File>, Error> {
+/// Serialises edits of `openclaw.json` with OpenClaw's own config writers (and other
+/// clawshift runs): OpenClaw 2026.9's `openclaw.json.lock`, taken before the file is
+/// read for the edit. See `lock::acquire_config` and docs/openclaw.md.
+pub fn config_lock(host: &Host) -> Result<Option<super::lock::JsonLock>, Error> {
     if host.dry_run {
         return Ok(None);
     }
-    let dir = host.state_dir.join("locks");
-    files::private_dir(&host.state_dir)?;
-    files::private_dir(&dir)?;
-    let path = dir.join("openclaw-config.lock");
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&path)
-        .map_err(|e| Error::Failure(format!("cannot open `{}`: {e}", path.display())))?;
-    let mut delay = Duration::from_millis(5);
-    loop {
-        match f.try_lock() {
-            Ok(()) => {
-                crate::testhook::point("config-locked");
-                return Ok(Some(f));
-            }
-            Err(std::fs::TryLockError::WouldBlock) => {
-                if host.remaining() <= delay + Duration::from_millis(200) {
-                    return Err(Error::Failure(format!(
-                        "another clawshift run holds `{}` (editing openclaw.json) past the deadline; nothing was written. Rerun when it has finished",
-                        path.display()
-                    )));
-                }
-                std::thread::sleep(delay);
-                delay = (delay * 2).min(Duration::from_millis(200));
-            }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(Error::Failure(format!(
-                    "cannot lock `{}`: {e}",
-                    path.display()
-                )));
-            }
-        }
+    let config = &host.openclaw_config_path;
+    if let Some(dir) = config.parent().filter(|d| !d.exists()) {
+        files::private_dir(dir)?;
     }
+    let lock = super::lock::acquire_config(host, config)?;
+    crate::testhook::point("config-locked");
+    Ok(Some(lock))
 }
 
 fn cred_str(cred: &Map<String, Value>, keys: &[&str]) -> Result<Option<String>, String> {
@@ -105,6 +73,8 @@ pub fn build_credential(
     cred: &Map<String, Value>,
     layout: Layout,
 ) -> Result<(String, Map<String, Value>), String> {
+    // A token a script passes is masked in whatever this run prints or journals.
+    crate::redact::learn_json(&Value::Object(cred.clone()));
     const KNOWN: &[&str] = &[
         "type",
         "provider",
@@ -454,12 +424,64 @@ fn root_config(d: &Detected) -> Result<Value, Error> {
 }
 
 fn effective_order(d: &Detected, cfg: &Value, provider: &str) -> Result<Vec<String>, Error> {
-    let auth = read_auth(d)?;
-    Ok(status::orders(&auth, cfg)
+    Ok(order_of(&read_auth(d)?, cfg, provider))
+}
+
+fn order_of(auth: &super::Auth, cfg: &Value, provider: &str) -> Vec<String> {
+    status::orders(auth, cfg)
         .into_iter()
         .find(|(p, _, _)| p == provider)
         .map(|(_, o, _)| o)
-        .unwrap_or_default())
+        .unwrap_or_default()
+}
+
+fn profiles_of(auth: &super::Auth, provider: &str) -> Vec<String> {
+    auth.profiles
+        .iter()
+        .filter(|(_, p)| p.get("provider").and_then(Value::as_str) == Some(provider))
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+/// After `openclaw models auth order set` wrote the list clawshift read before it
+/// started (seconds earlier), puts back at the end of the order every profile of the
+/// provider that another writer added in between and that the CLI's write dropped.
+/// Runs under the store's lock (or transaction), re-reading the store there. Returns
+/// the ids appended, if any.
+fn restore_newcomers(
+    host: &Host,
+    d: &Detected,
+    cfg: &Value,
+    provider: &str,
+    known: &[String],
+) -> Result<Option<String>, Error> {
+    let (added, _) = update(host, d, |docs| {
+        let auth = docs.effective();
+        let mut order = order_of(&auth, cfg, provider);
+        let added: Vec<String> = profiles_of(&auth, provider)
+            .into_iter()
+            .filter(|id| !known.contains(id) && !order.contains(id))
+            .collect();
+        if !added.is_empty() {
+            order.extend(added.iter().cloned());
+            docs.set("order", provider, json!(order));
+        }
+        Ok(added)
+    })?;
+    Ok((!added.is_empty()).then(|| added.join(", ")))
+}
+
+/// The store as `openclaw models auth order set` left it. OpenClaw 2026.4.21 already
+/// keeps the order in `auth-state.json` (merged over the legacy `auth-profiles.json`), so
+/// its `order set` turns a legacy store into the split one (recorded in
+/// openclaw-real/after-order-set-2026.4.21-legacy): reading or appending the order must
+/// then go where OpenClaw put it, not to the layout detected before the call.
+fn layout_after_cli(d: &Detected) -> Detected {
+    let mut after = d.clone();
+    if after.layout == Layout::LegacyJson && after.json_state.exists() {
+        after.layout = Layout::SplitJson;
+    }
+    after
 }
 
 fn set_order_first(
@@ -471,7 +493,12 @@ fn set_order_first(
     applied: &mut Vec<String>,
     skipped: &mut Vec<String>,
 ) -> Result<(), Error> {
-    let order = effective_order(d, cfg, provider)?;
+    let auth = read_auth(d)?;
+    let order = order_of(&auth, cfg, provider);
+    // The provider's profiles as this run saw them: one that appears later was added
+    // by another writer while `openclaw models auth order set` started up, and the
+    // list handed to it cannot name it.
+    let known: Vec<String> = profiles_of(&auth, provider);
     crate::testhook::point("order-read");
     if order.first().map(String::as_str) == Some(profile) {
         skipped.push(format!("order {provider}: {profile} is already first"));
@@ -498,6 +525,11 @@ fn set_order_first(
         if out.code == Some(0) {
             how = format!("through `{}`", cli::shown(&args[..6]));
             done = true;
+            if let Some(added) =
+                restore_newcomers(host, &layout_after_cli(d), cfg, provider, &known)?
+            {
+                how = format!("{how}; then appended {added}, added meanwhile, under the lock");
+            }
         } else {
             how = format!(
                 "written directly because `{}` failed ({})",
@@ -527,15 +559,7 @@ fn set_order_first(
             return Ok(());
         }
     }
-    // OpenClaw 2026.4.21 already keeps the order in `auth-state.json` (it merges it over
-    // the legacy `auth-profiles.json`), so its `order set` turns a legacy store into the
-    // split one: read the order back from where OpenClaw put it, not from the layout
-    // detected before the call.
-    let mut after = d.clone();
-    if after.layout == Layout::LegacyJson && after.json_state.exists() {
-        after.layout = Layout::SplitJson;
-    }
-    let now = effective_order(&after, cfg, provider)?;
+    let now = effective_order(&layout_after_cli(d), cfg, provider)?;
     if now.first().map(String::as_str) == Some(profile) {
         applied.push(format!("order {provider}: {} ({how})", wanted.join(", ")));
     } else {

@@ -138,6 +138,8 @@ pub fn close_all() {
 }
 
 fn connect(path: &Path) -> Result<Connection, Error> {
+    // SQLite would open a FIFO and wait on it forever.
+    files::check_regular(path)?;
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -151,6 +153,15 @@ fn connect(path: &Path) -> Result<Connection, Error> {
     })
     .map_err(|e| db_error(path, e))?;
     Ok(conn)
+}
+
+/// Starts a write transaction, waiting for another writer at most OpenClaw's busy
+/// timeout and never past the run's deadline.
+pub fn begin_immediate(host: &Host, conn: &Connection, path: &Path) -> Result<(), Error> {
+    conn.busy_timeout(BUSY_TIMEOUT.min(host.remaining()))
+        .map_err(|e| db_error(path, e))?;
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| db_error(path, e))
 }
 
 /// SQLite's error for a statement naming a table the schema lacks.
@@ -313,9 +324,16 @@ pub fn row_name(table: &str, key: &str) -> String {
     format!("{table}/{key}")
 }
 
-/// Restores one row to `bytes` (or deletes it for `None`), for `undo`. `row` is the
-/// journal's `<table>/<key>`. Runs in its own `BEGIN IMMEDIATE` transaction.
-pub fn restore_row(host: &Host, db: &Path, row: &str, bytes: Option<&[u8]>) -> Result<(), Error> {
+/// Puts one row back (`None`: deletes it) on `conn`, inside the caller's transaction:
+/// `undo` checks every row and file first and restores them all in one go. Only the
+/// tables clawshift writes can be restored.
+pub fn restore_row(
+    conn: &Connection,
+    db: &Path,
+    row: &str,
+    bytes: Option<&[u8]>,
+    now_ms: i64,
+) -> Result<(), Error> {
     let (t, key) = row
         .split_once('/')
         .ok_or_else(|| Error::Failure(format!("`{row}` is not a `<table>/<key>` row name")))?;
@@ -330,23 +348,9 @@ pub fn restore_row(host: &Host, db: &Path, row: &str, bytes: Option<&[u8]>) -> R
         })?),
         None => None,
     };
-    let conn = open(db)?;
-    conn.execute_batch("BEGIN IMMEDIATE")
-        .map_err(|e| db_error(db, e))?;
-    crate::testhook::point("sqlite-begun");
-    let res = write_row(&conn, db, t, key, text.as_deref(), host.now_ms());
-    match res {
-        Ok(()) => {
-            crate::testhook::point("sqlite-row-written");
-            conn.execute_batch("COMMIT").map_err(|e| db_error(db, e))?;
-            crate::testhook::point("sqlite-committed");
-            Ok(())
-        }
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e)
-        }
-    }
+    write_row(conn, db, t, key, text.as_deref(), now_ms)?;
+    crate::testhook::point("sqlite-row-written");
+    Ok(())
 }
 
 #[cfg(test)]

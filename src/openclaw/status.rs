@@ -40,6 +40,63 @@ fn model_ref(provider: &str, m: Option<String>) -> Value {
     }
 }
 
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The fields of a stored profile that have the wrong type, each as (field, what is
+/// wrong): `expires` must be a number (ms since the epoch), the text fields strings.
+/// Status shows such a field as unknown; this says why, so neither `status` nor
+/// `doctor` is silent about it. Secret fields are named, never quoted.
+pub fn malformed(cred: &Value) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    match cred.get("expires") {
+        None | Some(Value::Number(_)) => {}
+        Some(Value::String(text)) => {
+            let shown: String = text.chars().take(40).collect();
+            let ell = if text.chars().count() > 40 { "…" } else { "" };
+            out.push((
+                "expires",
+                format!(
+                    "is a string (\"{shown}{ell}\"), not a number of milliseconds since the epoch"
+                ),
+            ));
+        }
+        Some(v) => out.push((
+            "expires",
+            format!(
+                "is {}, not a number of milliseconds since the epoch",
+                json_kind(v)
+            ),
+        )),
+    }
+    for field in [
+        "type",
+        "provider",
+        "access",
+        "refresh",
+        "accountId",
+        "email",
+    ] {
+        if let Some(v) = cred.get(field).filter(|v| !v.is_string()) {
+            out.push((field, format!("is {}, not a string", json_kind(v))));
+        }
+    }
+    out
+}
+
+/// A sentence naming a malformed field of a profile, for `status` and `doctor`.
+pub fn malformed_text(id: &str, field: &str, what: &str) -> String {
+    format!("profile `{id}`: `{field}` {what}; it is shown as unknown")
+}
+
 /// One profile's status at `now` (see the `<profile>` shape in docs/architecture.md).
 pub fn profile_status(
     id: &str,
@@ -269,7 +326,11 @@ pub fn native(host: &Host) -> Result<Value, Error> {
         (None, None)
     };
     let mut profiles = Map::new();
+    let mut warnings: Vec<String> = d.blocker.iter().cloned().collect();
     for (id, cred) in &auth.profiles {
+        for (field, what) in malformed(cred) {
+            warnings.push(malformed_text(id, field, &what));
+        }
         profiles.insert(
             id.clone(),
             Value::Object(profile_status(id, cred, auth.usage.get(id), now)),
@@ -304,7 +365,7 @@ pub fn native(host: &Host) -> Result<Value, Error> {
         ("current_profile", opt(cur_profile)),
         ("providers", Value::Object(providers)),
         ("profiles", Value::Object(profiles)),
-        ("warnings", json!(d.blocker.iter().collect::<Vec<_>>())),
+        ("warnings", json!(warnings)),
     ]))
 }
 

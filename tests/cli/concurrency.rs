@@ -21,7 +21,7 @@ use crate::support::*;
 /// Takes `<file>.lock` the way OpenClaw does: an exclusive create holding
 /// `{pid, createdAt}`; a lock whose pid is dead or that is older than 30 s is removed;
 /// otherwise wait and retry.
-fn openclaw_lock(file: &Path) -> PathBuf {
+pub(crate) fn openclaw_lock(file: &Path) -> PathBuf {
     let lock = PathBuf::from(format!("{}.lock", file.display()));
     let until = Instant::now() + Duration::from_secs(60);
     loop {
@@ -69,7 +69,7 @@ fn openclaw_lock(file: &Path) -> PathBuf {
 }
 
 /// Replaces a file like OpenClaw: temp file in the same dir, then rename.
-fn replace(file: &Path, v: &Value) {
+pub(crate) fn replace(file: &Path, v: &Value) {
     let tmp = file.with_extension(format!("oc-{}.tmp", std::process::id()));
     fs::write(&tmp, serde_json::to_string_pretty(v).expect("json") + "\n").expect("tmp");
     fs::rename(&tmp, file).expect("rename");
@@ -478,7 +478,6 @@ fn lock_times_are_wall_clock_times_even_with_a_pinned_clock() {
 /// JSON store, OpenClaw's lock) waits FAKE_OPENCLAW_ORDER_SET_DELAY_MS between reading
 /// the stored order and writing the new one.
 #[test]
-#[ignore = "fails until set_order_first re-checks the order the CLI wrote (coordinator's race fix); run with --ignored"]
 fn set_model_through_a_slow_openclaw_keeps_a_profile_appended_meanwhile() {
     let s = Sandbox::new();
     layout(&s, "split");

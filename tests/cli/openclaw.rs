@@ -1321,19 +1321,20 @@ fn restore_row_puts_a_row_back_byte_for_byte() {
         host
     };
     clawshift::openclaw::restore_row(
-        &host,
+        &conn,
         &db,
         "config_machine_state/authProfiles.state",
         Some(original.as_bytes()),
+        host.now_ms(),
     )
     .expect("restore");
     assert_eq!(
         get("authProfiles.state").as_deref(),
         Some(original.as_str())
     );
-    clawshift::openclaw::restore_row(&host, &db, "config_machine_state/x.new", None)
+    clawshift::openclaw::restore_row(&conn, &db, "config_machine_state/x.new", None, 0)
         .expect("delete");
-    let err = clawshift::openclaw::restore_row(&host, &db, "sessions/x", None)
+    let err = clawshift::openclaw::restore_row(&conn, &db, "sessions/x", None, 0)
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();

@@ -29,6 +29,18 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
+/// Tokens of the shapes the shape rules miss and catch: letters only, digits only,
+/// 19-character opaque, any base64url run, and JWT-shaped.
+fn any_token() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-zA-Z]{8,40}",
+        "[0-9]{8,40}",
+        "[A-Za-z0-9_-]{19}",
+        "[A-Za-z0-9_-]{8,64}",
+        "[A-Za-z0-9_-]{8,30}\\.[A-Za-z0-9_-]{8,60}\\.[A-Za-z0-9_-]{0,30}",
+    ]
+}
+
 fn loc() -> Loc {
     Loc::File(PathBuf::from("/x/auth-profiles.json"))
 }
@@ -139,6 +151,51 @@ proptest! {
         for token in [format!("rt_{secret}"), format!("eyJ{secret}.eyJ{secret}.{secret}")] {
             let shown = clawshift::redact::source_line(&format!("{before}\"{token}\")"));
             prop_assert!(!shown.contains(&token), "{}", shown);
+        }
+    }
+
+    #[test]
+    fn a_secret_read_in_this_run_is_masked_everywhere_whatever_its_shape(
+        token in any_token(),
+        before in "[a-z(\" ]{0,20}",
+    ) {
+        // As a store read would: by key, into the registry.
+        clawshift::redact::learn_json(&json!({"profiles": {"openai-codex:x": {"refresh": token}}}));
+        let line = format!("{before}\"{token}\")");
+        let doc = json!({"note": format!("see {token}")}).to_string();
+        for shown in [
+            clawshift::redact::mask(&line),
+            clawshift::redact::source_line(&line),
+            clawshift::redact::command_line(&["eval".to_string(), line.clone()]),
+            clawshift::redact::redact(&doc),
+        ] {
+            prop_assert!(!shown.contains(&token), "{}", shown);
+            prop_assert!(shown.contains("<redacted sha256:"), "{}", shown);
+        }
+    }
+
+    #[test]
+    fn a_secret_under_a_secret_key_is_masked_without_being_known(
+        token in any_token(),
+        config_key in prop::sample::select(vec!["botToken", "apiKey", "api_key", "token", "password", "clientSecret", "privateKey"]),
+        store_key in prop::sample::select(vec!["access", "refresh", "key", "token"]),
+    ) {
+        // Never learned: found by its key alone, in JSON5 (a key OpenClaw's patterns
+        // name, and anything under `env`), a store's JSON and a line of Rhai.
+        let env_value: String = token.chars().rev().collect();
+        let json5 = format!("// mine\n{{ channels: {{ telegram: {{ {config_key}: '{token}', }}, }}, env: {{ ANY_VAR: \"{env_value}\" }}, }}\n");
+        let shown = clawshift::redact::redact(&json5);
+        prop_assert!(!shown.contains(&format!("'{token}'")), "{}", shown);
+        prop_assert!(!shown.contains(&format!("\"{env_value}\"")), "{}", shown);
+        prop_assert!(shown.starts_with("// mine\n"), "{}", shown);
+        let json = json!({"version": 1, "profiles": {"openai-codex:x": {store_key: token}}, "gateway": {"auth": {"token": env_value}}}).to_string();
+        let shown = clawshift::redact::redact(&json);
+        prop_assert!(!shown.contains(&token) && !shown.contains(&env_value), "{}", shown);
+        for key in [config_key, store_key] {
+            let rhai = format!("merge_profile(\"openai-codex:x\", #{{{key}: \"{token}\"}})");
+            let shown = clawshift::redact::source_line(&rhai);
+            prop_assert!(!shown.contains(&token), "{}", shown);
+            prop_assert!(shown.starts_with(&format!("merge_profile(\"openai-codex:x\", #{{{key}: \"<redacted sha256:")), "{}", shown);
         }
     }
 }

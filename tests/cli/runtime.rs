@@ -171,9 +171,18 @@ fn backup_copies_with_mode_0600_and_journals_it() {
         .output()
         .expect("run");
     assert!(out.status.success(), "{}", stderr(&out));
-    // 2026-11-25T12:00:00Z
-    let expected = s.home().join("backups/openclaw.json.bak-1795608000");
-    assert_eq!(stdout(&out), format!("{}\n", expected.display()));
+    // 2026-11-25T12:00:00Z, then the run's process id.
+    let printed = stdout(&out);
+    let expected = std::path::PathBuf::from(printed.trim_end());
+    let prefix = s.home().join("backups/openclaw.json.bak-1795608000-");
+    let pid = printed
+        .trim_end()
+        .strip_prefix(&*prefix.to_string_lossy())
+        .unwrap_or_default();
+    assert!(
+        !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()),
+        "{printed}"
+    );
     assert_eq!(
         std::fs::read_to_string(&expected).expect("backup"),
         "{\"a\": 1}\n"
@@ -183,12 +192,23 @@ fn backup_copies_with_mode_0600_and_journals_it() {
     let journal = std::fs::read_to_string(s.home().join("journal.jsonl")).expect("journal");
     assert!(journal.contains("\"kind\":\"backup\""), "{journal}");
     assert_eq!(mode(&s.home().join("journal.jsonl")), 0o600);
-    // A second backup in the same second gets its own name.
-    s.cmd()
-        .args(["eval", &format!(r#"backup("{}").backup"#, f.display())])
-        .assert()
-        .success()
-        .stdout(format!("{}-2\n", expected.display()));
+    // Another run in the same second gets a name of its own, and a second backup
+    // within one run gets `-2`.
+    let out = s
+        .cmd()
+        .args([
+            "eval",
+            &format!(
+                r#"[backup("{f}").backup, backup("{f}").backup]"#,
+                f = f.display()
+            ),
+        ])
+        .output()
+        .expect("run");
+    let names: Vec<String> = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert_ne!(names[0], expected.display().to_string());
+    assert_eq!(names[1], format!("{}-2", names[0]));
 }
 
 #[test]

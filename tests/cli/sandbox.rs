@@ -222,7 +222,7 @@ print(json::stringify(#{{n: h.len(), a: a.len(), d: st.default_model}}));
         .map(|e| e.expect("e").file_name().to_string_lossy().to_string())
         .collect();
     top.sort();
-    assert_eq!(top, ["backups", "journal.jsonl", "locks"]);
+    assert_eq!(top, ["backups", "journal.jsonl"]);
 }
 
 #[test]

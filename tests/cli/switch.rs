@@ -570,10 +570,15 @@ fn cron_install_twice_leaves_one_line_and_remove_takes_exactly_it() {
         .success()
         .stdout("nothing to remove: no line in your crontab ends with `# clawshift-switch`\n");
     // The crontab as it was before each change is kept in the backups dir.
-    assert_eq!(
-        std::fs::read_to_string(s.home().join("backups/crontab.bak-1795608000")).expect("backup"),
-        mine
-    );
+    let mut backups: Vec<String> = std::fs::read_dir(s.home().join("backups"))
+        .expect("backups")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.to_string_lossy().contains("/crontab.bak-1795608000-"))
+        .map(|p| std::fs::read_to_string(p).expect("backup"))
+        .collect();
+    backups.sort_by_key(String::len);
+    assert_eq!(backups.len(), 3, "{backups:?}");
+    assert_eq!(backups[0], mine);
 }
 
 #[test]
@@ -609,7 +614,7 @@ fn cron_without_crontab_names_the_alternatives() {
 
 /// A fake `openclaw` that keeps at most one cron job in `<root>/job.json` and logs
 /// every call to `<root>/calls.txt`.
-const FAKE_OPENCLAW_CRON: &str = r#"#!/bin/sh
+pub const FAKE_OPENCLAW_CRON: &str = r#"#!/bin/sh
 d="$(dirname "$0")/.."
 echo "$* offline=$npm_config_offline" >> "$d/calls.txt"
 case "$1 $2" in

@@ -176,9 +176,18 @@ era 2026.9.6 sqlite openai required
 era 2026.5.28 split-json openai-codex optional
 era 2026.4.21 legacy-json openai-codex optional
 
+# The verdicts of OpenClaw's own isSensitiveConfigPath that tests/cli/secrets.rs holds
+# clawshift's redaction to must still be what the installed OpenClaw says.
+sensitive=tests/fixtures/openclaw-real/sensitive-paths-2026.9.6.tsv
+if oc_available 2026.9.6 && ! diff <(grep -v '^#' "$sensitive") \
+  <(grep -v '^#' "$sensitive" | cut -f1 | "$OC_NODE_BIN" tests/compat/sensitive-paths.mjs "$(dirname "$OC_2026_9_6")"); then
+  echo "FAILED: OpenClaw 2026.9.6's sensitive config paths differ from $sensitive"
+  failed+=("2026.9.6 sensitive config paths")
+fi
+
 [ ${#skipped[@]} -eq 0 ] || echo "compat: skipped (not installed): ${skipped[*]}"
 if [ ${#failed[@]} -gt 0 ]; then
-  echo "compat: ${#failed[@]} era(s) failed: ${failed[*]}"
+  echo "compat: ${#failed[@]} check(s) failed: ${failed[*]}"
   exit 1
 fi
 echo "compat: ok (${OC_VERSIONS// /, }${skipped:+, except the skipped})"
