@@ -75,10 +75,11 @@ pub(crate) fn replace(file: &Path, v: &Value) {
     fs::rename(&tmp, file).expect("rename");
 }
 
-/// A simulated OpenClaw writer: until `stop` is set (and at least `rounds` times), lock
-/// the store, re-read it, add its own `usageStats` key (what the gateway writes after
-/// each request) and, in the JSON store itself, a token profile; release. Returns the
-/// time of each commit, so a test can check that the writes overlapped clawshift's runs.
+/// A simulated OpenClaw writer: `rounds` times, or until `stop` is set (clawshift's runs
+/// have all ended), lock the store, re-read it, add its own `usageStats` key (what the
+/// gateway writes after each request) and, in the JSON store itself, a token profile;
+/// release. Returns the time of each commit, so a test can check that the writes
+/// overlapped clawshift's runs.
 fn json_writer(
     store: PathBuf,
     state: PathBuf,
@@ -87,8 +88,8 @@ fn json_writer(
     done: Arc<AtomicUsize>,
 ) -> Vec<Instant> {
     let mut commits = Vec::new();
-    for i in 0..MAX_WRITES {
-        if stop.load(Ordering::SeqCst) && i >= rounds {
+    for i in 0..rounds {
+        if stop.load(Ordering::SeqCst) {
             break;
         }
         let lock = openclaw_lock(&store);
@@ -110,9 +111,6 @@ fn json_writer(
     }
     commits
 }
-
-/// A bound on a writer's rounds, should `stop` never be set.
-const MAX_WRITES: usize = 20_000;
 
 /// Waits until the writer has committed once, so that it is running when clawshift
 /// starts.
@@ -245,8 +243,8 @@ fn an_openclaw_sqlite_writer_and_clawshift_lose_no_update() {
             let c = rusqlite::Connection::open(&db).expect("open");
             c.busy_timeout(Duration::from_secs(10)).expect("busy");
             let mut commits = Vec::new();
-            for i in 0..MAX_WRITES {
-                if stop.load(Ordering::SeqCst) && i >= rounds {
+            for i in 0..rounds {
+                if stop.load(Ordering::SeqCst) {
                     break;
                 }
                 c.execute_batch("BEGIN IMMEDIATE").expect("begin");
