@@ -126,9 +126,7 @@ impl Host {
             ),
             None => None,
         };
-        if let Some(n) = get("__CLAWSHIFT_TEST_PAUSE_AT").and_then(|v| v.parse().ok()) {
-            crate::testhook::arm(n, get("__CLAWSHIFT_TEST_RESUME_FILE").map(PathBuf::from));
-        }
+        crate::testhook::arm_from(&get);
         let agent = opts.agent.clone().unwrap_or_else(|| "main".to_string());
         if !valid_agent_id(&agent) {
             return Err(Error::Usage(format!(

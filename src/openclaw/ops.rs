@@ -471,6 +471,19 @@ fn restore_newcomers(
     Ok((!added.is_empty()).then(|| added.join(", ")))
 }
 
+/// The store as `openclaw models auth order set` left it. OpenClaw 2026.4.21 already
+/// keeps the order in `auth-state.json` (merged over the legacy `auth-profiles.json`), so
+/// its `order set` turns a legacy store into the split one (recorded in
+/// openclaw-real/after-order-set-2026.4.21-legacy): reading or appending the order must
+/// then go where OpenClaw put it, not to the layout detected before the call.
+fn layout_after_cli(d: &Detected) -> Detected {
+    let mut after = d.clone();
+    if after.layout == Layout::LegacyJson && after.json_state.exists() {
+        after.layout = Layout::SplitJson;
+    }
+    after
+}
+
 fn set_order_first(
     host: &Host,
     d: &Detected,
@@ -512,7 +525,9 @@ fn set_order_first(
         if out.code == Some(0) {
             how = format!("through `{}`", cli::shown(&args[..6]));
             done = true;
-            if let Some(added) = restore_newcomers(host, d, cfg, provider, &known)? {
+            if let Some(added) =
+                restore_newcomers(host, &layout_after_cli(d), cfg, provider, &known)?
+            {
                 how = format!("{how}; then appended {added}, added meanwhile, under the lock");
             }
         } else {
@@ -544,7 +559,7 @@ fn set_order_first(
             return Ok(());
         }
     }
-    let now = effective_order(d, cfg, provider)?;
+    let now = effective_order(&layout_after_cli(d), cfg, provider)?;
     if now.first().map(String::as_str) == Some(profile) {
         applied.push(format!("order {provider}: {} ({how})", wanted.join(", ")));
     } else {

@@ -622,7 +622,10 @@ fn a_read_only_state_dir_is_refused_with_the_fix() {
         layout(&s, fixture);
         let dir = s.openclaw();
         let Some(_m) = mount(&["--bind", &dir.display().to_string()], &dir) else {
-            eprintln!("bad input: read-only state dir: skipped (cannot mount here)");
+            skip(
+                "bad_input::a_read_only_state_dir_is_refused_with_the_fix",
+                "`mount --bind` is not allowed here (needs root)",
+            );
             return;
         };
         let remount = std::process::Command::new("mount")
@@ -650,6 +653,10 @@ fn a_read_only_state_dir_is_refused_with_the_fix() {
     layout(&s, "legacy");
     let home = s.home();
     let Some(_m) = mount(&["--bind", &home.display().to_string()], &home) else {
+        skip(
+            "bad_input::a_read_only_state_dir_is_refused_with_the_fix (clawshift's dir)",
+            "`mount --bind` is not allowed here (needs root)",
+        );
         return;
     };
     std::process::Command::new("mount")
@@ -675,7 +682,10 @@ fn a_full_disk_fails_cleanly_and_leaves_the_store_whole() {
         let s = Sandbox::new();
         let dir = s.openclaw();
         let Some(_m) = mount(&["-t", "tmpfs", "-o", "size=256k", "tmpfs"], &dir) else {
-            eprintln!("bad input: full disk: skipped (cannot mount a tmpfs here)");
+            skip(
+                "bad_input::a_full_disk_fails_cleanly_and_leaves_the_store_whole",
+                "mounting a tmpfs is not allowed here (needs root)",
+            );
             return;
         };
         layout(&s, fixture);

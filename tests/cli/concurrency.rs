@@ -9,7 +9,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -75,13 +75,21 @@ pub(crate) fn replace(file: &Path, v: &Value) {
     fs::rename(&tmp, file).expect("rename");
 }
 
-/// A simulated OpenClaw writer: `rounds` times, lock the store, re-read it, add its own
-/// `usageStats` key (what the gateway writes after each request) and, in the JSON store
-/// itself, a token profile; release.
-fn json_writer(store: PathBuf, state: PathBuf, rounds: usize, stop: Arc<AtomicBool>) -> usize {
-    let mut done = 0;
+/// A simulated OpenClaw writer: `rounds` times, or until `stop` is set (clawshift's runs
+/// have all ended), lock the store, re-read it, add its own `usageStats` key (what the
+/// gateway writes after each request) and, in the JSON store itself, a token profile;
+/// release. Returns the time of each commit, so a test can check that the writes
+/// overlapped clawshift's runs.
+fn json_writer(
+    store: PathBuf,
+    state: PathBuf,
+    rounds: usize,
+    stop: Arc<AtomicBool>,
+    done: Arc<AtomicUsize>,
+) -> Vec<Instant> {
+    let mut commits = Vec::new();
     for i in 0..rounds {
-        if stop.load(Ordering::SeqCst) && i > 0 && done >= rounds {
+        if stop.load(Ordering::SeqCst) {
             break;
         }
         let lock = openclaw_lock(&store);
@@ -97,10 +105,39 @@ fn json_writer(store: PathBuf, state: PathBuf, rounds: usize, stop: Arc<AtomicBo
         st["usageStats"][format!("anthropic:w{i}")] = json!({"lastUsed": i, "errorCount": 0});
         replace(target, &st);
         fs::remove_file(&lock).expect("unlock");
-        done += 1;
+        commits.push(Instant::now());
+        done.fetch_add(1, Ordering::SeqCst);
         std::thread::sleep(Duration::from_millis(2));
     }
-    done
+    commits
+}
+
+/// Waits until the writer has committed once, so that it is running when clawshift
+/// starts.
+fn wait_for_first_commit(done: &AtomicUsize) {
+    let until = Instant::now() + Duration::from_secs(30);
+    while done.load(Ordering::SeqCst) == 0 {
+        assert!(
+            Instant::now() < until,
+            "the OpenClaw writer never committed"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// The writer's commits that fell inside the window in which clawshift ran, asserted to
+/// be at least one: a race test whose writer finished before clawshift started (or
+/// started after it ended) would prove nothing. (Under load SQLite's busy handler backs
+/// a waiting writer off for up to 100 ms at a time, so more cannot be required.)
+fn overlapped(commits: &[Instant], from: Instant, to: Instant) -> usize {
+    let n = commits.iter().filter(|t| **t >= from && **t <= to).count();
+    assert!(
+        n >= 1,
+        "only {n} of {} OpenClaw writes happened while clawshift ran ({:?}); the writers did not overlap",
+        commits.len(),
+        to - from
+    );
+    n
 }
 
 fn merges(s: &Sandbox, provider: &str, n: usize) -> Vec<std::process::Child> {
@@ -133,10 +170,14 @@ fn an_openclaw_json_writer_and_clawshift_lose_no_update() {
         let store = agent_dir(&s).join("auth-profiles.json");
         let state = agent_dir(&s).join("auth-state.json");
         let stop = Arc::new(AtomicBool::new(false));
+        let done = Arc::new(AtomicUsize::new(0));
         let writer = {
-            let (store, state, stop) = (store.clone(), state.clone(), stop.clone());
-            std::thread::spawn(move || json_writer(store, state, rounds, stop))
+            let (store, state, stop, done) =
+                (store.clone(), state.clone(), stop.clone(), done.clone());
+            std::thread::spawn(move || json_writer(store, state, rounds, stop, done))
         };
+        wait_for_first_commit(&done);
+        let from = Instant::now();
         for c in merges(&s, "openai-codex", clients) {
             assert_eq!(
                 ok(c.wait_with_output().expect("wait")),
@@ -144,9 +185,11 @@ fn an_openclaw_json_writer_and_clawshift_lose_no_update() {
                 "{fixture}"
             );
         }
+        let to = Instant::now();
         stop.store(true, Ordering::SeqCst);
-        let wrote = writer.join().expect("writer");
-        assert_eq!(wrote, rounds);
+        let commits = writer.join().expect("writer");
+        let during = overlapped(&commits, from, to);
+        let rounds = commits.len();
         let doc = read_json(&store);
         let st = if fixture == "split" {
             read_json(&state)
@@ -180,7 +223,7 @@ fn an_openclaw_json_writer_and_clawshift_lose_no_update() {
         }
         assert!(!store.with_extension("json.lock").exists());
         eprintln!(
-            "concurrency: {fixture}: {rounds} OpenClaw writes and {clients} clawshift runs, no update lost"
+            "concurrency: {fixture}: {rounds} OpenClaw writes ({during} while clawshift ran) and {clients} clawshift runs, no update lost"
         );
     }
 }
@@ -192,12 +235,18 @@ fn an_openclaw_sqlite_writer_and_clawshift_lose_no_update() {
     let s = Sandbox::new();
     layout(&s, "sqlite");
     let db = shared_db(&s);
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicUsize::new(0));
     let writer = {
-        let db = db.clone();
+        let (db, stop, done) = (db.clone(), stop.clone(), done.clone());
         std::thread::spawn(move || {
             let c = rusqlite::Connection::open(&db).expect("open");
             c.busy_timeout(Duration::from_secs(10)).expect("busy");
+            let mut commits = Vec::new();
             for i in 0..rounds {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
                 c.execute_batch("BEGIN IMMEDIATE").expect("begin");
                 let text: String = c
                     .query_row(
@@ -214,14 +263,26 @@ fn an_openclaw_sqlite_writer_and_clawshift_lose_no_update() {
                 )
                 .expect("update");
                 c.execute_batch("COMMIT").expect("commit");
+                commits.push(Instant::now());
+                done.fetch_add(1, Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(2));
             }
+            commits
         })
     };
+    wait_for_first_commit(&done);
+    let from = Instant::now();
     for c in merges(&s, "openai", clients) {
         assert_eq!(ok(c.wait_with_output().expect("wait")), "added\n");
     }
-    writer.join().expect("writer");
+    let to = Instant::now();
+    stop.store(true, Ordering::SeqCst);
+    let commits = writer.join().expect("writer");
+    let during = overlapped(&commits, from, to);
+    let rounds = commits.len();
+    eprintln!(
+        "concurrency: sqlite: {rounds} OpenClaw writes ({during} while clawshift ran) and {clients} clawshift runs, no update lost"
+    );
     let st = row(&db, "config_machine_state", "authProfiles.state").expect("state");
     let store = row(&db, "config_machine_state", "authProfiles.store").expect("store");
     for i in 0..rounds {
@@ -407,4 +468,58 @@ fn lock_times_are_wall_clock_times_even_with_a_pinned_clock() {
         chrono::DateTime::parse_from_rfc3339(v["createdAt"].as_str().expect("t")).expect("rfc3339");
     let skew = (chrono::Utc::now().timestamp_millis() - created.timestamp_millis()).abs();
     assert!(skew < 60_000, "createdAt {created} is not the wall clock");
+}
+
+/// The stale-order window: the real `openclaw models auth order set` takes 6-8 s, and
+/// clawshift hands it an order read before it started. A profile another run appends
+/// meanwhile must still be in the order afterwards. The fake `openclaw` (on PATH, split
+/// JSON store, OpenClaw's lock) waits FAKE_OPENCLAW_ORDER_SET_DELAY_MS between reading
+/// the stored order and writing the new one.
+#[test]
+fn set_model_through_a_slow_openclaw_keeps_a_profile_appended_meanwhile() {
+    let s = Sandbox::new();
+    layout(&s, "split");
+    crate::openclaw::fake_openclaw(&s);
+    let log = s.root().join("openclaw.log");
+    let mut c = std_cmd(&s);
+    c.env("FAKE_OPENCLAW_ORDER_SET_DELAY_MS", "3000")
+        .env("FAKE_OPENCLAW_LOG", &log)
+        .args([
+            "--timeout",
+            "60",
+            "eval",
+            r#"set_model("openai-codex/gpt-5.5", "openai-codex:bob").changed"#,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = c.spawn().expect("spawn");
+    // Once the fake `order set` has started (it logs its argv first), append a profile.
+    let until = Instant::now() + Duration::from_secs(30);
+    while !fs::read_to_string(&log).is_ok_and(|l| l.contains(r#""order", "set""#)) {
+        assert!(Instant::now() < until, "openclaw order set never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = std_cmd(&s)
+        .args([
+            "eval",
+            &format!(
+                r#"merge_profile("openai-codex:dave", {}).action"#,
+                cred("dave")
+            ),
+        ])
+        .output()
+        .expect("merge");
+    assert_eq!(ok(out), "added\n");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let st = read_json(&agent_dir(&s).join("auth-state.json"));
+    let order = &st["order"]["openai-codex"];
+    assert_eq!(order[0], "openai-codex:bob", "{order}");
+    assert!(
+        order
+            .as_array()
+            .expect("order")
+            .contains(&json!("openai-codex:dave")),
+        "dave, appended while `order set` ran, was dropped: {order}"
+    );
 }

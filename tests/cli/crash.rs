@@ -637,9 +637,6 @@ fn crash_at_every_point_of_undo() {
 
 #[test]
 fn crash_under_umask_000_keeps_the_same_modes() {
-    if !long_tests() {
-        return;
-    }
     for (fixture, provider) in [("legacy", "openai-codex"), ("sqlite", "openai")] {
         let mut sc = merge(fixture, provider);
         sc.umask = Some(0);

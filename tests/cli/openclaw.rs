@@ -824,7 +824,12 @@ fn set_model_uses_the_openclaw_cli_for_the_order_and_a_gateway_for_the_session()
 fn models_status_from_openclaw_maps_its_json_to_the_same_shape() {
     let s = Sandbox::new();
     fake_openclaw(&s);
+    // The real 2026.9.6 output (recorded B2), not the fake's answer from the state.
     let out = ok(cmd(&s)
+        .env(
+            "FAKE_OPENCLAW_STATUS",
+            fixtures().join("recorded/B2-status-json.stdout"),
+        )
         .args(["eval", r#"let st = models_status(#{source: "openclaw"});
             let a = st.profiles["openai:alice"]; let b = st.profiles["openai:bob"];
             `${st.source} ${st.layout} ${st.default_model} ${st.fallbacks} ${st.providers.openai.order}
@@ -1372,5 +1377,56 @@ fn all_stored_profiles_lists_every_holder_of_a_refresh_token() {
             "<shared> openai:carol rt_FAKE_carol_0123456789abcdef $S/state/openclaw.sqlite#config_machine_state/authProfiles.store",
             "work openai:w rt_FAKE_w $S/agents/work/agent/auth-profiles.json",
         ]
+    );
+}
+
+/// Bug fix: OpenClaw 2026.4.21 already keeps the order in `auth-state.json`, so its
+/// `models auth order set` turns a legacy store into the split one (recorded in
+/// openclaw-real/after-order-set-2026.4.21-legacy). clawshift read the order back from
+/// the legacy file only and reported the applied change as skipped.
+#[test]
+fn set_model_through_openclaw_4_21_reports_the_order_it_split_out_as_applied() {
+    let s = Sandbox::new();
+    layout(&s, "legacy");
+    fake_openclaw(&s);
+    let out = ok(cmd(&s)
+        .env("FAKE_OPENCLAW_VERSION", "2026.4.21")
+        .args([
+            "eval",
+            r#"set_model("openai-codex/gpt-5.5", "openai-codex:bob")"#,
+        ])
+        .output()
+        .expect("run"));
+    let report: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(
+        report["applied"],
+        json!([
+            "order openai-codex: openai-codex:bob, openai-codex:alice, openai-codex:carol (through `openclaw models auth order set --provider openai-codex`)"
+        ]),
+        "{out}"
+    );
+    assert_eq!(report["changed"], json!(true));
+    let state = agent_dir(&s).join("auth-state.json");
+    assert_eq!(
+        read_json(&state)["order"]["openai-codex"],
+        json!([
+            "openai-codex:bob",
+            "openai-codex:alice",
+            "openai-codex:carol"
+        ])
+    );
+    assert_eq!(mode(&state), 0o600);
+    let store = read_json(&agent_dir(&s).join("auth-profiles.json"));
+    assert_eq!(
+        store.as_object().expect("store").keys().collect::<Vec<_>>(),
+        ["version", "profiles"]
+    );
+    // And the order OpenClaw now uses is what clawshift reports.
+    assert_eq!(
+        ok(eval(
+            &s,
+            r#"models_status().providers["openai-codex"].order[0]"#
+        )),
+        "openai-codex:bob\n"
     );
 }

@@ -377,7 +377,9 @@ fn an_order_set_through_openclaw_keeps_a_profile_added_while_it_started() {
                 row(&agent_db(&s), "auth_profile_state", "primary").expect("state")["order"][p]
                     .clone()
             }
-            _ => read_json(&agent_dir(&s).join("auth-profiles.json"))["order"][p].clone(),
+            // 2026.4.21's `order set` moves the order to auth-state.json (recorded in
+            // openclaw-real/after-order-set-2026.4.21-legacy), where OpenClaw reads it.
+            _ => read_json(&agent_dir(&s).join("auth-state.json"))["order"][p].clone(),
         };
         assert_eq!(
             order,

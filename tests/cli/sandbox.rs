@@ -2,7 +2,8 @@
 //! script-visible function writes outside the OpenClaw state dir, clawshift's own dirs,
 //! and paths the user named. `backup(path)` reads anywhere but writes only into the
 //! backups dir. docs/reliability.md audits every registered function; a test keeps that
-//! audit complete.
+//! audit complete, and another runs the writing functions and checks every file they
+//! changed on disk against what their row of the audit says they write.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::openclaw::{cmd, cred, layout};
+use crate::openclaw::{cmd, cred, fake_openclaw, layout};
 use crate::support::*;
 
 fn run_eval(s: &Sandbox, timeout: &str, snippet: &str) -> (std::process::Output, Duration) {
@@ -250,4 +251,178 @@ fn every_script_function_is_in_the_write_audit() {
         missing.is_empty(),
         "docs/reliability.md does not say where these functions read and write: {missing:?}"
     );
+}
+
+/// Every file under `dir` with its bytes and mode.
+fn files_and_modes(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, u32)> {
+    files(dir, &[])
+        .into_iter()
+        .map(|(p, b)| {
+            let m = mode(&p);
+            (p, (b, m))
+        })
+        .collect()
+}
+
+/// What the write audit calls the place `path` (a file that changed) is in.
+fn audit_term(s: &Sandbox, path: &Path) -> String {
+    let oc = s.openclaw();
+    if let Ok(rel) = path.strip_prefix(s.home()) {
+        let rel = rel.to_string_lossy();
+        return if rel.starts_with("backups/") {
+            "`backups/`".into()
+        } else if rel.starts_with("locks/") {
+            "`locks/`".into()
+        } else if rel == "journal.jsonl" {
+            "journal".into()
+        } else if rel.ends_with(".json") && !rel.contains('/') {
+            "`<state dir>/<name>.json`".into()
+        } else {
+            format!("(clawshift's dir: {rel})")
+        };
+    }
+    if let Ok(rel) = path.strip_prefix(&oc) {
+        let rel = rel.to_string_lossy();
+        let name = path.file_name().map(|n| n.to_string_lossy().to_string());
+        return if rel == "openclaw.json" {
+            "openclaw.json".into()
+        } else if rel.starts_with("state/openclaw.sqlite")
+            || (rel.starts_with("agents/")
+                && matches!(
+                    name.as_deref(),
+                    Some("auth-profiles.json" | "auth-state.json")
+                ))
+        {
+            "store".into()
+        } else if rel.starts_with("agents/") && rel.contains("/agent/openclaw-agent.sqlite") {
+            "agent database".into()
+        } else {
+            format!("(OpenClaw state dir: {rel})")
+        };
+    }
+    format!("(outside: {})", path.display())
+}
+
+/// The `writes` cell of `name`'s row in the audit table, with `not journaled` removed so
+/// that it cannot pass for `journal`.
+fn audited_writes(section: &str, name: &str) -> String {
+    let row = section
+        .lines()
+        .find(|l| {
+            l.starts_with("| ")
+                && l.split('|')
+                    .nth(1)
+                    .is_some_and(|c| c.contains(&format!("`{name}`")))
+        })
+        .unwrap_or_else(|| panic!("no row for `{name}` in the write audit"));
+    let cells: Vec<&str> = row.split('|').collect();
+    cells[cells.len() - 2].replace("not journaled", "")
+}
+
+#[test]
+fn each_writing_function_changes_only_the_files_its_write_audit_row_names() {
+    let audit =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/reliability.md"))
+            .expect("docs/reliability.md");
+    let section = audit
+        .split("## Script sandbox")
+        .nth(1)
+        .and_then(|t| t.split("\n## ").next())
+        .expect("a `## Script sandbox` section");
+    // (function audited, layout, fake openclaw on PATH, snippet)
+    let runs: Vec<(&str, &str, bool, String)> = vec![
+        (
+            "backup",
+            "legacy",
+            false,
+            r#"backup(env("OPENCLAW_STATE_DIR") + "/openclaw.json")"#.into(),
+        ),
+        (
+            "merge_profile",
+            "legacy",
+            false,
+            format!(r#"merge_profile("openai-codex:dave", {})"#, cred("dave")),
+        ),
+        (
+            "merge_profile",
+            "sqlite",
+            false,
+            format!(r#"merge_profile("openai:dave", {})"#, cred("dave")),
+        ),
+        (
+            "set_model",
+            "legacy",
+            false,
+            r#"set_model("openai-codex/gpt-5.4", "openai-codex:bob")"#.into(),
+        ),
+        (
+            "set_model",
+            "split",
+            true,
+            r#"set_model("openai-codex/gpt-5.4", "openai-codex:bob")"#.into(),
+        ),
+        (
+            "set_model",
+            "sqlite",
+            true,
+            r#"set_model("openai/gpt-5.4", "openai:carol")"#.into(),
+        ),
+        (
+            "add_fallback",
+            "legacy",
+            false,
+            r#"add_fallback("anthropic/claude-sonnet-4-6")"#.into(),
+        ),
+        (
+            "state::save",
+            "legacy",
+            false,
+            r#"state::save("audit", #{n: 1})"#.into(),
+        ),
+        ("models_status", "sqlite", false, "models_status()".into()),
+        (
+            "token_holders",
+            "legacy",
+            false,
+            r#"token_holders("rt_FAKE_bob_0123456789abcdef")"#.into(),
+        ),
+    ];
+    let mut checked = 0;
+    for (name, fixture, with_openclaw, snippet) in runs {
+        let s = Sandbox::new();
+        layout(&s, fixture);
+        if with_openclaw {
+            fake_openclaw(&s);
+        }
+        let before = files_and_modes(s.root());
+        let out = cmd(&s).args(["eval", &snippet]).output().expect("run");
+        assert!(out.status.success(), "{name} ({fixture}): {}", stderr(&out));
+        let after = files_and_modes(s.root());
+        let changed: std::collections::BTreeSet<&PathBuf> = before
+            .keys()
+            .chain(after.keys())
+            .filter(|p| before.get(*p) != after.get(*p))
+            .filter(|p| !p.ends_with("openclaw.log"))
+            .collect();
+        let writes = audited_writes(section, name);
+        let mut terms: Vec<String> = changed.iter().map(|p| audit_term(&s, p)).collect();
+        terms.sort();
+        terms.dedup();
+        let unlisted: Vec<&String> = terms
+            .iter()
+            .filter(|t| !writes.contains(t.as_str()))
+            .collect();
+        assert!(
+            unlisted.is_empty(),
+            "{name} ({fixture}) changed {unlisted:?}, which its audit row does not name: `{writes}`\nchanged: {changed:#?}"
+        );
+        assert_eq!(
+            changed.is_empty(),
+            writes.trim() == "nothing" || writes.trim().starts_with("nothing "),
+            "{name} ({fixture}): the audit says it writes `{writes}`, and it changed {changed:#?}"
+        );
+        eprintln!("write audit: {name} ({fixture}) changed {terms:?}");
+        checked += 1;
+    }
+    assert_eq!(checked, 10);
 }

@@ -124,3 +124,20 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Reports a part of a test that cannot run here (e.g. `mount` needs root): prints
+/// `SKIPPED <what>: <why>` on stderr and appends that line to
+/// `<target>/tmp/skipped-tests.txt`, so a run's skips can be counted. With
+/// `CLAWSHIFT_NO_SKIPS=1` (CI) a skip is a failure instead.
+pub fn skip(what: &str, why: &str) {
+    let line = format!("SKIPPED {what}: {why}");
+    assert!(
+        !std::env::var("CLAWSHIFT_NO_SKIPS").is_ok_and(|v| !v.is_empty() && v != "0"),
+        "{line} (CLAWSHIFT_NO_SKIPS is set)"
+    );
+    eprintln!("{line}");
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("skipped-tests.txt");
+    if let Ok(mut f) = fs::OpenOptions::new().create(true).append(true).open(file) {
+        let _ = std::io::Write::write_all(&mut f, format!("{line}\n").as_bytes());
+    }
+}

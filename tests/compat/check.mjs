@@ -7,6 +7,13 @@
 //   check.mjs switched DECISION REAL ORDER ID  `clawshift switch --json` chose ID (a profile, or a
 //                                             model), and the real OpenClaw reports its model and order
 //   check.mjs plant-token STATE LAYOUT        add an Anthropic token profile (anthropic:me)
+//   check.mjs report REPORT BEFORE AFTER MODEL PROFILE
+//                                             `set_model`'s {changed, applied, skipped} agrees
+//                                             with what the real OpenClaw reports before and
+//                                             after (BEFORE/AFTER: JSON {status, order})
+//   check.mjs pair STATUS ORDER OUT           write {status, order} from the two real outputs
+//   check.mjs wrong IN OUT                    a copy of `clawshift status --json` with one
+//                                             expiry off by a second (the comparator canary)
 import fs from "node:fs";
 import path from "node:path";
 
@@ -81,6 +88,59 @@ function plantToken(state, layout) {
   fs.writeFileSync(file, JSON.stringify(doc, null, 2) + "\n", { mode: 0o600 });
 }
 
+function fail(problems) {
+  if (problems.length) {
+    console.log(problems.map((x) => `  mismatch: ${x}`).join("\n"));
+    process.exit(1);
+  }
+}
+
+// The report of one `set_model(MODEL, PROFILE)` call against the real OpenClaw's view
+// before and after it: a change OpenClaw now shows must be under `applied`, one that was
+// already in place under `skipped`, and `changed` must say whether anything was applied.
+// Without a gateway the main session can only be skipped.
+function report(reportFile, beforeFile, afterFile, model, profile) {
+  const r = JSON.parse(fs.readFileSync(reportFile, "utf8"));
+  const before = JSON.parse(fs.readFileSync(beforeFile, "utf8"));
+  const after = JSON.parse(fs.readFileSync(afterFile, "utf8"));
+  const problems = [];
+  const p = profile.split(":")[0];
+  const first = (x) => (x.order.order || [])[0];
+  const check = (what, prefix, wasBefore, isAfter) => {
+    const inApplied = r.applied.filter((x) => x.startsWith(prefix));
+    const inSkipped = r.skipped.filter((x) => x.startsWith(prefix));
+    if (!isAfter) problems.push(`${what}: openclaw does not show it after set_model (report: ${JSON.stringify(r)})`);
+    else if (wasBefore && (inApplied.length || inSkipped.length !== 1))
+      problems.push(`${what}: already in place, so it must be skipped once; applied ${JSON.stringify(inApplied)}, skipped ${JSON.stringify(inSkipped)}`);
+    else if (!wasBefore && (inApplied.length !== 1 || inSkipped.length))
+      problems.push(`${what}: openclaw shows it changed, so it must be applied once; applied ${JSON.stringify(inApplied)}, skipped ${JSON.stringify(inSkipped)}`);
+  };
+  check("default model", "default model:", before.status.defaultModel === model, after.status.defaultModel === model);
+  check(`order ${p}`, `order ${p}:`, first(before) === profile, first(after) === profile);
+  const session = r.skipped.filter((x) => x.startsWith("main session: no gateway is listening"));
+  if (session.length !== 1 || r.applied.some((x) => x.startsWith("main session:")))
+    problems.push(`main session: no gateway runs, so it must be skipped as such; report ${JSON.stringify(r)}`);
+  const changed = before.status.defaultModel !== model || first(before) !== profile;
+  if (r.changed !== changed) problems.push(`changed is ${r.changed}, but openclaw shows ${changed ? "a" : "no"} change`);
+  const keys = Object.keys(r).sort().join(",");
+  if (keys !== "applied,changed,skipped") problems.push(`report keys ${keys}`);
+  fail(problems);
+  console.log(`  report agrees: changed ${r.changed}, applied ${JSON.stringify(r.applied)}, skipped ${r.skipped.length}`);
+}
+
+function pair(statusFile, orderFile, out) {
+  const status = JSON.parse(fs.readFileSync(statusFile, "utf8"));
+  const order = JSON.parse(fs.readFileSync(orderFile, "utf8"));
+  fs.writeFileSync(out, JSON.stringify({ status, order }));
+}
+
+function wrong(inFile, outFile) {
+  const ours = JSON.parse(fs.readFileSync(inFile, "utf8"));
+  const prov = Object.values(ours.providers).find((x) => x.profiles && x.profiles.length);
+  prov.profiles[0].expires += 1000;
+  fs.writeFileSync(outFile, JSON.stringify(ours));
+}
+
 function compare(oursFile, realFile, orderFile, p) {
   const ours = JSON.parse(fs.readFileSync(oursFile, "utf8"));
   const real = JSON.parse(fs.readFileSync(realFile, "utf8"));
@@ -106,10 +166,7 @@ function compare(oursFile, realFile, orderFile, p) {
     same(`${prof.id} until`, prof.until ?? null, u ? u.until : null);
     if (u && u.reason) same(`${prof.id} reason`, prof.reason, u.reason);
   }
-  if (problems.length) {
-    console.log(problems.map((x) => `  mismatch: ${x}`).join("\n"));
-    process.exit(1);
-  }
+  fail(problems);
   console.log(`  agree: ${ids.length} profiles (expiry, cooldown/disabled, until), order ${JSON.stringify(order.order)}, default ${real.defaultModel}`);
 }
 
@@ -121,10 +178,7 @@ function switched(decisionFile, realFile, orderFile, expected) {
   if ((d.profile ?? d.model) !== expected) problems.push(`switch chose ${d.profile}, expected ${expected} (block ends first)`);
   if (real.defaultModel !== d.model) problems.push(`openclaw default ${real.defaultModel}, switch chose ${d.model}`);
   if (d.profile && (!order.order || order.order[0] !== d.profile)) problems.push(`openclaw order ${JSON.stringify(order.order)} does not start with ${d.profile}`);
-  if (problems.length) {
-    console.log(problems.map((x) => `  mismatch: ${x}`).join("\n"));
-    process.exit(1);
-  }
+  fail(problems);
   console.log(`  switch: ${d.action} to ${d.model}${d.profile ? "@" + d.profile : ""}; openclaw reports default ${real.defaultModel}, order ${JSON.stringify(order.order)}`);
 }
 
@@ -133,4 +187,7 @@ else if (cmd === "switched") switched(...args);
 else if (cmd === "plant-token") await plantToken(...args);
 else if (cmd === "plant") await plant(...args);
 else if (cmd === "compare") compare(...args);
+else if (cmd === "report") report(...args);
+else if (cmd === "pair") pair(...args);
+else if (cmd === "wrong") wrong(...args);
 else { console.error(`unknown command ${cmd}`); process.exit(2); }
