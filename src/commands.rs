@@ -135,9 +135,12 @@ fn eval(host: &Rc<Host>, snippet: &str) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Strings print as themselves; maps and arrays as indented JSON; the rest as Rhai shows them.
+/// Strings print as themselves; maps, arrays and the domain values (a `Status`, a
+/// `Decision`, …) as indented JSON; the rest as Rhai shows them.
 pub fn display_value(value: &Dynamic) -> Result<String, Error> {
-    if value.is_map() || value.is_array() {
+    if let Some(v) = crate::api::model::custom_value(value) {
+        serde_json::to_string_pretty(&v).map_err(|e| Error::Failure(e.to_string()))
+    } else if value.is_map() || value.is_array() {
         let v = crate::api::json::to_value(value).map_err(|e| Error::Failure(e.to_string()))?;
         serde_json::to_string_pretty(&v).map_err(|e| Error::Failure(e.to_string()))
     } else {
@@ -156,13 +159,17 @@ fn check(host: &Rc<Host>, paths: &[String]) -> Result<ExitCode, Error> {
     let mut failed = None;
     for target in &targets {
         let script = scripts::resolve(host, target)?;
-        match engine::compile(&engine, &scope, &script.source, &script.text) {
-            Ok(_) => host.println(&format!("ok      {}", script.source))?,
-            Err(e) => {
-                crate::redact::learn_from_run(host);
-                eprint!("{}", crate::report::render_script(&e, None));
-                failed.get_or_insert(e.exit_code);
-            }
+        let problems = match engine::compile(&engine, &scope, &script.source, &script.text) {
+            Ok(_) => crate::check::meaning(host, &engine, &script),
+            Err(e) => vec![e],
+        };
+        if problems.is_empty() {
+            host.println(&format!("ok      {}", script.source))?;
+        }
+        for e in problems {
+            crate::redact::learn_from_run(host);
+            eprint!("{}", crate::report::render_script(&e, None));
+            failed.get_or_insert(e.exit_code);
         }
     }
     Ok(failed.map_or(ExitCode::SUCCESS, ExitCode::from))
@@ -229,6 +236,29 @@ pub fn function_docs(host: &Rc<Host>) -> Result<Vec<(String, String, String)>, E
             })
             .unwrap_or_default();
         let ret = f.get("returnType").and_then(|r| r.as_str()).unwrap_or("()");
+        // Getters and indexers read as what a script writes: `Status.layout`, `Profile[field]`.
+        let of = |i: usize| -> (String, String) {
+            let p = params.get(i).cloned().unwrap_or_default();
+            match p.split_once(": ") {
+                Some((n, t)) => (n.to_string(), t.to_string()),
+                None => (p, String::new()),
+            }
+        };
+        if let Some(prop) = name.strip_prefix("get$") {
+            let full = format!("{}.{prop}", of(0).1);
+            out.push((full.clone(), format!("{full} -> {ret}"), doc));
+            return;
+        }
+        if name == "index$get$" {
+            let (key, ty) = of(1);
+            let full = format!("{}[{key}]", of(0).1);
+            out.push((
+                full.clone(),
+                format!("{}[{key}: {ty}] -> {ret}", of(0).1),
+                doc,
+            ));
+            return;
+        }
         let full = if ns.is_empty() {
             name.to_string()
         } else {
@@ -263,8 +293,13 @@ pub fn function_docs(host: &Rc<Host>) -> Result<Vec<(String, String, String)>, E
             }
         }
     }
-    // Stdlib modules are script-visible too, through `import "std/<name>" as <alias>`.
-    for (module, text) in scripts::STDLIB {
+    // Stdlib and lib modules are script-visible too, through `import "std/<name>"` and
+    // `import "<name>"`.
+    let modules = scripts::STDLIB
+        .iter()
+        .map(|(m, t)| (format!("std/{m}"), *m, *t))
+        .chain(scripts::LIB.iter().map(|(m, _, t)| (m.to_string(), *m, *t)));
+    for (import, module, text) in modules {
         let ast = engine
             .compile(text)
             .map_err(|e| Error::Failure(format!("std/{module}: {e}")))?;
@@ -284,10 +319,7 @@ pub fn function_docs(host: &Rc<Host>) -> Result<Vec<(String, String, String)>, E
                 .replace(" Errors:", "\nErrors:")
                 .replace(" Example:", "\nExample:");
             let name = format!("{module}::{}", f.name);
-            let sig = format!(
-                "{name}({})  // import \"std/{module}\"",
-                f.params.join(", ")
-            );
+            let sig = format!("{name}({})  // import \"{import}\"", f.params.join(", "));
             out.push((name, sig, doc));
         }
     }
@@ -328,6 +360,15 @@ fn scripts_list(host: &Rc<Host>) -> Result<ExitCode, Error> {
         };
         host.println(&format!("{name:<14} {from}"))?;
     }
+    for (name, _, _) in scripts::LIB {
+        let path = scripts::lib_path(host, name);
+        let from = if path.exists() {
+            format!("{} (your copy; overrides built-in)", path.display())
+        } else {
+            "built-in".to_string()
+        };
+        host.println(&format!("{:<14} {from}", format!("lib/{name}")))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -337,13 +378,27 @@ fn eject(host: &Rc<Host>, names: &[String], force: bool) -> Result<ExitCode, Err
     } else {
         names.to_vec()
     };
+    let mut files: Vec<(String, &str, std::path::PathBuf)> = Vec::new();
     for name in &wanted {
         let Some(text) = scripts::stock(name) else {
             return Err(Error::Usage(format!(
                 "no built-in script named `{name}`; `clawshift scripts list` shows them"
             )));
         };
-        let target = scripts::user_path(host, name);
+        files.push((name.clone(), text, scripts::user_path(host, name)));
+        // A script's rules come with it: `switch` brings `lib/policy.rhai`.
+        for (module, owner, text) in scripts::LIB {
+            if owner == name {
+                files.push((
+                    format!("lib/{module}"),
+                    text,
+                    scripts::lib_path(host, module),
+                ));
+            }
+        }
+    }
+    for (name, text, target) in &files {
+        let (name, text, target) = (name, *text, target.clone());
         let current = files::read_optional(&target)?;
         match current {
             Some(bytes) if bytes == text.as_bytes() => {

@@ -23,47 +23,31 @@ pub const MAX_CALL_LEVELS: usize = 48;
 pub const MAX_EXPR_DEPTH: usize = 64;
 pub const MAX_FN_EXPR_DEPTH: usize = 48;
 pub const MAX_STRING_SIZE: usize = 16 * 1024 * 1024;
-pub const MAX_ARRAY_SIZE: usize = 1_000_000;
-pub const MAX_MAP_SIZE: usize = 1_000_000;
 pub const MAX_MODULES: usize = 64;
-/// The most memory a run may hold (resident). Rhai checks its size limits after most
-/// operations but not all (`m[k] = v` grows a map unchecked), so a loop storing big
-/// values could otherwise fill the machine before the timeout.
+/// The most heap a run may hold. Rhai checks its size limits after most operations but
+/// not all (`m[k] = v` grows a map unchecked), and clawshift sets no container count
+/// limits (they make ordinary loops quadratic), so this is what stops a script that
+/// keeps growing data before it fills the machine.
 pub const MAX_MEMORY_BYTES: u64 = 512 * 1024 * 1024;
-/// How often (in operations) the resident size is looked at: often enough that a loop
-/// storing 16 MB strings cannot get far past the limit between two looks.
-const MEMORY_CHECK_EVERY: u64 = 64;
 
 /// The value `on_progress` ends a run with when the deadline passes.
 const TIMED_OUT: &str = "clawshift:timeout";
 /// The value `on_progress` ends a run with when it holds too much memory.
 const OUT_OF_MEMORY: &str = "clawshift:memory";
 
-/// This process's peak resident size (`getrusage`, a cheap syscall).
-fn resident_bytes() -> Option<u64> {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage fills the struct it is given and touches nothing else.
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) };
-    if rc != 0 {
-        return None;
-    }
-    // SAFETY: getrusage returned 0, so the struct is initialised.
-    let kb = unsafe { usage.assume_init() }.ru_maxrss;
-    u64::try_from(kb).ok().map(|kb| kb.saturating_mul(1024))
-}
-
 pub fn build_engine(host: &Rc<Host>) -> Result<Engine, Error> {
     let mut engine = Engine::new();
     engine
         .set_strict_variables(true)
-        .set_fail_on_invalid_map_property(true)
         .set_max_operations(MAX_OPERATIONS)
         .set_max_call_levels(MAX_CALL_LEVELS)
         .set_max_expr_depths(MAX_EXPR_DEPTH, MAX_FN_EXPR_DEPTH)
         .set_max_string_size(MAX_STRING_SIZE)
-        .set_max_array_size(MAX_ARRAY_SIZE)
-        .set_max_map_size(MAX_MAP_SIZE)
         .set_max_modules(MAX_MODULES);
+    // No array or map size caps: Rhai re-measures a whole container against them on
+    // every `push` and `contains`, which makes ordinary loops quadratic, and the memory
+    // limit below is the real protection. A missing map property reads as `()` (the
+    // status's optional fields are `()` too), so no `try` is needed around a read.
     // Rhai interns short strings (identifiers, interpolation results) in a 256-entry
     // cache whose eviction scans the whole cache on every insert once it is full; with
     // a profile id or two in every interpolated string that is all the time.
@@ -78,9 +62,7 @@ pub fn build_engine(host: &Rc<Host>) -> Result<Engine, Error> {
         // termination has to hit again on the next operation, inside or after the call.
         if h.stdout_closed() || h.timed_out() || (ops.is_multiple_of(1024) && h.past_deadline()) {
             Some(TIMED_OUT.into())
-        } else if ops.is_multiple_of(MEMORY_CHECK_EVERY)
-            && resident_bytes().is_some_and(|b| b > MAX_MEMORY_BYTES)
-        {
+        } else if crate::memory::in_use() > MAX_MEMORY_BYTES {
             Some(OUT_OF_MEMORY.into())
         } else {
             None
@@ -108,10 +90,11 @@ pub fn build_engine(host: &Rc<Host>) -> Result<Engine, Error> {
     // `std/<name>` is compiled when a script first imports it, then kept for the rest of
     // the process: most commands import none, `switch` only `std/policy`.
     let mut all = ModuleResolversCollection::new();
-    all.push(Stdlib::default());
+    all.push(Builtin::new(stdlib_module));
     all.push(UserLib(FileModuleResolver::new_with_path(
         host.user_lib_dir(),
     )));
+    all.push(Builtin::new(lib_module));
     engine.set_module_resolver(all);
     Ok(engine)
 }
@@ -143,14 +126,36 @@ impl ModuleResolver for UserLib {
     }
 }
 
-/// Serves the embedded stdlib as `std/<name>`, ahead of any file on disk. Each module
-/// is compiled (with the primitives already registered) on its first import and cached.
-#[derive(Default)]
-struct Stdlib {
+/// Serves embedded modules, each compiled (with the primitives already registered) on
+/// its first import and cached: the stdlib as `std/<name>`, ahead of any file on disk,
+/// and the built-in copies of the modules a user may replace (`policy`), after the
+/// user's lib dir.
+struct Builtin {
+    find: fn(&str) -> Option<(&'static str, String)>,
     cache: RefCell<BTreeMap<String, Rc<Module>>>,
 }
 
-impl ModuleResolver for Stdlib {
+impl Builtin {
+    fn new(find: fn(&str) -> Option<(&'static str, String)>) -> Builtin {
+        Builtin {
+            find,
+            cache: RefCell::default(),
+        }
+    }
+}
+
+/// `std/<name>` → the stdlib module and its source name.
+fn stdlib_module(path: &str) -> Option<(&'static str, String)> {
+    let text = path.strip_prefix("std/").and_then(scripts::stdlib)?;
+    Some((text, path.to_string()))
+}
+
+/// `<name>` → the built-in copy of a replaceable module, named `builtin:<name>.rhai`.
+fn lib_module(path: &str) -> Option<(&'static str, String)> {
+    Some((scripts::lib(path)?, format!("builtin:{path}.rhai")))
+}
+
+impl ModuleResolver for Builtin {
     fn resolve(
         &self,
         engine: &Engine,
@@ -158,7 +163,7 @@ impl ModuleResolver for Stdlib {
         path: &str,
         pos: Position,
     ) -> Result<Rc<Module>, Box<EvalAltResult>> {
-        let Some(text) = path.strip_prefix("std/").and_then(scripts::stdlib) else {
+        let Some((text, source)) = (self.find)(path) else {
             return Err(EvalAltResult::ErrorModuleNotFound(path.to_string(), pos).into());
         };
         if let Some(m) = self.cache.borrow().get(path) {
@@ -169,7 +174,7 @@ impl ModuleResolver for Stdlib {
             Box::new(EvalAltResult::ErrorInModule(path.to_string(), e, pos))
         };
         let mut ast = engine.compile(text).map_err(|e| in_module(e.into()))?;
-        ast.set_source(path);
+        ast.set_source(source);
         let module: Rc<Module> = Module::eval_ast_as_new(Scope::new(), &ast, engine)
             .map_err(in_module)?
             .into();
@@ -233,7 +238,8 @@ pub fn run(engine: &Engine, scope: &mut Scope, ast: &AST, host: &Host) -> Result
         Ok(_) if host.timed_out() => Err(Error::Script(Box::new(timed_out(host, None)))),
         Ok(v) => Ok(v),
         Err(e) => {
-            let err = convert(&e, &source, host);
+            let mut err = convert(&e, &source, host);
+            explain_call(engine, &mut err);
             if host.timed_out() && !err.message.contains(&host.timeout_message()) {
                 return Err(Error::Script(Box::new(timed_out(host, err.location))));
             }
@@ -311,7 +317,7 @@ pub fn convert(err: &EvalAltResult, top_source: &str, host: &Host) -> ScriptErro
             if token.clone().into_string().ok().as_deref() == Some(OUT_OF_MEMORY) =>
         {
             format!(
-                "memory limit exceeded ({} MB resident); the script keeps growing data (an array, map or string in a loop?) and was stopped",
+                "memory limit exceeded ({} MB held); the script keeps growing data (an array, map or string in a loop?) and was stopped",
                 MAX_MEMORY_BYTES / 1024 / 1024
             )
         }
@@ -346,6 +352,49 @@ pub fn convert(err: &EvalAltResult, top_source: &str, host: &Host) -> ScriptErro
         exit_code,
         compile,
     }
+}
+
+/// Rewrites Rhai's `Function not found: decode_jwt (())` as what the function expects
+/// and what it was given, from the registered signatures: `decode_jwt expects (token:
+/// String), but was given (())`.
+fn explain_call(engine: &Engine, err: &mut ScriptError) {
+    let Some(call) = err.message.strip_prefix("Function not found: ") else {
+        return;
+    };
+    let (name, given) = match call.split_once(" (") {
+        Some((n, g)) => (n.trim(), format!("({}", g)),
+        None => (call.trim(), "()".to_string()),
+    };
+    // A method call on a value (`x.f(y)`) is the function with `x` first.
+    let bare = name.rsplit("::").next().unwrap_or(name);
+    let known: Vec<String> = engine
+        .gen_fn_signatures(true)
+        .into_iter()
+        .filter(|sig| {
+            sig.split_once('(')
+                .is_some_and(|(n, _)| n.rsplit("::").next() == Some(bare))
+        })
+        .collect();
+    if known.is_empty() {
+        return;
+    }
+    let friendly = given
+        .replace("&str | ImmutableString | String", "String")
+        .replace("i64", "INT")
+        .replace("f64", "FLOAT")
+        .replace("rhai::", "");
+    let expects: Vec<String> = known
+        .iter()
+        .map(|sig| {
+            let args = sig.split_once('(').map_or("", |(_, a)| a);
+            let args = args.rsplit_once(')').map_or(args, |(a, _)| a);
+            format!("({args})")
+        })
+        .collect();
+    err.message = format!(
+        "{bare} expects {}, but was given {friendly}",
+        expects.join(" or ")
+    );
 }
 
 /// `throw "text"` exits 1; `throw #{message, exit}` exits with `exit`.

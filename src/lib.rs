@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod backup;
+pub mod check;
 pub mod child;
 pub mod cli;
 pub mod codex;
@@ -18,17 +19,23 @@ pub mod files;
 pub mod host;
 pub mod install;
 pub mod journal;
+pub mod memory;
 pub mod model;
 pub mod openclaw;
+pub mod policy;
 pub mod redact;
 pub mod report;
 pub mod scripts;
 pub mod status;
 pub mod testhook;
+pub mod timefmt;
 pub mod undo;
 pub mod usage;
 
 use std::process::ExitCode;
+
+#[global_allocator]
+static ALLOCATOR: memory::Counting = memory::Counting;
 use std::time::Duration;
 
 use crate::error::Error;

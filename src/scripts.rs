@@ -13,10 +13,20 @@ pub const STOCK: &[(&str, &str)] = &[
 ];
 
 /// Modules imported as `std/<name>`; compiled into the binary so no file can shadow them.
-pub const STDLIB: &[(&str, &str)] = &[
-    ("policy", include_str!("../stdlib/policy.rhai")),
-    ("profiles", include_str!("../stdlib/profiles.rhai")),
-];
+pub const STDLIB: &[(&str, &str)] = &[("profiles", include_str!("../stdlib/profiles.rhai"))];
+
+/// Modules imported by their bare name whose built-in copy a file of the same name in
+/// the user's lib dir replaces, and the stock script that ejects it with itself.
+pub const LIB: &[(&str, &str, &str)] =
+    &[("policy", "switch", include_str!("../stdlib/policy.rhai"))];
+
+pub fn lib(name: &str) -> Option<&'static str> {
+    LIB.iter().find(|(n, _, _)| *n == name).map(|(_, _, t)| *t)
+}
+
+pub fn lib_path(host: &Host, name: &str) -> PathBuf {
+    host.user_lib_dir().join(format!("{name}.rhai"))
+}
 
 /// Where a script came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,7 +116,7 @@ pub fn source_text(source: &str, eval_text: Option<&str>) -> Option<String> {
         .strip_prefix("builtin:")
         .and_then(|n| n.strip_suffix(".rhai"))
     {
-        return stock(name).map(str::to_string);
+        return stock(name).or_else(|| lib(name)).map(str::to_string);
     }
     if source == "<eval>" {
         return eval_text.map(str::to_string);

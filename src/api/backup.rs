@@ -13,7 +13,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
     let h = host.clone();
     def(
         "backup",
-        &["path: &str", "Map"],
+        &["path: String", "Map"],
         "Copies a file to the backups dir as `<name>.bak-<unix-seconds>-<pid>` (mode 0600), records it in the journal, and returns `#{path, backup}`.\n\
          A missing file returns `backup: ()`. The newest 20 backups of each name are kept. Under `--dry-run` nothing is copied.\n\
          Errors: the path is a directory or cannot be read.\n\

@@ -13,7 +13,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
     let host = host.clone();
     def(
         "eprint",
-        &["text: &str", "()"],
+        &["text: String", "()"],
         "Writes one line to stderr (plans, notes, warnings), leaving stdout for results.\n\
          Example: `eprint(\"note: added openai/gpt-5.5 to the fallbacks\");`",
     )

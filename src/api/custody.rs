@@ -14,7 +14,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
     let h = host.clone();
     def(
         "token_holders",
-        &["refresh_token: &str", "Array"],
+        &["refresh_token: String", "Array"],
         "Every place that already holds this refresh token: `[#{kind, agent, location, id, provider, account_id, email}]`, empty when none.\n\
          `kind` is `\"openclaw\"` for a profile in any agent's OpenClaw auth store (with its `agent` and profile `id`) or `\"codex\"` for your live Codex login (`<CODEX_HOME>/auth.json`, read only; `agent`/`id` are `()`). A refresh token is single-use: two holders end with one logged out (`refresh_token_reused`).\n\
          Errors: an OpenClaw store cannot be read. The token is never shown.\n\
@@ -26,7 +26,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
     let h = host.clone();
     def(
         "account_holders",
-        &["account_id: &str", "Array"],
+        &["account_id: String", "Array"],
         "Every place that holds a login of this ChatGPT account (`chatgpt_account_id`), same shape as `token_holders`.\n\
          Useful to refuse one account under two profile names: both would share one usage limit.\n\
          Errors: an OpenClaw store cannot be read.\n\

@@ -18,7 +18,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
     let h = host.clone();
     def(
         "add_fallback",
-        &["model: &str", "Map"],
+        &["model: String", "Map"],
         "Makes `model` (`provider/model`) reachable: appends it to `agents.defaults.model.fallbacks` in openclaw.json unless it already is the default or a fallback. Returns `#{changed, fallbacks, applied: [..]}`.\n\
          A plain-string `agents.defaults.model` becomes `{primary, fallbacks}`. When `agents.defaults.models` lists models (the allowlist) the model is added there too, and in the SQLite layouts an `openai/…` model gets `agentRuntime.id = \"codex\"` there (so ChatGPT OAuth profiles serve it, as `openclaw doctor` does), unless it already has an entry. Backed up and journaled; `--dry-run` shows the diff.\n\
          Errors: not `provider/model`; the key is set in an `$include`d file; the 2026.9 migration blocker.\n\

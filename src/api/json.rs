@@ -13,7 +13,7 @@ pub fn register(engine: &mut Engine, _host: &Rc<Host>) {
     let mut m = Module::new();
     def(
         "parse",
-        &["text: &str", "Dynamic"],
+        &["text: String", "Dynamic"],
         "Parses JSON text into a script value (objects become maps, null becomes `()`).\n\
          Errors: the text is not valid JSON; the message gives line and column.\n\
          Example: `let v = json::parse(\"{\\\"a\\\": 1}\"); print(v.a);`",
@@ -95,6 +95,8 @@ pub fn to_value(d: &Dynamic) -> RhaiResult<Value> {
 fn plain_value(d: &Dynamic) -> Option<Value> {
     if d.is_shared() {
         None
+    } else if let Some(v) = super::model::custom_value(d) {
+        Some(v)
     } else if d.is_unit() {
         Some(Value::Null)
     } else if let Ok(b) = d.as_bool() {

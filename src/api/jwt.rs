@@ -30,7 +30,7 @@ pub struct Jwt {
 pub fn register(engine: &mut Engine, _host: &Rc<Host>) {
     def(
         "decode_jwt",
-        &["token: &str", "Map"],
+        &["token: String", "Map"],
         "Decodes a JWT without checking its signature: `#{header, claims, exp, account_id, email, plan}`.\n\
          `exp` is in seconds; `account_id`, `email` and `plan` come from the OpenAI auth/profile claims and are `()` when absent.\n\
          Errors: the token is not three dot-separated parts, a part is not base64url, or not a JSON object. The token is never echoed.\n\

@@ -18,6 +18,7 @@ pub mod custody;
 pub mod fallback;
 pub mod json;
 pub mod jwt;
+pub mod model;
 pub mod notify;
 pub mod openclaw;
 pub mod replay;
@@ -32,6 +33,7 @@ pub fn register_all(engine: &mut Engine, host: &Rc<Host>) {
     json::register(engine, host);
     jwt::register(engine, host);
     backup::register(engine, host);
+    model::register(engine, host);
     openclaw::register(engine, host);
     codex::register(engine, host);
     console::register(engine, host);

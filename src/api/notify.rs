@@ -24,7 +24,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
     let h = host.clone();
     def(
         "notify",
-        &["text: &str", "Map"],
+        &["text: String", "Map"],
         "Prints `text` on stdout (cron mails it), then runs `notify.command` from `config.json` with the text on stdin and sends it to `notify.openclaw` (`openclaw message send --channel C --target T --message text`) when configured.\n\
          Returns `#{stdout, command, openclaw}`: `true` for stdout, and `\"sent\"`, `\"failed: <why>\"` or `()` (not configured) for the other two.\n\
          A failing command or channel prints a warning on stderr and does not stop the script. Under `--dry-run` prints `dry-run: would notify: <text>` and only reports the command and channel.\n\
@@ -37,7 +37,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
     let h = host.clone();
     def(
         "notify",
-        &["text: &str", "opts: Map", "Map"],
+        &["text: String", "opts: Map", "Map"],
         "As `notify(text)`, with options: `stdout: false` skips stdout (for scripts whose stdout is JSON).\n\
          Errors: as `notify(text)`; an unknown option.\n\
          Example: `notify(line, #{stdout: false});`",

@@ -50,8 +50,7 @@ fn status(host: &Host, opts: &Map) -> RhaiResult<Dynamic> {
         }
     }
     .map_err(|e| err("models_status", e))?;
-    let v = serde_json::to_value(&v).map_err(|e| format!("models_status: {e}"))?;
-    Ok(super::json::into_dynamic(v))
+    Ok(Dynamic::from(Rc::new(v)))
 }
 
 pub fn register(engine: &mut Engine, host: &Rc<Host>) {
@@ -86,7 +85,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
     let h = host.clone();
     def(
         "merge_profile",
-        &["id: &str", "credential: Map", "Map"],
+        &["id: String", "credential: Map", "Map"],
         "Upserts one Codex OAuth profile into the agent's live OpenClaw auth store (whatever its layout), appends it to the provider's order, and declares it in openclaw.json (`auth.profiles.<id> = {provider, mode: \"oauth\"}`, `auth.order.<provider>`).\n\
          `credential`: `access`, `refresh`, `expires` (ms; default: the access token's `exp`), `accountId` (default: from the token), `email`, optional `provider` and OpenClaw's extra OAuth fields; `codex_login()`'s map is accepted as is.\n\
          Locked (OpenClaw's JSON lock, or one SQLite transaction), backed up, journaled, atomic; unknown fields kept; never creates auth-profiles.json in a SQLite layout. Returns `#{id, action: \"added\"|\"updated\"|\"unchanged\", layout}`.\n\
@@ -108,14 +107,14 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
     let h = host.clone();
     def(
         "set_model",
-        &["model: &str", "Map"],
+        &["model: String", "Map"],
         "Makes `model` (`provider/model` or an alias) the agent's model: `agents.defaults.model.primary` in openclaw.json, and the main session through a running gateway's `sessions.patch`.\n\
          Idempotent: nothing is written when it already holds. Returns `#{changed, applied: [..], skipped: [..]}` (one line per step, saying what was done or why not).\n\
          Errors: a model that is neither `provider/model` nor an alias, a config key set in an `$include`d file, the 2026.9 migration blocker. A gateway that does not answer is a `skipped` line, not an error.\n\
          Example: `set_model(\"anthropic/claude-opus-4-7\")`",
     )
     .register_into_engine(engine, move |model: &str| -> RhaiResult<Map> {
-        let v = openclaw::set_model(&h, model, None).map_err(|e| err("set_model", e))?;
+        let v = openclaw::set_model(&h, model, None, None).map_err(|e| err("set_model", e))?;
         to_dyn("set_model", &v)?
             .try_cast::<Map>()
             .ok_or_else(|| "set_model: internal error".into())
@@ -123,14 +122,51 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
     let h = host.clone();
     def(
         "set_model",
-        &["model: &str", "profile_id: &str", "Map"],
+        &["model: String", "profile_id: String", "Map"],
         "As `set_model(model)`, and also puts `profile_id` first in its provider's order (through `openclaw models auth order set` when OpenClaw is installed, else a locked direct write) and pins it on the main session (`model@profile`).\n\
          After writing, the order is read back; a change a running gateway overwrote is reported in `skipped`.\n\
          Errors: as `set_model(model)`, plus an unknown profile or one of another provider than the model.\n\
          Example: `let r = set_model(\"openai/gpt-5.5\", \"openai:bob\"); if r.changed { print(r.applied); }`",
     )
     .register_into_engine(engine, move |model: &str, profile_id: &str| -> RhaiResult<Map> {
-        let v = openclaw::set_model(&h, model, Some(profile_id)).map_err(|e| err("set_model", e))?;
+        let v = openclaw::set_model(&h, model, Some(profile_id), None)
+            .map_err(|e| err("set_model", e))?;
+        to_dyn("set_model", &v)?
+            .try_cast::<Map>()
+            .ok_or_else(|| "set_model: internal error".into())
+    });
+    let h = host.clone();
+    def(
+        "set_model",
+        &["model: String", "profile_id: Dynamic", "options: Map", "Map"],
+        "As `set_model(model, profile_id)` (`profile_id` may be `()`), with `options.fallbacks`: the models OpenClaw's own failover should try after `model`, best first (the switch policy passes its candidates' models). The fallbacks become those models but `model`, each once, then the fallbacks already configured that they do not name.\n\
+         Errors: as `set_model(model, profile_id)`, plus an unknown option or a fallbacks list that is not strings.\n\
+         Example: `set_model(\"anthropic/claude-opus-4-7\", (), #{fallbacks: [\"anthropic/claude-opus-4-7\", \"openai/gpt-5.5\"]})`",
+    )
+    .register_into_engine(engine, move |model: &str, profile: Dynamic, opts: Map| -> RhaiResult<Map> {
+        let profile = if profile.is_unit() {
+            None
+        } else {
+            Some(profile.into_string().map_err(|t| format!("set_model: profile_id must be a string or (), not {t}"))?)
+        };
+        for k in opts.keys() {
+            if k.as_str() != "fallbacks" {
+                return Err(format!("set_model: unknown option `{k}`; the only option is `fallbacks`").into());
+            }
+        }
+        let chain: Option<Vec<String>> = match opts.get("fallbacks") {
+            None => None,
+            Some(v) => Some(
+                v.clone()
+                    .into_typed_array::<rhai::ImmutableString>()
+                    .map_err(|_| "set_model: `fallbacks` must be an array of \"provider/model\" strings")?
+                    .into_iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+            ),
+        };
+        let v = openclaw::set_model(&h, model, profile.as_deref(), chain.as_deref())
+            .map_err(|e| err("set_model", e))?;
         to_dyn("set_model", &v)?
             .try_cast::<Map>()
             .ok_or_else(|| "set_model: internal error".into())

@@ -22,8 +22,8 @@ pub fn register(engine: &mut Engine, _host: &Rc<Host>) {
     let mut m = Module::new();
     def(
         "snapshots",
-        &["dir: &str", "Array"],
-        "Reads every `*.json` file in `dir`, in name order, as a recorded status snapshot: `[#{file, now, note, status}, …]`.\n\
+        &["dir: String", "Array"],
+        "Reads every `*.json` file in `dir`, in name order, as a recorded status snapshot: `[#{file, now, note, status}, …]`, `status` a `Status` like `models_status()`'s.\n\
          A file is either `{\"at\": <RFC 3339 or ms>, \"note\": \"…\", \"status\": {…}}` or a bare `models_status()` map whose `now` (ms) is the clock; `status.now` is set to the snapshot's clock.\n\
          Errors: `dir` is not a directory or holds no `*.json` file; a file is not valid JSON (file, line and column) or has no time.\n\
          Example: `for s in replay::snapshots(\"snaps\") { print(`${s.file}: ${s.status.current}`); }`",
@@ -109,9 +109,8 @@ fn snapshot(file: &Path) -> Result<Map, String> {
             _ => Dynamic::UNIT,
         },
     );
-    m.insert(
-        "status".into(),
-        super::json::from_value(&Value::Object(status)).map_err(|e| e.to_string())?,
-    );
+    let status = crate::model::Status::from_value(&Value::Object(status))
+        .map_err(|e| format!("`{}`: {e}", file.display()))?;
+    m.insert("status".into(), Dynamic::from(std::rc::Rc::new(status)));
     Ok(m)
 }

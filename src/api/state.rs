@@ -20,7 +20,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
     let h = host.clone();
     def(
         "load",
-        &["name: &str", "Dynamic"],
+        &["name: String", "Dynamic"],
         "Reads `<state dir>/<name>.json` and returns its map, or `()` when there is none yet.\n\
          A file that is not a JSON object is moved aside to `<name>.json.corrupt-<unix-seconds>` with a warning on stderr and treated as absent (under `--dry-run` it is left in place).\n\
          Errors: `name` is not letters, digits, `-`, `_` or `.`; the file cannot be read.\n\
@@ -32,7 +32,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
     let h = host.clone();
     def(
         "save",
-        &["name: &str", "value: Map", "()"],
+        &["name: String", "value: Map", "()"],
         "Writes `value` as `<state dir>/<name>.json` (indented JSON, mode 0600, atomically: a crash leaves the old file or the new one). Nothing is written when the content is unchanged.\n\
          Under `--dry-run` prints `dry-run: would save <path>` and writes nothing.\n\
          Errors: a bad `name`; a value JSON cannot hold (a function pointer); the state dir cannot be written.\n\
@@ -44,7 +44,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
     let h = host.clone();
     def(
         "path",
-        &["name: &str", "String"],
+        &["name: String", "String"],
         "The file `state::load(name)` reads and `state::save(name, …)` writes: `<state dir>/<name>.json`.\n\
          Errors: a bad `name`.\n\
          Example: `print(state::path(\"switch-state\"));`",

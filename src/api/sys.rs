@@ -24,7 +24,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
     let h = host.clone();
     def(
         "env",
-        &["name: &str", "Dynamic"],
+        &["name: String", "Dynamic"],
         "The value of an environment variable as clawshift saw it at start, or `()` when unset.\n\
          Example: `let who = env(\"USER\") ?? \"someone\";`",
     )
@@ -34,7 +34,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
     let h = host.clone();
     def(
         "confirm",
-        &["prompt: &str", "bool"],
+        &["prompt: String", "bool"],
         "Asks a yes/no question on the terminal and returns the answer; `--yes` answers yes without asking.\n\
          Errors: stdin is not a terminal and `--yes` was not given (so cron never hangs on a prompt).\n\
          Example: `if !confirm(\"Add profile alice?\") { throw #{message: \"cancelled\", exit: 1}; }`",
@@ -65,7 +65,32 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
         &mut m,
         |ms: INT| -> String { iso(ms) },
     );
+    def(
+        "local_hour",
+        &["ms: INT", "INT"],
+        "The hour (0-23) of a time in ms on this machine's clock (its time zone, from `TZ` or /etc/localtime): for policy rules like \"not this account during office hours\".\n\
+         Example: `let h = time::local_hour(now); if h >= 9 && h < 17 { print(\"office hours\"); }`",
+    )
+    .set_into_module(&mut m, |ms: INT| -> INT {
+        local(ms).map_or(0, |t| INT::from(chrono::Timelike::hour(&t)))
+    });
+    def(
+        "local_weekday",
+        &["ms: INT", "INT"],
+        "The day of the week of a time in ms on this machine's clock: 1 is Monday, 7 is Sunday.\n\
+         Example: `if time::local_weekday(now) >= 6 { print(\"weekend\"); }`",
+    )
+    .set_into_module(&mut m, |ms: INT| -> INT {
+        local(ms).map_or(1, |t| {
+            INT::from(chrono::Datelike::weekday(&t).number_from_monday())
+        })
+    });
     engine.register_static_module("time", m.into());
+}
+
+/// A time in ms as a local date and time (the system's time zone, as chrono reads it).
+fn local(ms: INT) -> Option<chrono::DateTime<chrono::Local>> {
+    chrono::DateTime::from_timestamp_millis(ms).map(|t| t.with_timezone(&chrono::Local))
 }
 
 fn confirm(host: &Host, prompt: &str) -> RhaiResult<bool> {
@@ -112,36 +137,7 @@ fn stdin_ready(wait: std::time::Duration) -> bool {
     unsafe { libc::poll(&mut fd, 1, ms) > 0 }
 }
 
-/// `41m`, `2h 5m`, `9d 23h`, `30s`: two units at most, like OpenClaw's own labels.
-pub fn human_duration(ms: i64) -> String {
-    let sign = if ms < 0 { "-" } else { "" };
-    let s = ms.unsigned_abs() / 1000;
-    let (d, h, m) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60);
-    let body = if d > 0 {
-        if h > 0 {
-            format!("{d}d {h}h")
-        } else {
-            format!("{d}d")
-        }
-    } else if h > 0 {
-        if m > 0 {
-            format!("{h}h {m}m")
-        } else {
-            format!("{h}h")
-        }
-    } else if m > 0 {
-        format!("{m}m")
-    } else {
-        format!("{s}s")
-    };
-    format!("{sign}{body}")
-}
-
-pub fn iso(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_else(|| format!("{ms}ms"))
-}
+pub use crate::timefmt::{human_duration, iso};
 
 #[cfg(test)]
 mod tests {

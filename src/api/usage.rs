@@ -15,7 +15,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
     let h = host.clone();
     def(
         "usage",
-        &["profile_id: &str", "Map"],
+        &["profile_id: String", "Map"],
         "The ChatGPT usage of one Codex account, read with the account's own access token: `#{id, known, reason, source, at, age_ms, account_id, plan, limit_reached, five_hour, weekly, notes, last_error}`.\n\
          `five_hour` and `weekly` (told apart by `limit_window_seconds`, 18000 and 604800; `()` when the answer has no such window) are `#{used_percent, limit_window_seconds, reset_at, resets_in_ms, burn_per_hour, exhausts_at, exhausts_in_ms}`, times in ms. `burn_per_hour` (percentage points) comes from the last two readings at least a minute apart in the same window; `exhausts_at` is when that rate reaches 100 % before the reset, else `()`.\n\
          The request is `GET <base>/wham/usage` with `Authorization: Bearer` and `ChatGPT-Account-Id`; `CLAWSHIFT_CHATGPT_BASE_URL` sets the base (default `https://chatgpt.com/backend-api`; https, or http to this machine only). Each reading is kept in `<state dir>/usage-cache.json` (0600, no token; not under `--dry-run`).\n\

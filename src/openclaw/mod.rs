@@ -10,6 +10,7 @@
 //!
 //! The decisions behind this module are in `docs/openclaw.md`.
 
+pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod lock;

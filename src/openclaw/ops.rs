@@ -8,6 +8,7 @@ use super::{Detected, Docs, Layout, cli, config, detect, read_auth, status, upda
 use crate::error::Error;
 use crate::files;
 use crate::host::Host;
+use crate::model::same_model;
 
 /// Extra OAuth fields OpenClaw's SQLite-era credential schema accepts (its zod schema
 /// rejects unknown keys, so clawshift refuses them up front).
@@ -320,10 +321,20 @@ fn declare_in_config(host: &Host, d: &Detected, id: &str, provider: &str) -> Res
     Ok(())
 }
 
-/// Makes `model` (and `profile`, when given) what the agent uses: the default model,
-/// the provider order with `profile` first, and the main session through a running
-/// gateway. Returns `#{changed, applied, skipped}`.
-pub fn set_model(host: &Host, model: &str, profile: Option<&str>) -> Result<Value, Error> {
+/// Makes `model` (and `profile`, when given) what the agent uses: the default model
+/// and a fallback chain OpenClaw's own failover can still walk, the provider order with
+/// `profile` first, and the main session through a running gateway. `chain` is the
+/// switch policy's candidate models, best first: the fallbacks become those models but
+/// the primary, in that order, then the fallbacks the user had that the chain does not
+/// name. Without a chain, the fallbacks keep their order, lose the new primary and gain
+/// the old one in front, so nothing that was reachable stops being so. A model the
+/// agent does not know is refused. Returns `#{changed, applied, skipped}`.
+pub fn set_model(
+    host: &Host,
+    model: &str,
+    profile: Option<&str>,
+    chain: Option<&[String]>,
+) -> Result<Value, Error> {
     let fail = |m: String| Error::Failure(format!("set_model: {m}"));
     let d = detect(host)?;
     if let Some(b) = &d.blocker {
@@ -335,7 +346,7 @@ pub fn set_model(host: &Host, model: &str, profile: Option<&str>) -> Result<Valu
         Some(r) if !model.contains('/') => r.to_string(),
         _ => model.to_string(),
     };
-    let Some((mprov, mname)) = model
+    let Some((mprov, _)) = model
         .split_once('/')
         .filter(|(p, m)| !p.is_empty() && !m.is_empty())
     else {
@@ -344,14 +355,27 @@ pub fn set_model(host: &Host, model: &str, profile: Option<&str>) -> Result<Valu
             d.layout.codex_provider()
         )));
     };
-    let _ = mname;
     let auth = read_auth(&d)?;
+    let known = super::catalog::known_models(&cfg, &auth, d.layout);
+    if !known.iter().any(|k| same_model(k, &model)) {
+        let hint = crate::policy::nearest(&model, &known)
+            .map(|m| format!("did you mean {m}? "))
+            .unwrap_or_default();
+        return Err(fail(format!(
+            "the agent does not know the model `{model}`: it is not the default model, a fallback, an alias, an allowed or configured model, nor in OpenClaw's catalog for a provider the agent has accounts for. {hint}Fix: check the spelling, or add it under agents.defaults.models in `{}`; nothing was written",
+            d.config.display()
+        )));
+    }
     if let Some(p) = profile {
         let Some(cred) = auth.profiles.get(p) else {
+            let ids: Vec<String> = auth.profiles.keys().cloned().collect();
+            let hint = crate::policy::nearest(p, &ids)
+                .map(|m| format!(" (did you mean {m}?)"))
+                .unwrap_or_default();
             return Err(fail(format!(
-                "no profile `{p}` in the OpenClaw auth store `{}`; known: {}",
+                "no profile `{p}` in the OpenClaw auth store `{}`{hint}; known: {}",
                 d.store_path().display(),
-                auth.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+                ids.join(", ")
             )));
         };
         let pprov = cred.get("provider").and_then(Value::as_str).unwrap_or("");
@@ -365,31 +389,56 @@ pub fn set_model(host: &Host, model: &str, profile: Option<&str>) -> Result<Valu
     let mut skipped: Vec<String> = Vec::new();
     let would = if host.dry_run { "would set" } else { "set" };
 
-    // 1. The default model.
-    let (current_default, _, _) = status::models_from_config(&cfg);
-    if current_default.as_str() == Some(model.as_str()) {
-        skipped.push(format!("default model: already {model}"));
-    } else {
+    // 1. The default model and the fallback chain, decided from the config as it is
+    // under OpenClaw's config lock.
+    {
         let _guard = config_lock(host)?;
+        let cfg = config::load(&d.config)?;
+        let (current_default, fallbacks, _) = status::models_from_config(&cfg);
+        let current_default = current_default.as_str().map(str::to_string);
+        let wanted = fallback_chain(&model, current_default.as_deref(), &fallbacks, chain);
         let raw_root = root_config(&d)?;
         let as_string = matches!(
             config::get_path(&raw_root, &["agents", "defaults", "model"]),
             Some(Value::String(_))
         );
-        let set = if as_string {
-            config::Set::new(&["agents", "defaults", "model"], model.clone().into())
+        let mut sets = Vec::new();
+        if current_default.as_deref() == Some(model.as_str()) {
+            skipped.push(format!("default model: already {model}"));
         } else {
-            config::Set::new(
-                &["agents", "defaults", "model", "primary"],
-                model.clone().into(),
-            )
-        };
-        config::apply(host, &d.config, &[set])?;
-        applied.push(format!(
-            "default model: {would} {model} (was {})",
-            current_default.as_str().unwrap_or("unset")
-        ));
-        if !host.dry_run {
+            applied.push(format!(
+                "default model: {would} {model} (was {})",
+                current_default.as_deref().unwrap_or("unset")
+            ));
+        }
+        if wanted == fallbacks {
+            skipped.push(format!("fallbacks: already {}", shown_list(&fallbacks)));
+        } else {
+            applied.push(format!(
+                "fallbacks: {would} {} (was {})",
+                shown_list(&wanted),
+                shown_list(&fallbacks)
+            ));
+        }
+        if current_default.as_deref() != Some(model.as_str()) || wanted != fallbacks {
+            if as_string {
+                sets.push(config::Set::new(
+                    &["agents", "defaults", "model"],
+                    json!({"primary": model, "fallbacks": wanted}),
+                ));
+            } else {
+                sets.push(config::Set::new(
+                    &["agents", "defaults", "model", "primary"],
+                    model.clone().into(),
+                ));
+                sets.push(config::Set::new(
+                    &["agents", "defaults", "model", "fallbacks"],
+                    json!(wanted),
+                ));
+            }
+            config::apply(host, &d.config, &sets)?;
+        }
+        if !host.dry_run && !sets.is_empty() {
             let (now_default, _, _) = status::models_from_config(&config::load(&d.config)?);
             if now_default.as_str() != Some(model.as_str()) {
                 skipped.push(format!(
@@ -411,6 +460,50 @@ pub fn set_model(host: &Host, model: &str, profile: Option<&str>) -> Result<Valu
 
     let changed = !applied.is_empty();
     Ok(json!({"changed": changed, "applied": applied, "skipped": skipped}))
+}
+
+/// `a, b` or `none`.
+fn shown_list(list: &[String]) -> String {
+    if list.is_empty() {
+        "none".into()
+    } else {
+        list.join(", ")
+    }
+}
+
+/// The fallbacks to leave behind `model` (see [`set_model`]): never the primary, never
+/// twice, every model of `chain` in its order, then the user's other fallbacks.
+pub fn fallback_chain(
+    model: &str,
+    old_primary: Option<&str>,
+    fallbacks: &[String],
+    chain: Option<&[String]>,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |m: &str| {
+        if !same_model(m, model) && !out.iter().any(|x| same_model(x, m)) {
+            out.push(m.to_string());
+        }
+    };
+    match chain {
+        Some(chain) => {
+            for m in chain {
+                add(m);
+            }
+            for m in fallbacks {
+                add(m);
+            }
+        }
+        None => {
+            if let Some(p) = old_primary {
+                add(p);
+            }
+            for m in fallbacks {
+                add(m);
+            }
+        }
+    }
+    out
 }
 
 /// The main config file without `$include` resolution (to keep the model's shape).

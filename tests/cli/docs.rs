@@ -74,6 +74,6 @@ fn functions_text_lists_signature_and_summary() {
     let out = s.cmd().arg("functions").output().expect("run");
     assert!(out.status.success());
     assert!(stdout(&out).contains(
-        "decode_jwt(token: &str) -> Map\n    Decodes a JWT without checking its signature: `#{header, claims, exp, account_id, email, plan}`.\n"
+        "decode_jwt(token: String) -> Map\n    Decodes a JWT without checking its signature: `#{header, claims, exp, account_id, email, plan}`.\n"
     ));
 }

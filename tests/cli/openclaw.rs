@@ -733,9 +733,9 @@ fn set_model_is_idempotent_and_a_second_run_writes_nothing() {
         let s = Sandbox::new();
         layout(&s, fixture);
         let (model, profile) = if fixture == "legacy" {
-            ("openai-codex/gpt-5.6", "openai-codex:bob")
+            ("openai-codex/gpt-5.4", "openai-codex:bob")
         } else {
-            ("openai/gpt-5.6", "openai:alice")
+            ("openai/gpt-5.4", "openai:alice")
         };
         let snippet = format!(r#"set_model("{model}", "{profile}")"#);
         let first: Value = serde_json::from_str(&ok(eval(&s, &snippet))).expect("json");
@@ -759,9 +759,11 @@ fn set_model_is_idempotent_and_a_second_run_writes_nothing() {
         assert_eq!(st, format!("{profile}\n"));
         let cfg = read_json(&s.openclaw().join("openclaw.json"));
         assert_eq!(cfg["agents"]["defaults"]["model"]["primary"], model);
+        // The old primary stays reachable through OpenClaw's own failover.
+        let old = model.replace("gpt-5.4", "gpt-5.5");
         assert_eq!(
             cfg["agents"]["defaults"]["model"]["fallbacks"],
-            json!(["anthropic/claude-opus-4-7"])
+            json!([old, "anthropic/claude-opus-4-7"])
         );
     }
 }
@@ -773,7 +775,7 @@ fn set_model_reports_each_step_and_skips_the_session_without_a_gateway() {
     let out = ok(eval(&s, r#"set_model("codex", "openai-codex:bob")"#));
     assert_eq!(
         out,
-        "{\n  \"applied\": [\n    \"order openai-codex: openai-codex:bob, openai-codex:alice, openai-codex:carol (written directly (locked))\"\n  ],\n  \"changed\": true,\n  \"skipped\": [\n    \"default model: already openai-codex/gpt-5.5\",\n    \"main session: `openclaw` is not installed, so no gateway can be asked (new sessions use the default model)\"\n  ]\n}\n"
+        "{\n  \"applied\": [\n    \"order openai-codex: openai-codex:bob, openai-codex:alice, openai-codex:carol (written directly (locked))\"\n  ],\n  \"changed\": true,\n  \"skipped\": [\n    \"default model: already openai-codex/gpt-5.5\",\n    \"fallbacks: already anthropic/claude-opus-4-7\",\n    \"main session: `openclaw` is not installed, so no gateway can be asked (new sessions use the default model)\"\n  ]\n}\n"
     );
     let out = eval(&s, r#"set_model("gpt-5.5")"#);
     assert_eq!(out.status.code(), Some(1));
@@ -800,7 +802,7 @@ fn set_model_uses_the_openclaw_cli_for_the_order_and_a_gateway_for_the_session()
         .expect("run"));
     assert_eq!(
         out,
-        "{\n  \"applied\": [\n    \"order openai: openai:carol, openai:bob, openai:alice (through `openclaw models auth order set --provider openai`)\"\n  ],\n  \"changed\": true,\n  \"skipped\": [\n    \"default model: already openai/gpt-5.5\",\n    \"main session: sessions.patch failed (gateway sessions.patch requires credentials before opening a websocket)\"\n  ]\n}\n"
+        "{\n  \"applied\": [\n    \"order openai: openai:carol, openai:bob, openai:alice (through `openclaw models auth order set --provider openai`)\"\n  ],\n  \"changed\": true,\n  \"skipped\": [\n    \"default model: already openai/gpt-5.5\",\n    \"fallbacks: already anthropic/claude-opus-4-7\",\n    \"main session: sessions.patch failed (gateway sessions.patch requires credentials before opening a websocket)\"\n  ]\n}\n"
     );
     let log: Vec<Value> = fs::read_to_string(s.root().join("openclaw.log"))
         .expect("log")
@@ -1247,7 +1249,7 @@ fn a_json5_config_keeps_its_comments_when_edited() {
     ok(eval(&s, r#"set_model("anthropic/claude-opus-4-7")"#));
     assert_eq!(
         fs::read_to_string(s.openclaw().join("openclaw.json")).expect("cfg"),
-        "// my config\n{\n  /* gateway */\n  gateway: { port: 18789, },\n  agents: {\n    defaults: {\n      model: \"anthropic/claude-opus-4-7\", // plain string\n    },\n  },\n}\n"
+        "// my config\n{\n  /* gateway */\n  gateway: { port: 18789, },\n  agents: {\n    defaults: {\n      model: {\n        \"primary\": \"anthropic/claude-opus-4-7\",\n        \"fallbacks\": [\"openai/gpt-5.5\"]\n      }, // plain string\n    },\n  },\n}\n"
     );
 }
 

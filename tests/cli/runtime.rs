@@ -55,14 +55,16 @@ fn a_runtime_error_exits_1_and_shows_the_call_chain() {
     let s = Sandbox::new();
     let p = s.write(
         "chain.rhai",
-        "fn inner(x) {\n    x.nope\n}\nfn outer() { inner(#{a: 1}) }\nouter();\n",
+        "fn inner(x) {\n    x.nope.len()\n}\nfn outer() { inner(#{a: 1}) }\nouter();\n",
     );
     let out = s.cmd().arg("run").arg(&p).output().expect("run");
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.starts_with("error: Property not found: nope"), "{err}");
-    assert!(err.contains(&format!("--> {}:2:7", p.display())), "{err}");
-    assert!(err.contains("    x.nope\n  |       ^"), "{err}");
+    // A missing property reads as `()`; calling `len` on it names what `len` takes.
+    assert!(err.starts_with("error: len expects ("), "{err}");
+    assert!(err.contains(", but was given (())\n"), "{err}");
+    assert!(err.contains(&format!("--> {}:2:12", p.display())), "{err}");
+    assert!(err.contains("    x.nope.len()\n  |            ^"), "{err}");
     assert!(
         err.contains(&format!("= in call to `outer` at {}:5:1", p.display())),
         "{err}"
@@ -286,16 +288,16 @@ fn a_closed_stdout_exits_quietly() {
 #[test]
 fn a_file_on_disk_cannot_shadow_the_stdlib() {
     let s = Sandbox::new();
-    s.write("clawshift/lib/std/policy.rhai", "fn decide() { 42 }\n");
+    s.write("clawshift/lib/std/profiles.rhai", "fn join(a, b) { 42 }\n");
     s.write("clawshift/lib/mine.rhai", "fn answer() { 41 }\n");
     s.cmd()
         .args([
             "eval",
-            r#"import "std/policy" as p; import "mine" as m; `${type_of(p::provider_of("openai/gpt-5.5"))} ${m::answer()}`"#,
+            r#"import "std/profiles" as p; import "mine" as m; `${p::join(["a", "b"], "+")} ${m::answer()}`"#,
         ])
         .assert()
         .success()
-        .stdout("string 41\n");
+        .stdout("a+b 41\n");
 }
 
 #[test]
@@ -305,7 +307,7 @@ fn eject_keeps_an_edited_copy_unless_forced_and_list_shows_the_winner() {
         .args(["scripts", "list"])
         .assert()
         .success()
-        .stdout("add-profile    built-in\nswitch         built-in\n");
+        .stdout("add-profile    built-in\nswitch         built-in\nlib/policy     built-in\n");
     s.cmd()
         .args(["scripts", "eject", "switch"])
         .assert()
@@ -316,8 +318,9 @@ fn eject_keeps_an_edited_copy_unless_forced_and_list_shows_the_winner() {
         .assert()
         .success()
         .stdout(format!(
-            "add-profile    built-in\nswitch         {} (your copy; overrides built-in)\n",
-            user.display()
+            "add-profile    built-in\nswitch         {} (your copy; overrides built-in)\nlib/policy     {} (your copy; overrides built-in)\n",
+            user.display(),
+            s.home().join("lib/policy.rhai").display()
         ));
     let edited = format!(
         "{}\n// mine\n",

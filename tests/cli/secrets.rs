@@ -643,8 +643,9 @@ fn scripts_eject_without_clawshift_home_makes_only_private_dirs_and_files_under_
     assert_eq!(
         stdout(&out),
         format!(
-            "ejected add-profile -> {0}/add-profile.rhai\nejected switch -> {0}/switch.rhai\n",
-            scripts.display()
+            "ejected add-profile -> {0}/add-profile.rhai\nejected switch -> {0}/switch.rhai\nejected lib/policy -> {1}/policy.rhai\n",
+            scripts.display(),
+            home.join(".config/clawshift/lib").display()
         )
     );
     // Everything the run created under HOME: the config dirs, the scripts, the state
@@ -661,6 +662,7 @@ fn scripts_eject_without_clawshift_home_makes_only_private_dirs_and_files_under_
         ".config/clawshift",
         ".config/clawshift/scripts",
         ".config/clawshift/scripts/switch.rhai",
+        ".config/clawshift/lib/policy.rhai",
         ".local/state/clawshift/journal.jsonl",
     ] {
         assert!(seen.iter().any(|r| r == must), "{must} missing: {seen:?}");

@@ -932,7 +932,7 @@ fn switch_explain_and_json_describe_the_run() {
     );
     assert!(
         text.contains(
-            "  3. openai/gpt-5.5@openai:alice  rejected  expired          openai:alice expired\n"
+            "  3. openai/gpt-5.5@openai:alice  rejected  expired          openai:alice expired (OpenClaw's token refresh failed: sign in again)\n"
         ),
         "{text}"
     );
