@@ -24,12 +24,29 @@ pub fn run(host: &Host, json: bool) -> Result<ExitCode, Error> {
     {
         m.insert("usage".into(), Value::Object(cached.into_iter().collect()));
     }
+    // Notices a sink has not taken yet: shown until the next run delivers them.
+    let pending = crate::api::notify::pending(host);
+    if !pending.is_empty()
+        && let Value::Object(m) = &mut st
+    {
+        let list = serde_json::to_value(&pending).map_err(|e| Error::Failure(e.to_string()))?;
+        m.insert("pending_notices".into(), list);
+    }
     if json {
         let text = serde_json::to_string_pretty(&st).map_err(|e| Error::Failure(e.to_string()))?;
         host.println(&text)?;
     } else {
         for line in render(&st) {
             host.println(&line)?;
+        }
+        for n in &pending {
+            host.println(&format!(
+                "Pending notice {} for {}: {} (last try: {})",
+                iso(n.at),
+                n.sinks.join(", "),
+                n.text,
+                n.why
+            ))?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -431,7 +431,7 @@ fn notify_runs_a_shell_string_and_a_failure_is_only_a_warning() {
     assert_eq!(stdout(&out), "failed: exit 3: mail server down\n");
     assert_eq!(
         stderr(&out),
-        "warning: notify: notify command `cat > /dev/null; echo mail server down >&2; exit 3` failed: exit 3: mail server down\n"
+        "warning: notify: notify command `cat > /dev/null; echo mail server down >&2; exit 3` failed: exit 3: mail server down; kept, to be sent by the next run\n"
     );
 }
 

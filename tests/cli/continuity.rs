@@ -1,0 +1,457 @@
+//! Issue #14: keeping the agent working for weeks. A missing OpenClaw state dir is an
+//! error, `undo` of a switch restores its state file, one notice per change (never
+//! lost), cron acts on the same OpenClaw, `--json` stdout is one document, and a damaged
+//! state file is set aside.
+
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::crash::clawshift;
+use crate::support::*;
+use crate::switch::{agent_setting, configure, seed, state_json};
+
+const FIX: &str = "set OpenClaw up with `openclaw onboard`, point --openclaw-dir or OPENCLAW_STATE_DIR at the state dir it uses, or run `clawshift add-profile NAME --create` to start a new OpenClaw state there on purpose";
+
+fn auth_fixture() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/codex-home/auth.json")
+        .display()
+        .to_string()
+}
+
+fn run(s: &Sandbox, args: &[&str]) -> Output {
+    s.cmd().args(args).output().expect("run")
+}
+
+#[test]
+fn a_missing_openclaw_dir_is_an_error_naming_it_and_the_fix() {
+    let s = Sandbox::new();
+    let typo = s.root().join("opnclaw");
+    let out = s
+        .cmd()
+        .arg("--openclaw-dir")
+        .arg(&typo)
+        .arg("status")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: OpenClaw state dir `{}` (from --openclaw-dir) does not exist. Fix: {FIX}\n",
+            typo.display()
+        )
+    );
+    // The environment variable and the default are named as such.
+    let out = s
+        .cmd()
+        .env("OPENCLAW_STATE_DIR", &typo)
+        .args(["status", "--json"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: OpenClaw state dir `{}` (from OPENCLAW_STATE_DIR) does not exist. Fix: {FIX}\n",
+            typo.display()
+        )
+    );
+    let out = s
+        .cmd()
+        .env_remove("OPENCLAW_STATE_DIR")
+        .arg("switch")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with(&format!(
+            "error: models_status: OpenClaw state dir `{}` (from the default, ~/.openclaw) does not exist. Fix: {FIX}\n",
+            s.root().join("home/.openclaw").display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    // add-profile refuses before it signs anyone in, and creates nothing.
+    let out = s
+        .cmd()
+        .arg("--openclaw-dir")
+        .arg(&typo)
+        .args([
+            "--yes",
+            "add-profile",
+            "alice",
+            "--from-auth-json",
+            &auth_fixture(),
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stderr(&out).contains("does not exist. Fix:"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!typo.exists());
+    assert!(!s.home().join("journal.jsonl").exists());
+    // doctor says so too, as an error.
+    let out = s
+        .cmd()
+        .arg("--openclaw-dir")
+        .arg(&typo)
+        .arg("doctor")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains(&format!(
+            "error: layout: OpenClaw state dir `{}` (from --openclaw-dir) does not exist (fix: {FIX})\n",
+            typo.display()
+        )),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_state_dir_that_is_a_file_is_an_error() {
+    let s = Sandbox::new();
+    let file = s.write("not-a-dir", "x");
+    let out = s
+        .cmd()
+        .arg("--openclaw-dir")
+        .arg(&file)
+        .arg("status")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: OpenClaw state dir `{}` (from --openclaw-dir) is not a directory. Fix: point --openclaw-dir or OPENCLAW_STATE_DIR at OpenClaw's state dir\n",
+            file.display()
+        )
+    );
+}
+
+#[test]
+fn add_profile_create_starts_a_new_openclaw_state_on_purpose() {
+    let s = Sandbox::new();
+    let fresh = s.root().join("fresh-openclaw");
+    let out = s
+        .cmd()
+        .arg("--openclaw-dir")
+        .arg(&fresh)
+        .args([
+            "--yes",
+            "add-profile",
+            "alice",
+            "--from-auth-json",
+            &auth_fixture(),
+            "--create",
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "added openai:alice (me@example.com, pro, expires in 4d 12h) — order: openai:alice\n"
+    );
+    assert_eq!(mode(&fresh), 0o700);
+    assert_eq!(mode(&fresh.join("state/openclaw.sqlite")), 0o600);
+    // From now on the dir exists, and plain commands work on it.
+    let out = s
+        .cmd()
+        .arg("--openclaw-dir")
+        .arg(&fresh)
+        .args(["eval", "models_status().profiles.keys()"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "[\n  \"openai:alice\"\n]\n");
+}
+
+/// `clawshift switch` at `now`: the output, checked to succeed.
+fn switch_at(s: &Sandbox, now: &str) -> Output {
+    let out = s
+        .cmd()
+        .env("CLAWSHIFT_NOW", now)
+        .arg("switch")
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    out
+}
+
+#[test]
+fn undo_of_a_switch_restores_its_state_file_even_after_quiet_checks() {
+    let s = Sandbox::new();
+    seed(&s, "opus-cooling");
+    let before = "{\n  \"lastCheckedAt\": 1795607400000\n}\n";
+    let state = s.write("clawshift/switch-state.json", before);
+    let out = switch_at(&s, "2026-11-25T12:00:00Z");
+    assert_eq!(
+        stdout(&out),
+        "switched anthropic/claude-opus-4-7 → openai/gpt-5.5@openai:work: anthropic:me cooling down for 41m; openai:work usable\n"
+    );
+    assert_eq!(state_json(&s)["lastSwitchAt"], 1795608000000_i64);
+    // Two quiet checks later (each rewrites lastCheckedAt, and journals nothing).
+    let journal = s.read("clawshift/journal.jsonl");
+    switch_at(&s, "2026-11-25T12:10:00Z");
+    switch_at(&s, "2026-11-25T12:20:00Z");
+    assert_eq!(s.read("clawshift/journal.jsonl"), journal);
+    let out = s
+        .cmd()
+        .env("CLAWSHIFT_NOW", "2026-11-25T12:25:00Z")
+        .arg("undo")
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[..2],
+        [
+            format!("restored {}", state.display()),
+            format!("restored {}", s.openclaw().join("openclaw.json").display()),
+        ],
+        "{text}"
+    );
+    assert!(
+        lines[2].starts_with("undid run 20261125T120000Z-"),
+        "{text}"
+    );
+    assert!(lines[2].ends_with(" (switch)"), "{text}");
+    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(stderr(&out), "");
+    assert_eq!(std::fs::read_to_string(&state).expect("state"), before);
+    assert_eq!(mode(&state), 0o600);
+    assert_eq!(agent_setting(&s, "openai").0, "anthropic/claude-opus-4-7");
+    // The undo is recorded, with the state file among what it put back.
+    let journal = s.read("clawshift/journal.jsonl");
+    let last: Vec<serde_json::Value> = journal
+        .lines()
+        .filter(|l| l.contains("\"undoes\""))
+        .map(|l| serde_json::from_str(l).expect("entry"))
+        .collect();
+    assert!(
+        last.iter()
+            .any(|e| e["kind"] == "write" && e["path"] == state.display().to_string()),
+        "{journal}"
+    );
+    assert_eq!(last.last().expect("marker")["kind"], "undo");
+}
+
+/// A notify command that appends what it reads to `<root>/notices.txt`, and fails with
+/// "mail server down" while `<root>/down` exists.
+fn flaky_sink(s: &Sandbox) -> std::path::PathBuf {
+    s.install_bin(
+        "record",
+        "#!/bin/sh\nd=\"$(dirname \"$0\")/..\"\nif [ -e \"$d/down\" ]; then cat > /dev/null; echo mail server down >&2; exit 3; fi\ncat >> \"$d/notices.txt\"\n",
+    );
+    configure(s, r#"{"notify": {"command": ["record"]}}"#);
+    s.root().join("notices.txt")
+}
+
+const NOTICE: &str = "switched anthropic/claude-opus-4-7 → openai/gpt-5.5@openai:work: anthropic:me cooling down for 41m; openai:work usable";
+
+#[test]
+fn a_notice_the_sink_failed_to_take_is_kept_shown_and_sent_by_the_next_run() {
+    let s = Sandbox::new();
+    seed(&s, "opus-cooling");
+    let sink = flaky_sink(&s);
+    s.write("down", "");
+    let out = switch_at(&s, "2026-11-25T12:00:00Z");
+    assert_eq!(stdout(&out), format!("{NOTICE}\n"));
+    assert_eq!(
+        stderr(&out),
+        "warning: notify: notify command `record` failed: exit 3: mail server down; kept, to be sent by the next run\n"
+    );
+    let pending = s.home().join("pending-notices.json");
+    assert_eq!(
+        std::fs::read_to_string(&pending).expect("pending"),
+        format!(
+            "[\n  {{\n    \"at\": 1795608000000,\n    \"text\": \"{NOTICE}\",\n    \"sinks\": [\n      \"command\"\n    ],\n    \"why\": \"exit 3: mail server down\"\n  }}\n]\n"
+        )
+    );
+    assert_eq!(mode(&pending), 0o600);
+    // status shows it, in text and in JSON.
+    let out = run(&s, &["status"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).ends_with(&format!(
+            "\nPending notice 2026-11-25T12:00:00Z for command: {NOTICE} (last try: exit 3: mail server down)\n"
+        )),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&s, &["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["pending_notices"][0]["text"], NOTICE);
+    assert_eq!(
+        v["pending_notices"][0]["sinks"],
+        serde_json::json!(["command"])
+    );
+    // Still down at the next check: kept, quietly (it was announced once).
+    let out = switch_at(&s, "2026-11-25T12:10:00Z");
+    assert_eq!((stdout(&out).as_str(), stderr(&out).as_str()), ("", ""));
+    assert!(pending.exists());
+    assert!(!sink.exists());
+    // Back up: the next run delivers it, once, and forgets it.
+    std::fs::remove_file(s.root().join("down")).expect("up");
+    let out = switch_at(&s, "2026-11-25T12:20:00Z");
+    assert_eq!((stdout(&out).as_str(), stderr(&out).as_str()), ("", ""));
+    assert_eq!(
+        std::fs::read_to_string(&sink).expect("sink"),
+        format!("{NOTICE}\n")
+    );
+    assert!(!pending.exists());
+    switch_at(&s, "2026-11-25T12:30:00Z");
+    assert_eq!(
+        std::fs::read_to_string(&sink).expect("sink"),
+        format!("{NOTICE}\n")
+    );
+    let out = run(&s, &["status"]);
+    assert!(!stdout(&out).contains("Pending notice"), "{}", stdout(&out));
+    let out = run(&s, &["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(v.get("pending_notices").is_none());
+}
+
+#[test]
+fn a_notice_lost_to_a_config_typo_is_sent_once_the_config_is_fixed() {
+    let s = Sandbox::new();
+    seed(&s, "opus-cooling");
+    s.install_bin(
+        "openclaw",
+        "#!/bin/sh\nd=\"$(dirname \"$0\")/..\"\nprintf '%s|' \"$@\" >> \"$d/sent.txt\"\necho >> \"$d/sent.txt\"\n",
+    );
+    configure(
+        &s,
+        r#"{"notify": {"openclaw": {"chanel": "telegram", "target": "@me"}}}"#,
+    );
+    let out = s.cmd().arg("switch").output().expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), format!("{NOTICE}\n"));
+    assert!(
+        stderr(&out).contains("unknown field `chanel`")
+            && stderr(&out).contains("the notice is kept and sent once config.json is fixed"),
+        "{}",
+        stderr(&out)
+    );
+    // The change itself was made and recorded.
+    assert_eq!(agent_setting(&s, "openai").0, "openai/gpt-5.5");
+    configure(
+        &s,
+        r#"{"notify": {"openclaw": {"channel": "telegram", "target": "@me"}}}"#,
+    );
+    let out = switch_at(&s, "2026-11-25T12:10:00Z");
+    assert_eq!((stdout(&out).as_str(), stderr(&out).as_str()), ("", ""));
+    assert_eq!(
+        s.read("sent.txt"),
+        format!("message|send|--channel|telegram|--target|@me|--message|{NOTICE}|\n")
+    );
+    assert!(!s.home().join("pending-notices.json").exists());
+}
+
+#[test]
+fn two_switch_runs_at_once_make_and_announce_the_change_once() {
+    let s = Sandbox::new();
+    seed(&s, "opus-cooling");
+    let sink = flaky_sink(&s);
+    let resume = s.root().join("resume");
+    let first = clawshift(&s, &["switch".into()])
+        .env("__CLAWSHIFT_TEST_PAUSE_AT", "1")
+        .env("__CLAWSHIFT_TEST_RESUME_FILE", &resume)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // The first run holds the lock and pauses; the second must wait for it.
+    let lock = s.home().join("locks/switch-main.lock");
+    let started = Instant::now();
+    while !lock.exists() {
+        assert!(started.elapsed() < Duration::from_secs(20), "no lock taken");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let mut second = clawshift(&s, &["switch".into()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        second.try_wait().expect("wait").is_none(),
+        "the second run did not wait"
+    );
+    std::fs::write(&resume, "").expect("resume");
+    let first = first.wait_with_output().expect("first");
+    let second = second.wait_with_output().expect("second");
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert_eq!(stdout(&first), format!("{NOTICE}\n"));
+    assert_eq!(stderr(&first), "paused at switch-locked\n");
+    assert_eq!(
+        (stdout(&second).as_str(), stderr(&second).as_str()),
+        ("", "")
+    );
+    assert_eq!(
+        std::fs::read_to_string(&sink).expect("sink"),
+        format!("{NOTICE}\n")
+    );
+    assert_eq!(mode(&lock), 0o600);
+}
+
+/// Parses stdout as exactly one JSON document (serde_json refuses trailing text).
+fn one_json_document(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", stderr(out));
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", stdout(out)))
+}
+
+#[test]
+fn json_stdout_is_exactly_one_document_even_under_dry_run() {
+    let s = Sandbox::new();
+    seed(&s, "opus-cooling");
+    let out = run(&s, &["--dry-run", "switch", "--json"]);
+    let v = one_json_document(&out);
+    assert_eq!(v["action"], "switch");
+    assert!(
+        stderr(&out).contains(&format!(
+            "dry-run: would save {}\n",
+            s.home().join("switch-state.json").display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!s.home().join("switch-state.json").exists());
+    // The same notes stay on stdout without --json.
+    let out = run(&s, &["--dry-run", "switch"]);
+    assert!(
+        stdout(&out).contains("dry-run: would save "),
+        "{}",
+        stdout(&out)
+    );
+    s.cmd().arg("switch").assert().success();
+    for args in [
+        &["--dry-run", "run", "switch", "--json"][..],
+        &["status", "--json"],
+        &["doctor", "--json"],
+        &["history", "--json"],
+        &["--dry-run", "history", "--json"],
+        &["--dry-run", "status", "--json"],
+    ] {
+        let out = s.cmd().args(args).output().expect("run");
+        if args.contains(&"doctor") {
+            // doctor exits 1 on an error finding; its stdout is still one document.
+            serde_json::from_slice::<serde_json::Value>(&out.stdout)
+                .unwrap_or_else(|e| panic!("{args:?}: {e}\n{}", stdout(&out)));
+        } else {
+            one_json_document(&out);
+        }
+    }
+}
