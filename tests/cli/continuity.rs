@@ -455,3 +455,87 @@ fn json_stdout_is_exactly_one_document_even_under_dry_run() {
         }
     }
 }
+
+#[test]
+fn a_state_file_with_a_float_or_huge_time_is_set_aside_and_the_run_starts_afresh() {
+    for (bad, shown) in [
+        ("1795607400000.5", "1795607400000.5"),
+        ("1e300", "1e+300"),
+        ("99999999999999999999", "1e+20"),
+        ("-5", "-5"),
+        ("\"yesterday\"", "\"yesterday\""),
+    ] {
+        let s = Sandbox::new();
+        seed(&s, "opus-cooling");
+        let text = format!("{{\"lastSwitchAt\": {bad}, \"lastCheckedAt\": 1795607400000}}");
+        let p = s.write("clawshift/switch-state.json", &text);
+        let out = switch_at(&s, "2026-11-25T12:00:00Z");
+        let aside = s.home().join("switch-state.json.corrupt-1795608000");
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "warning: state file `{}` was corrupt: `lastSwitchAt` is {shown}, not a time in milliseconds between 1970 and 2100; moved it to `{}` and starting afresh\n",
+                p.display(),
+                aside.display()
+            ),
+            "{bad}"
+        );
+        assert_eq!(stdout(&out), format!("{NOTICE}\n"), "{bad}");
+        assert_eq!(std::fs::read_to_string(&aside).expect("aside"), text);
+        assert_eq!(state_json(&s)["lastSwitchAt"], 1795608000000_i64, "{bad}");
+    }
+}
+
+#[test]
+fn a_nested_time_out_of_range_is_named_by_its_path() {
+    let s = Sandbox::new();
+    let p = s.write(
+        "clawshift/switch-state.json",
+        "{\"lastNotice\": {\"at\": 4102444800001, \"text\": \"x\"}}",
+    );
+    let out = run(&s, &["eval", r#"state::load("switch-state") == ()"#]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "true\n");
+    assert!(
+        stderr(&out).starts_with(&format!(
+            "warning: state file `{}` was corrupt: `lastNotice.at` is 4102444800001, not a time in milliseconds between 1970 and 2100;",
+            p.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_last_switch_in_the_future_holds_the_agent_for_the_hold_only() {
+    let s = Sandbox::new();
+    seed(&s, "opus-available");
+    // Saved by a clock 400 days fast: 2027-12-30T12:00:00Z.
+    let p = s.write(
+        "clawshift/switch-state.json",
+        "{\"lastSwitchAt\": 1830168000000, \"lastCheckedAt\": 1795607400000, \"lastSwitch\": {\"at\": 1830168000000}, \"usageLeft\": {\"openai:work\": {\"resetAt\": 1830168000000}}}",
+    );
+    let out = switch_at(&s, "2026-11-25T12:00:00Z");
+    assert_eq!(stdout(&out), "");
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "warning: state file `{0}`: `lastSwitchAt` is in the future (the clock was wrong when it was saved); reading it as now\n\
+             warning: state file `{0}`: `lastSwitch.at` is in the future (the clock was wrong when it was saved); reading it as now\n",
+            p.display()
+        )
+    );
+    assert_eq!(state_json(&s)["lastSwitchAt"], 1795608000000_i64);
+    // A reset time is meant to be in the future: kept as it was.
+    assert_eq!(
+        state_json(&s)["usageLeft"]["openai:work"]["resetAt"],
+        1830168000000_i64
+    );
+    // Half an hour later the hold is over, not 400 days later.
+    let out = switch_at(&s, "2026-11-25T12:31:00Z");
+    assert_eq!(
+        stdout(&out),
+        "switched openai/gpt-5.5@openai:work → anthropic/claude-opus-4-7: anthropic:me usable; preferred over openai/gpt-5.5@openai:work\n"
+    );
+    assert_eq!(stderr(&out), "");
+}
