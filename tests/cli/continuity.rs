@@ -539,3 +539,105 @@ fn a_last_switch_in_the_future_holds_the_agent_for_the_hold_only() {
     );
     assert_eq!(stderr(&out), "");
 }
+
+/// A sandbox whose OpenClaw sits where OpenClaw puts it by default, `$HOME/.openclaw`,
+/// with no OPENCLAW_STATE_DIR or CODEX_HOME set.
+fn default_layout(state: &str) -> Sandbox {
+    let s = Sandbox::new();
+    seed(&s, state);
+    std::fs::rename(s.openclaw(), s.root().join("home/.openclaw")).expect("move");
+    s
+}
+
+fn default_cmd(s: &Sandbox) -> assert_cmd::Command {
+    let mut c = s.cmd();
+    c.env_remove("OPENCLAW_STATE_DIR").env_remove("CODEX_HOME");
+    c
+}
+
+#[test]
+fn cron_pins_home_and_the_openclaw_paths_so_the_job_acts_on_the_same_openclaw() {
+    let s = default_layout("opus-cooling");
+    let home = s.root().join("home");
+    let exe = assert_cmd::cargo::cargo_bin("clawshift");
+    let out = default_cmd(&s)
+        .args(["cron", "print"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let command = format!(
+        "PATH={}:/usr/bin:/bin HOME={} CLAWSHIFT_HOME={} OPENCLAW_STATE_DIR={} CODEX_HOME={} {} switch",
+        s.bin().display(),
+        home.display(),
+        s.home().display(),
+        home.join(".openclaw").display(),
+        home.join(".codex").display(),
+        exe.display()
+    );
+    assert_eq!(
+        stdout(&out),
+        format!("*/10 * * * * {command} # clawshift-switch\n")
+    );
+    // Cron runs the line with its own HOME: the job still switches this OpenClaw.
+    let elsewhere = s.root().join("cron-home");
+    std::fs::create_dir(&elsewhere).expect("mkdir");
+    let out = std::process::Command::new("/bin/sh")
+        .args(["-c", &command])
+        .env_clear()
+        .env("HOME", &elsewhere)
+        .env("PATH", "/usr/bin:/bin")
+        .env("CLAWSHIFT_NOW", NOW)
+        .current_dir(&elsewhere)
+        .output()
+        .expect("sh");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), format!("{NOTICE}\n"));
+    assert_eq!(stderr(&out), "");
+    assert_eq!(
+        std::fs::read_dir(&elsewhere).expect("dir").count(),
+        0,
+        "the job wrote under cron's own HOME"
+    );
+    // An OpenClaw config kept elsewhere is pinned too.
+    let out = default_cmd(&s)
+        .env("OPENCLAW_CONFIG_PATH", s.root().join("oc.json"))
+        .args(["cron", "print"])
+        .output()
+        .expect("run");
+    assert!(
+        stdout(&out).contains(&format!(
+            " OPENCLAW_STATE_DIR={} OPENCLAW_CONFIG_PATH={} CODEX_HOME=",
+            home.join(".openclaw").display(),
+            s.root().join("oc.json").display()
+        )),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn the_readme_cron_snippet_is_silent_when_nothing_changes() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with("clawshift eval 'let r = set_model("))
+        .expect("the cron snippet in README.md");
+    let snippet = line
+        .strip_prefix("clawshift eval '")
+        .and_then(|l| l.strip_suffix('\''))
+        .expect("quoted snippet");
+    let s = Sandbox::new();
+    seed(&s, "opus-available");
+    let out = run(&s, &["eval", snippet]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "default model: set anthropic/claude-opus-4-7 (was openai/gpt-5.5)\n"
+    );
+    for _ in 0..2 {
+        let out = run(&s, &["eval", snippet]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!((stdout(&out).as_str(), stderr(&out).as_str()), ("", ""));
+    }
+}
