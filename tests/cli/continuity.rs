@@ -641,3 +641,73 @@ fn the_readme_cron_snippet_is_silent_when_nothing_changes() {
         assert_eq!((stdout(&out).as_str(), stderr(&out).as_str()), ("", ""));
     }
 }
+
+#[test]
+fn doctor_checks_the_notify_command_and_channel_and_names_pending_notices() {
+    let s = Sandbox::new();
+    configure(
+        &s,
+        r#"{"notify": {"command": ["nosuch-notifier", "x"], "openclaw": {"channel": "Tele gram", "target": ""}}}"#,
+    );
+    let out = run(&s, &["doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let notify: Vec<&str> = text.lines().filter(|l| l.contains(": notify: ")).collect();
+    assert_eq!(
+        notify,
+        [
+            format!(
+                "error: notify: notify.command: `nosuch-notifier` is not on PATH (fix: install `nosuch-notifier`, give its absolute path, or change notify.command in `{}`)",
+                s.home().join("config.json").display()
+            )
+            .as_str(),
+            "error: notify: notify.openclaw.channel `Tele gram` is not a channel id (letters, digits and `-`, e.g. `telegram`) (fix: set it to one of the channels `openclaw channels list` shows)",
+            "error: notify: notify.openclaw.target \"\" is not a target (a chat, user or number, e.g. `@mychat`) (fix: set the target `openclaw message send --target` expects)",
+            "error: notify: notify.openclaw is set but `openclaw` is not on PATH (fix: install OpenClaw, set CLAWSHIFT_OPENCLAW_BIN, or remove notify.openclaw)",
+        ],
+        "{text}"
+    );
+    // A file that is not executable, a shell string that does not parse, a misspelt
+    // channel; and a notice still pending.
+    s.write("bin/notifier", "#!/bin/sh\n");
+    s.install_bin("openclaw", "#!/bin/sh\nexit 0\n");
+    configure(
+        &s,
+        r#"{"notify": {"command": "echo (", "openclaw": {"channel": "telegrm", "target": "@me"}}}"#,
+    );
+    s.write(
+        "clawshift/pending-notices.json",
+        "[{\"at\": 1795608000000, \"text\": \"switched a → b: why\", \"sinks\": [\"openclaw\"], \"why\": \"exit 1: offline\"}]",
+    );
+    let out = run(&s, &["doctor"]);
+    let text = stdout(&out);
+    let notify: Vec<&str> = text.lines().filter(|l| l.contains(": notify: ")).collect();
+    assert_eq!(
+        notify,
+        [
+            "error: notify: notify.command `echo (` is not valid shell: /bin/sh: 1: Syntax error: end of file unexpected (expecting \")\") (fix: fix the command in config.json)",
+            "warning: notify: notify.openclaw.channel `telegrm` is not one of OpenClaw's bundled channels; fine only if a plugin adds it (fix: check the spelling against `openclaw channels list`)",
+            "warning: notify: a notice from 2026-11-25T12:00:00Z is still pending for openclaw: switched a → b: why (last try: exit 1: offline) (fix: fix the sink; the next `clawshift switch` (or any notify) sends it)",
+        ],
+        "{text}"
+    );
+    configure(
+        &s,
+        &format!(
+            r#"{{"notify": {{"command": ["{}"], "openclaw": {{"channel": "telegram", "target": "@me"}}}}}}"#,
+            s.bin().join("notifier").display()
+        ),
+    );
+    let text = stdout(&run(&s, &["doctor"]));
+    assert!(
+        text.contains(&format!(
+            "error: notify: notify.command: `{}` is not an executable file",
+            s.bin().join("notifier").display()
+        )),
+        "{text}"
+    );
+    std::fs::remove_file(s.home().join("pending-notices.json")).expect("rm");
+    s.install_bin("notifier", "#!/bin/sh\n");
+    let text = stdout(&run(&s, &["doctor"]));
+    assert!(!text.contains(": notify: "), "{text}");
+}
