@@ -150,11 +150,44 @@ pub fn findings(host: &Host) -> Vec<Finding> {
 /// (`GENERATED_BUNDLED_CHANNEL_IDS` in its `ids-*.mjs`). A plugin can add more, so a
 /// channel outside this list is a warning, not an error.
 const BUNDLED_CHANNELS: &[&str] = &[
-    "a2a", "buzz", "clickclack", "discord", "feishu", "lark", "googlechat", "gchat",
-    "google-chat", "imessage", "imsg", "irc", "internet-relay-chat", "line", "matrix",
-    "mattermost", "msteams", "teams", "nextcloud-talk", "nc", "nc-talk", "nostr",
-    "qa-channel", "raft", "reef", "signal", "slack", "sms", "synology-chat", "telegram",
-    "tlon", "twitch", "twitch-chat", "whatsapp", "zalo", "zl", "zalouser", "zlu",
+    "a2a",
+    "buzz",
+    "clickclack",
+    "discord",
+    "feishu",
+    "lark",
+    "googlechat",
+    "gchat",
+    "google-chat",
+    "imessage",
+    "imsg",
+    "irc",
+    "internet-relay-chat",
+    "line",
+    "matrix",
+    "mattermost",
+    "msteams",
+    "teams",
+    "nextcloud-talk",
+    "nc",
+    "nc-talk",
+    "nostr",
+    "qa-channel",
+    "raft",
+    "reef",
+    "signal",
+    "slack",
+    "sms",
+    "synology-chat",
+    "telegram",
+    "tlon",
+    "twitch",
+    "twitch-chat",
+    "whatsapp",
+    "zalo",
+    "zl",
+    "zalouser",
+    "zlu",
 ];
 
 /// The `notify` section of `config.json`: a notice that cannot be delivered is only
@@ -266,7 +299,10 @@ fn notify_config(d: &mut Doctor) {
                 Severity::Error,
                 "notify",
                 "notify.openclaw is set but `openclaw` is not on PATH".into(),
-                Some("install OpenClaw, set CLAWSHIFT_OPENCLAW_BIN, or remove notify.openclaw".into()),
+                Some(
+                    "install OpenClaw, set CLAWSHIFT_OPENCLAW_BIN, or remove notify.openclaw"
+                        .into(),
+                ),
             );
         }
     }
