@@ -110,7 +110,7 @@ pub fn run_switch(host: &Rc<Host>, args: &[String]) -> Result<ExitCode, Error> {
     }
     let _lock = switch_lock(host)?;
     crate::testhook::point("switch-locked");
-    crate::api::notify::deliver_pending(host)?;
+    crate::api::notify::deliver_pending(host);
     run_script(host, "switch", args)
 }
 

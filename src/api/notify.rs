@@ -95,8 +95,11 @@ fn notify(host: &Host, text: &str, to_stdout: bool) -> RhaiResult<Map> {
             .into());
         }
     };
-    if !host.dry_run {
-        deliver_with(host, &cfg).map_err(|e| format!("notify: {e}"))?;
+    if !host.dry_run
+        && let Err(e) = deliver_with(host, &cfg)
+    {
+        // Old notices must not stop this one: it is sent, or kept, below.
+        eprintln!("warning: notify: {e}");
     }
     let mut failed: Vec<&str> = Vec::new();
     let mut last_why = String::new();
@@ -311,14 +314,17 @@ fn keep(host: &Host, text: &str, sinks: &[&str], why: &str) -> Result<(), Error>
 /// Sends every pending notice to the sinks that still owe it, oldest first; a sink that
 /// fails again keeps it (quietly: it was announced when it was kept, and `status` shows
 /// it). Run by every `notify()` before its own notice and at the start of `switch`.
-pub fn deliver_pending(host: &Host) -> Result<(), Error> {
+/// A pending file that cannot be read or rewritten is a warning: the run it starts goes
+/// on, and the next notice kept sets the damaged file aside.
+pub fn deliver_pending(host: &Host) {
     if host.dry_run || !pending_path(host).exists() {
-        return Ok(());
+        return;
     }
-    match config::load(host) {
-        Ok(cfg) => deliver_with(host, &cfg),
-        // The notice waits for a config.json that can be read; `notify` says why.
-        Err(_) => Ok(()),
+    // Without a readable config.json the notices wait; `notify` says why.
+    if let Ok(cfg) = config::load(host)
+        && let Err(e) = deliver_with(host, &cfg)
+    {
+        eprintln!("warning: notify: {e}");
     }
 }
 

@@ -711,3 +711,40 @@ fn doctor_checks_the_notify_command_and_channel_and_names_pending_notices() {
     let text = stdout(&run(&s, &["doctor"]));
     assert!(!text.contains(": notify: "), "{text}");
 }
+
+#[test]
+fn a_damaged_pending_file_never_costs_a_new_notice() {
+    let s = Sandbox::new();
+    seed(&s, "opus-cooling");
+    let sink = flaky_sink(&s);
+    s.write("down", "");
+    let pending = s.write("clawshift/pending-notices.json", "[{\"at\": ");
+    let out = switch_at(&s, "2026-11-25T12:00:00Z");
+    assert_eq!(stdout(&out), format!("{NOTICE}\n"));
+    let aside = s.home().join("pending-notices.json.corrupt-1795608000");
+    let problem = format!(
+        "pending notices `{}` are not readable (EOF while parsing a value at line 1 column 8); move the file away to drop them",
+        pending.display()
+    );
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "warning: notify: {problem}\n\
+             warning: notify: {problem}\n\
+             warning: notify: notify command `record` failed: exit 3: mail server down; kept, to be sent by the next run\n\
+             warning: {problem}; moved it to `{}`\n",
+            aside.display()
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(&aside).expect("aside"),
+        "[{\"at\": "
+    );
+    std::fs::remove_file(s.root().join("down")).expect("up");
+    let out = switch_at(&s, "2026-11-25T12:10:00Z");
+    assert_eq!((stdout(&out).as_str(), stderr(&out).as_str()), ("", ""));
+    assert_eq!(
+        std::fs::read_to_string(&sink).expect("sink"),
+        format!("{NOTICE}\n")
+    );
+}
