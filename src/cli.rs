@@ -95,6 +95,11 @@ pub enum Command {
         /// existing name's. Never allows a refresh token that is held elsewhere.
         #[arg(long)]
         force: bool,
+        /// Start a new OpenClaw state dir when the one named (--openclaw-dir,
+        /// $OPENCLAW_STATE_DIR or ~/.openclaw) does not exist; without it a missing dir
+        /// is an error, not a new OpenClaw.
+        #[arg(long)]
+        create: bool,
     },
     /// Profiles, order, cooldowns, expiry, current and default model, layout and paths.
     Status {

@@ -18,6 +18,7 @@ use crate::scripts::{self, Origin};
 /// command line (the skill goes to that agent's workspace only then).
 pub fn dispatch(host: &Rc<Host>, command: Command, agent_given: bool) -> Result<ExitCode, Error> {
     match command {
+        Command::Run { script, args } if script == "switch" => run_switch(host, &args),
         Command::Run { script, args } => run_script(host, &script, &args),
         Command::Eval { snippet } => eval(host, &snippet),
         Command::Check { paths } => check(host, &paths),
@@ -38,6 +39,7 @@ pub fn dispatch(host: &Rc<Host>, command: Command, agent_given: bool) -> Result<
             device_auth,
             from_auth_json,
             force,
+            ..
         } => {
             let mut args = vec![name];
             if device_auth {
@@ -57,11 +59,7 @@ pub fn dispatch(host: &Rc<Host>, command: Command, agent_given: bool) -> Result<
             json,
             replay,
             ..
-        } => run_script(
-            host,
-            "switch",
-            &switch_args(explain, json, replay.as_deref()),
-        ),
+        } => run_switch(host, &switch_args(explain, json, replay.as_deref())),
         Command::Cron {
             action,
             every,
@@ -99,6 +97,66 @@ pub(crate) fn switch_args(
         args.push(dir.display().to_string());
     }
     args
+}
+
+/// Runs the `switch` script for the host's agent, one run at a time: two runs at once
+/// (cron and a person, two cron entries) would both see the same change to make and
+/// both announce it. The second waits for the first, then finds nothing to do. Notices
+/// a sink failed to take earlier are sent first. `--replay` and `--dry-run` change
+/// nothing, so they neither wait nor deliver.
+pub fn run_switch(host: &Rc<Host>, args: &[String]) -> Result<ExitCode, Error> {
+    if host.dry_run || args.iter().any(|a| a == "--replay") {
+        return run_script(host, "switch", args);
+    }
+    let _lock = switch_lock(host)?;
+    crate::testhook::point("switch-locked");
+    crate::api::notify::deliver_pending(host);
+    run_script(host, "switch", args)
+}
+
+/// Takes `<state dir>/locks/switch-<agent>.lock` (a kernel `flock`, released when the
+/// process ends, however it ends), waiting up to the run's deadline.
+fn switch_lock(host: &Host) -> Result<std::fs::File, Error> {
+    let dir = host.state_dir.join("locks");
+    files::private_dir(&dir)?;
+    let path = dir.join(format!("switch-{}.lock", host.agent));
+    let file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| {
+                Error::Failure(format!(
+                    "cannot open the switch lock `{}`: {e}{}",
+                    path.display(),
+                    files::io_hint(&e)
+                ))
+            })?
+    };
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => {}
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(Error::Failure(format!(
+                    "cannot lock `{}`: {e}",
+                    path.display()
+                )));
+            }
+        }
+        if host.past_deadline() {
+            return Err(Error::Failure(format!(
+                "{}: another `clawshift switch` for agent {} still holds `{}`; nothing was changed. Fix: let it finish (or rerun with a larger `--timeout SECS`)",
+                host.timeout_message(),
+                host.agent,
+                path.display()
+            )));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50).min(host.remaining()));
+    }
 }
 
 /// Runs a script by name or path with `args` as `ARGS`.

@@ -10,9 +10,11 @@
 //!   Gateway.
 //!
 //! The scheduled command carries the absolute path of this binary and the environment
-//! it needs (cron starts with a bare one): `PATH`, and `CLAWSHIFT_HOME`,
-//! `OPENCLAW_STATE_DIR` and friends when they differ from the defaults. `CLAWSHIFT_NOW`
-//! is never copied.
+//! it needs (cron starts with a bare one and its own `HOME`): `PATH`, `HOME`,
+//! `CLAWSHIFT_HOME` (or the XDG dirs) when set, the resolved `OPENCLAW_STATE_DIR`,
+//! `OPENCLAW_CONFIG_PATH` when it is not the state dir's, and `CODEX_HOME`, so the job
+//! acts on the same OpenClaw as the shell that installed it. `CLAWSHIFT_NOW` is never
+//! copied.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -103,7 +105,11 @@ pub fn sh_quote(s: &str) -> String {
     }
 }
 
-/// The environment the scheduled run needs, as `NAME=value` pairs.
+/// The environment the scheduled run needs, as `NAME=value` pairs. Cron starts jobs
+/// with its own `HOME` (sudo, service wrappers and sandboxes make it differ from this
+/// shell's), so every path clawshift resolved here is pinned: `HOME`, clawshift's dirs,
+/// the OpenClaw state dir (always), its config when it is not `<state>/openclaw.json`,
+/// and the Codex home. The job then acts on the OpenClaw this command saw.
 pub fn job_env(host: &Host) -> Vec<(String, String)> {
     let set = |name: &str| {
         host.var(name)
@@ -112,18 +118,17 @@ pub fn job_env(host: &Host) -> Vec<(String, String)> {
     };
     let mut env: Vec<(String, String)> = Vec::new();
     env.extend(set("PATH"));
+    env.push(("HOME".into(), host.home.display().to_string()));
     if set("CLAWSHIFT_HOME").is_some() {
         env.extend(set("CLAWSHIFT_HOME"));
     } else {
         env.extend(set("XDG_CONFIG_HOME"));
         env.extend(set("XDG_STATE_HOME"));
     }
-    if host.openclaw_state_dir != host.home.join(".openclaw") {
-        env.push((
-            "OPENCLAW_STATE_DIR".into(),
-            host.openclaw_state_dir.display().to_string(),
-        ));
-    }
+    env.push((
+        "OPENCLAW_STATE_DIR".into(),
+        host.openclaw_state_dir.display().to_string(),
+    ));
     if host.openclaw_config_path != host.openclaw_state_dir.join("openclaw.json") {
         env.push((
             "OPENCLAW_CONFIG_PATH".into(),
@@ -133,6 +138,7 @@ pub fn job_env(host: &Host) -> Vec<(String, String)> {
     if let Some(d) = &host.openclaw_agent_dir_override {
         env.push(("OPENCLAW_AGENT_DIR".into(), d.display().to_string()));
     }
+    env.push(("CODEX_HOME".into(), host.codex_home.display().to_string()));
     env.extend(set("CLAWSHIFT_OPENCLAW_BIN"));
     env
 }

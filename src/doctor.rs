@@ -142,7 +142,189 @@ pub fn findings(host: &Host) -> Vec<Finding> {
         fields(&mut d, det);
     }
     agreement(&mut d, native.as_ref());
+    notify_config(&mut d);
+    pending_notices(&mut d);
     d.out
+}
+
+/// The chat channels OpenClaw 2026.9.6 bundles, with their aliases
+/// (`GENERATED_BUNDLED_CHANNEL_IDS` in its `ids-*.mjs`). A plugin can add more, so a
+/// channel outside this list is a warning, not an error.
+const BUNDLED_CHANNELS: &[&str] = &[
+    "a2a",
+    "buzz",
+    "clickclack",
+    "discord",
+    "feishu",
+    "lark",
+    "googlechat",
+    "gchat",
+    "google-chat",
+    "imessage",
+    "imsg",
+    "irc",
+    "internet-relay-chat",
+    "line",
+    "matrix",
+    "mattermost",
+    "msteams",
+    "teams",
+    "nextcloud-talk",
+    "nc",
+    "nc-talk",
+    "nostr",
+    "qa-channel",
+    "raft",
+    "reef",
+    "signal",
+    "slack",
+    "sms",
+    "synology-chat",
+    "telegram",
+    "tlon",
+    "twitch",
+    "twitch-chat",
+    "whatsapp",
+    "zalo",
+    "zl",
+    "zalouser",
+    "zlu",
+];
+
+/// The `notify` section of `config.json`: a notice that cannot be delivered is only
+/// found out after a change was made, so check the command and the channel up front.
+fn notify_config(d: &mut Doctor) {
+    let host = d.host;
+    let cfg = match crate::config::load(host) {
+        Ok(cfg) => cfg,
+        Err(e) => {
+            d.add(
+                Severity::Error,
+                "notify",
+                e.to_string(),
+                Some("fix config.json; notices wait in pending-notices.json until then".into()),
+            );
+            return;
+        }
+    };
+    match &cfg.notify.command {
+        None => {}
+        Some(crate::config::CommandSpec::Argv(argv)) => {
+            let program = host.find_program(&argv[0]);
+            let runnable = program.as_ref().is_some_and(|p| {
+                fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            });
+            if !runnable {
+                let place = match &program {
+                    Some(p) if p.exists() => format!("`{}` is not an executable file", p.display()),
+                    Some(p) => format!("`{}` does not exist", p.display()),
+                    None => format!("`{}` is not on PATH", argv[0]),
+                };
+                d.add(
+                    Severity::Error,
+                    "notify",
+                    format!("notify.command: {place}"),
+                    Some(format!(
+                        "install `{}`, give its absolute path, or change notify.command in `{}`",
+                        argv[0],
+                        crate::config::path(host).display()
+                    )),
+                );
+            }
+        }
+        Some(crate::config::CommandSpec::Shell(script)) => {
+            // `sh -n` parses without running anything.
+            let args = vec!["-n".to_string(), "-c".to_string(), script.clone()];
+            let out = crate::child::run(
+                host,
+                Path::new("/bin/sh"),
+                &args,
+                None,
+                std::time::Duration::from_secs(5),
+            );
+            if let Ok(out) = out
+                && !out.success()
+            {
+                d.add(
+                    Severity::Error,
+                    "notify",
+                    format!(
+                        "notify.command `{script}` is not valid shell: {}",
+                        out.first_error_line()
+                    ),
+                    Some("fix the command in config.json".into()),
+                );
+            }
+        }
+    }
+    if let Some(ch) = &cfg.notify.openclaw {
+        let id = ch.channel.trim().to_ascii_lowercase();
+        let well_formed = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !well_formed {
+            d.add(
+                Severity::Error,
+                "notify",
+                format!(
+                    "notify.openclaw.channel `{}` is not a channel id (letters, digits and `-`, e.g. `telegram`)",
+                    ch.channel
+                ),
+                Some("set it to one of the channels `openclaw channels list` shows".into()),
+            );
+        } else if !BUNDLED_CHANNELS.contains(&id.as_str()) {
+            d.add(
+                Severity::Warning,
+                "notify",
+                format!(
+                    "notify.openclaw.channel `{}` is not one of OpenClaw's bundled channels; fine only if a plugin adds it",
+                    ch.channel
+                ),
+                Some("check the spelling against `openclaw channels list`".into()),
+            );
+        }
+        if ch.target.trim().is_empty() || ch.target.chars().any(char::is_control) {
+            d.add(
+                Severity::Error,
+                "notify",
+                format!(
+                    "notify.openclaw.target {:?} is not a target (a chat, user or number, e.g. `@mychat`)",
+                    ch.target
+                ),
+                Some("set the target `openclaw message send --target` expects".into()),
+            );
+        }
+        if host.openclaw_bin().is_none() {
+            d.add(
+                Severity::Error,
+                "notify",
+                "notify.openclaw is set but `openclaw` is not on PATH".into(),
+                Some(
+                    "install OpenClaw, set CLAWSHIFT_OPENCLAW_BIN, or remove notify.openclaw"
+                        .into(),
+                ),
+            );
+        }
+    }
+}
+
+/// Notices a sink has not taken yet (see `notify`): the next run sends them.
+fn pending_notices(d: &mut Doctor) {
+    for n in crate::api::notify::pending(d.host) {
+        d.add(
+            Severity::Warning,
+            "notify",
+            format!(
+                "a notice from {} is still pending for {}: {} (last try: {})",
+                crate::api::sys::iso(n.at),
+                n.sinks.join(", "),
+                n.text,
+                n.why
+            ),
+            Some("fix the sink; the next `clawshift switch` (or any notify) sends it".into()),
+        );
+    }
 }
 
 fn layout(d: &mut Doctor) -> Option<openclaw::Detected> {

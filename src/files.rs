@@ -233,7 +233,7 @@ pub fn show_diff(
     let new = String::from_utf8_lossy(after);
     let (old, new) = (crate::redact::redact(&old), crate::redact::redact(&new));
     let what = if before.is_some() { "change" } else { "create" };
-    host.println(&format!("dry-run: would {what} {name}"))?;
+    host.dry_note(&format!("dry-run: would {what} {name}"))?;
     let diff = similar::TextDiff::from_lines(&old, &new);
     let text = diff
         .unified_diff()
@@ -241,7 +241,7 @@ pub fn show_diff(
         .header(&format!("{name} (now)"), &format!("{name} (after)"))
         .to_string();
     for line in text.lines() {
-        host.println(line)?;
+        host.dry_note(line)?;
     }
     Ok(())
 }
@@ -423,7 +423,7 @@ pub fn remove_file(host: &Host, path: &Path) -> Result<Outcome, Error> {
         return Ok(Outcome::Unchanged);
     };
     if host.dry_run {
-        host.println(&format!("dry-run: would delete {}", path.display()))?;
+        host.dry_note(&format!("dry-run: would delete {}", path.display()))?;
         return Ok(Outcome::WouldWrite);
     }
     record(host, path, Some(&before), None)?;

@@ -19,6 +19,12 @@ pub struct HostOptions {
     pub yes: bool,
     pub agent: Option<String>,
     pub openclaw_dir: Option<PathBuf>,
+    /// `add-profile --create`: a missing OpenClaw state dir is started afresh instead of
+    /// being an error.
+    pub create_openclaw_dir: bool,
+    /// The command prints one JSON document on stdout (`--json`): dry-run notes and
+    /// diffs then go to stderr.
+    pub json_output: bool,
     pub timeout: Option<Duration>,
     /// The command line, for the journal.
     pub command: String,
@@ -36,6 +42,12 @@ pub struct Host {
     /// Root for state, the journal and backups.
     pub state_dir: PathBuf,
     pub openclaw_state_dir: PathBuf,
+    /// Where `openclaw_state_dir` came from, for the error that names a missing one.
+    pub openclaw_dir_origin: &'static str,
+    /// See [`HostOptions::create_openclaw_dir`].
+    pub create_openclaw_dir: bool,
+    /// See [`HostOptions::json_output`].
+    pub json_output: bool,
     pub openclaw_config_path: PathBuf,
     /// `OPENCLAW_AGENT_DIR` applies to the default agent only, as in OpenClaw.
     pub openclaw_agent_dir_override: Option<PathBuf>,
@@ -67,6 +79,9 @@ pub struct Host {
     timed_out: Cell<bool>,
     /// While `undo` runs: the run being reverted, recorded on every change it makes.
     pub undoing: RefCell<Option<String>>,
+    /// Set once this run has journaled a change to a file or row: a state file saved
+    /// after that is journaled too, so `undo` of the run restores it with the rest.
+    pub journaled: Cell<bool>,
 }
 
 /// The wall-clock budget for one run when `--timeout` is not given: long enough for an
@@ -105,11 +120,12 @@ impl Host {
                     .join("clawshift"),
             ),
         };
-        let openclaw_state_dir = opts
-            .openclaw_dir
-            .clone()
-            .or_else(|| get("OPENCLAW_STATE_DIR").map(PathBuf::from))
-            .unwrap_or_else(|| home.join(".openclaw"));
+        let (openclaw_state_dir, openclaw_dir_origin) =
+            match (opts.openclaw_dir.clone(), get("OPENCLAW_STATE_DIR")) {
+                (Some(dir), _) => (dir, "--openclaw-dir"),
+                (None, Some(dir)) => (PathBuf::from(dir), "OPENCLAW_STATE_DIR"),
+                (None, None) => (home.join(".openclaw"), "the default, ~/.openclaw"),
+            };
         let openclaw_config_path = get("OPENCLAW_CONFIG_PATH")
             .filter(|_| opts.openclaw_dir.is_none())
             .map(PathBuf::from)
@@ -145,6 +161,9 @@ impl Host {
                 .filter(|_| opts.openclaw_dir.is_none())
                 .map(PathBuf::from),
             openclaw_state_dir,
+            openclaw_dir_origin,
+            create_openclaw_dir: opts.create_openclaw_dir,
+            json_output: opts.json_output,
             openclaw_config_path,
             codex_home: get("CODEX_HOME")
                 .map(PathBuf::from)
@@ -169,6 +188,7 @@ impl Host {
             closed: Cell::new(false),
             timed_out: Cell::new(false),
             undoing: RefCell::new(None),
+            journaled: Cell::new(false),
             out: if streams.capture {
                 Sink::Buffer(RefCell::new(String::new()))
             } else {
@@ -356,6 +376,16 @@ impl Host {
                 Ok(())
             }
         }
+    }
+
+    /// Prints a `--dry-run` note or diff line: on stdout, unless the command's stdout is
+    /// one JSON document (`--json`), where a note would break it; then on stderr.
+    pub fn dry_note(&self, text: &str) -> Result<(), Error> {
+        if self.json_output {
+            eprintln!("{}", crate::redact::mask(text));
+            return Ok(());
+        }
+        self.println(text)
     }
 
     /// True once a write found stdout closed by its reader.

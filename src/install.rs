@@ -458,7 +458,7 @@ pub fn for_each_agent(
             } => {
                 let mut args = crate::commands::switch_args(*explain, *json, replay.as_deref());
                 args.push("--name-agent".into());
-                crate::commands::run_script(&h, "switch", &args)
+                crate::commands::run_switch(&h, &args)
             }
             other => crate::commands::dispatch(&h, other.clone(), true),
         };

@@ -67,6 +67,9 @@ pub fn append(host: &Host, change: &Change) -> Result<(), Error> {
     let line = serde_json::to_string(&entry)
         .map_err(|e| Error::Failure(format!("journal: cannot encode entry: {e}")))?;
     files::append_line(&host.journal_path(), &line)?;
+    if change.kind == "write" || change.kind == "row" {
+        host.journaled.set(true);
+    }
     crate::testhook::point("journaled");
     Ok(())
 }

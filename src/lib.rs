@@ -57,6 +57,21 @@ pub fn main(cli: cli::Cli) -> ExitCode {
     }
 }
 
+/// True when the command's stdout is one JSON document: its `--json` flag, or `--json`
+/// among a script's arguments (`run switch --json`).
+fn prints_json(command: &cli::Command) -> bool {
+    use cli::Command as C;
+    match command {
+        C::Run { args, .. } => args.iter().any(|a| a == "--json"),
+        C::Functions { json }
+        | C::History { json }
+        | C::Status { json, .. }
+        | C::Switch { json, .. }
+        | C::Doctor { json, .. } => *json,
+        _ => false,
+    }
+}
+
 pub fn run(cli: cli::Cli) -> Result<ExitCode, Error> {
     if let (true, Some(agent)) = (cli.command.wants_all_agents(), &cli.agent) {
         return Err(Error::Usage(format!(
@@ -68,6 +83,8 @@ pub fn run(cli: cli::Cli) -> Result<ExitCode, Error> {
         yes: cli.yes,
         agent: cli.agent.clone(),
         openclaw_dir: cli.openclaw_dir.clone(),
+        create_openclaw_dir: matches!(cli.command, cli::Command::AddProfile { create: true, .. }),
+        json_output: prints_json(&cli.command),
         timeout: Some(Duration::from_secs(cli.timeout_secs().max(1))),
         command: redact::command_line(&std::env::args().skip(1).collect::<Vec<_>>()),
     };

@@ -23,12 +23,30 @@ pub fn run(host: &Host, json: bool) -> Result<ExitCode, Error> {
     if !cached.is_empty() {
         st.usage = Some(cached.into_iter().collect());
     }
+    // Notices a sink has not taken yet: shown until the next run delivers them.
+    let pending = crate::api::notify::pending(host);
     if json {
-        let text = serde_json::to_string_pretty(&st).map_err(|e| Error::Failure(e.to_string()))?;
+        let mut v = serde_json::to_value(&st).map_err(|e| Error::Failure(e.to_string()))?;
+        if !pending.is_empty()
+            && let Value::Object(m) = &mut v
+        {
+            let list = serde_json::to_value(&pending).map_err(|e| Error::Failure(e.to_string()))?;
+            m.insert("pending_notices".into(), list);
+        }
+        let text = serde_json::to_string_pretty(&v).map_err(|e| Error::Failure(e.to_string()))?;
         host.println(&text)?;
     } else {
         for line in render(&st) {
             host.println(&line)?;
+        }
+        for n in &pending {
+            host.println(&format!(
+                "Pending notice {} for {}: {} (last try: {})",
+                iso(n.at),
+                n.sinks.join(", "),
+                n.text,
+                n.why
+            ))?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -162,11 +162,11 @@ pub fn undo(host: &Host, id: Option<&str>, force: bool) -> Result<ExitCode, Erro
     // then the stores are locked (OpenClaw's lock for JSON stores, one `BEGIN
     // IMMEDIATE` per database) and checked again, and only then is anything restored.
     let todo = touched(&changes);
-    let plan = check(&target.run, &todo, force)?;
+    let plan = check(host, &target.run, &todo, force)?;
     crate::testhook::point("undo-checked");
     let guards = Guards::take(host, &todo)?;
     let result = (|| {
-        let again = check(&target.run, &todo, force)?;
+        let again = check(host, &target.run, &todo, force)?;
         if again.iter().map(|s| &s.now).ne(plan.iter().map(|s| &s.now)) {
             return Err(Error::Failure(format!(
                 "a file or row of run {} changed while undo was checking it (OpenClaw is writing); nothing was restored. Rerun `clawshift undo`",
@@ -206,9 +206,15 @@ struct Step {
 /// Checks every file and row of a run (and reads every backup) without changing
 /// anything: a file must hold what the run left, or already what it had before (the
 /// change never landed because the run was killed, or an earlier undo restored it).
-fn check(run: &str, todo: &[Touched], force: bool) -> Result<Vec<Step>, Error> {
+///
+/// clawshift's own state files (`<state dir>/<name>.json`, saved by `state::save`) are
+/// the exception: every later check rewrites `lastCheckedAt` in them, so requiring them
+/// untouched would refuse every undo of a switch. They go back with the run they belong
+/// to.
+fn check(host: &Host, run: &str, todo: &[Touched], force: bool) -> Result<Vec<Step>, Error> {
     let mut steps = Vec::new();
     for t in todo {
+        let force = force || (t.row.is_none() && is_state_file(host, Path::new(t.path)));
         let now = current(t.path, t.row)?.as_deref().map(sha256_hex);
         let what = || match t.row {
             Some(row) => format!("row {row} of `{}`", t.path),
@@ -237,6 +243,14 @@ fn check(run: &str, todo: &[Touched], force: bool) -> Result<Vec<Step>, Error> {
         steps.push(Step { now, restore });
     }
     Ok(steps)
+}
+
+/// A file `state::save` writes: a `*.json` directly in clawshift's state dir, other than
+/// the user's `config.json`.
+fn is_state_file(host: &Host, path: &Path) -> bool {
+    path.parent() == Some(host.state_dir.as_path())
+        && path.extension().is_some_and(|e| e == "json")
+        && path.file_name().is_some_and(|n| n != "config.json")
 }
 
 /// The locks an undo holds while it restores: OpenClaw's lock of every JSON store it

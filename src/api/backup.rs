@@ -34,7 +34,7 @@ fn backup(host: &Host, path: &str) -> RhaiResult<Map> {
         return Ok(out);
     }
     if host.dry_run {
-        host.println(&format!("dry-run: would back up {path}"))
+        host.dry_note(&format!("dry-run: would back up {path}"))
             .map_err(|e| e.to_string())?;
         out.insert("backup".into(), Dynamic::UNIT);
         return Ok(out);

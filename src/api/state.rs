@@ -3,8 +3,11 @@
 //! switch script keeps `switch-state.json` this way.
 //!
 //! These are clawshift's own bookkeeping, rewritten every ten minutes from cron, so they
-//! are written atomically (0600) but not backed up or journaled: the backups dir and the
-//! journal are for the user's files. A corrupt file is moved aside, never deleted.
+//! are written atomically (0600). A quiet run's save is not backed up or journaled (the
+//! journal would fill with `lastCheckedAt` updates and `undo` would revert them instead
+//! of the switch); a save in a run that has already changed a file or row (a switch) is
+//! journaled and backed up with that change, so `undo` of the run puts the state back
+//! too. A corrupt file is moved aside, never deleted.
 
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -22,7 +25,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
         "load",
         &["name: String", "Dynamic"],
         "Reads `<state dir>/<name>.json` and returns its map, or `()` when there is none yet.\n\
-         A file that is not a JSON object is moved aside to `<name>.json.corrupt-<unix-seconds>` with a warning on stderr and treated as absent (under `--dry-run` it is left in place).\n\
+         A file that is not a JSON object, or whose time fields (`at` and keys ending in `At`, milliseconds since 1970) are not integers between 1970 and 2100, is moved aside to `<name>.json.corrupt-<unix-seconds>` with a warning on stderr and treated as absent (under `--dry-run` it is left in place). A past-event time in the future (`at`, `last…At`) is read as now, with a warning.\n\
          Errors: `name` is not letters, digits, `-`, `_` or `.`; the file cannot be read.\n\
          Example: `let s = state::load(\"switch-state\") ?? #{};`",
     )
@@ -33,8 +36,8 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
     def(
         "save",
         &["name: String", "value: Map", "()"],
-        "Writes `value` as `<state dir>/<name>.json` (indented JSON, mode 0600, atomically: a crash leaves the old file or the new one). Nothing is written when the content is unchanged.\n\
-         Under `--dry-run` prints `dry-run: would save <path>` and writes nothing.\n\
+        "Writes `value` as `<state dir>/<name>.json` (indented JSON, mode 0600, atomically: a crash leaves the old file or the new one). Nothing is written when the content is unchanged. Once the run has changed a file or row (e.g. `set_model`), the save is backed up and journaled with it, so `clawshift undo` of that run restores it.\n\
+         Under `--dry-run` prints `dry-run: would save <path>` (on stderr when the command prints JSON) and writes nothing.\n\
          Errors: a bad `name`; a value JSON cannot hold (a function pointer); the state dir cannot be written.\n\
          Example: `state::save(\"switch-state\", #{lastCheckedAt: now()});`",
     )
@@ -76,7 +79,18 @@ fn load(host: &Host, name: &str) -> RhaiResult<Dynamic> {
         return Ok(Dynamic::UNIT);
     };
     let problem = match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Ok(v) if v.is_object() => return super::json::from_value(&v),
+        Ok(mut v) if v.is_object() => match check_times(&mut v, "", host.now_ms()) {
+            Ok(clamped) => {
+                for field in clamped {
+                    eprintln!(
+                        "warning: state file `{}`: `{field}` is in the future (the clock was wrong when it was saved); reading it as now",
+                        p.display()
+                    );
+                }
+                return super::json::from_value(&v);
+            }
+            Err(problem) => problem,
+        },
         Ok(_) => "it is not a JSON object".to_string(),
         Err(e) => format!("it is not valid JSON ({e})"),
     };
@@ -110,6 +124,46 @@ fn load(host: &Host, name: &str) -> RhaiResult<Dynamic> {
     Ok(Dynamic::UNIT)
 }
 
+/// The latest time a state file may hold: 2100-01-01. A later one, a negative one or a
+/// fraction is a damaged file (or one written by something else), and trusting it
+/// would hold the agent on a route for years or make every later switch fail.
+const MAX_TIME_MS: i64 = 4_102_444_800_000;
+
+/// Checks every time field (`at` and keys ending in `At`, in milliseconds) of a state
+/// file: each must be an integer from 1970 to 2100. A past event (`at`, `last…At`) later
+/// than `now` is clamped to `now`; the clamped fields are returned by their path.
+fn check_times(v: &mut serde_json::Value, prefix: &str, now: i64) -> Result<Vec<String>, String> {
+    let mut clamped = Vec::new();
+    let serde_json::Value::Object(map) = v else {
+        return Ok(clamped);
+    };
+    for (key, value) in map.iter_mut() {
+        let field = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        if value.is_object() {
+            clamped.extend(check_times(value, &field, now)?);
+            continue;
+        }
+        if key != "at" && !key.ends_with("At") {
+            continue;
+        }
+        let Some(ms) = value.as_i64().filter(|ms| (0..=MAX_TIME_MS).contains(ms)) else {
+            return Err(format!(
+                "`{field}` is {value}, not a time in milliseconds between 1970 and 2100"
+            ));
+        };
+        let past_event = key == "at" || (key.starts_with("last") && key.ends_with("At"));
+        if past_event && ms > now {
+            *value = now.into();
+            clamped.push(field);
+        }
+    }
+    Ok(clamped)
+}
+
 fn save(host: &Host, name: &str, value: Map) -> RhaiResult<()> {
     let p = path(host, "state::save", name)?;
     host.check_deadline(&format!("save `{}`", p.display()))
@@ -126,11 +180,16 @@ fn save(host: &Host, name: &str, value: Map) -> RhaiResult<()> {
         return Ok(());
     }
     if host.dry_run {
-        host.println(&format!("dry-run: would save {}", p.display()))
+        host.dry_note(&format!("dry-run: would save {}", p.display()))
             .map_err(|e| e.to_string())?;
         return Ok(());
     }
     files::private_dir(&host.state_dir).map_err(|e| format!("state::save: {e}"))?;
-    files::atomic_write(&p, text.as_bytes(), 0o600).map_err(|e| format!("state::save: {e}"))?;
+    if host.journaled.get() {
+        files::write_file(host, &p, text.as_bytes(), 0o600)
+            .map_err(|e| format!("state::save: {e}"))?;
+    } else {
+        files::atomic_write(&p, text.as_bytes(), 0o600).map_err(|e| format!("state::save: {e}"))?;
+    }
     Ok(())
 }

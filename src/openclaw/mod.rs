@@ -31,6 +31,32 @@ use crate::journal::{self, Change};
 pub use ops::{merge_profile, set_model};
 pub use sqlite::restore_row;
 
+/// A state dir that does not exist is a typo or a different home, not a new OpenClaw:
+/// acting on it would show an empty status and create a second OpenClaw beside the
+/// real one. `add-profile --create` starts one on purpose.
+pub fn check_state_dir(host: &Host) -> Result<(), Error> {
+    let dir = &host.openclaw_state_dir;
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(Error::Failure(format!(
+            "OpenClaw state dir `{}` (from {}) is not a directory. Fix: point --openclaw-dir or OPENCLAW_STATE_DIR at OpenClaw's state dir",
+            dir.display(),
+            host.openclaw_dir_origin
+        ))),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::Failure(format!(
+            "cannot read OpenClaw state dir `{}` (from {}): {e}",
+            dir.display(),
+            host.openclaw_dir_origin
+        ))),
+        Err(_) if host.create_openclaw_dir => Ok(()),
+        Err(_) => Err(Error::Failure(format!(
+            "OpenClaw state dir `{}` (from {}) does not exist. Fix: set OpenClaw up with `openclaw onboard`, point --openclaw-dir or OPENCLAW_STATE_DIR at the state dir it uses, or run `clawshift add-profile NAME --create` to start a new OpenClaw state there on purpose",
+            dir.display(),
+            host.openclaw_dir_origin
+        ))),
+    }
+}
+
 /// The one auth-store version clawshift understands (OpenClaw's `AUTH_STORE_VERSION`).
 pub const STORE_VERSION: i64 = 1;
 pub const STORE_FILE: &str = "auth-profiles.json";
@@ -172,6 +198,7 @@ fn blocker_text(file: &Path, why: &str) -> String {
 /// Finds the layout for the host's agent. Asks `openclaw --version` only when the files
 /// cannot tell (an empty state dir, or a JSON store without `auth-state.json`).
 pub fn detect(host: &Host) -> Result<Detected, Error> {
+    check_state_dir(host)?;
     let state_dir = host.openclaw_state_dir.clone();
     let agent = host.agent.clone();
     let agent_dir = agent_dir(host, &agent);
@@ -890,7 +917,7 @@ fn update_sqlite<R>(
             let value = r#"{"location":"state-db"}"#;
             let name = sqlite::row_name(sqlite::SHARED_TABLE, sqlite::SHARED_STORE_KEY);
             if host.dry_run {
-                host.println(&format!(
+                host.dry_note(&format!(
                     "dry-run: would add {}#{name} = {value}",
                     d.shared_db.display()
                 ))?;

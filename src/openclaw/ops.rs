@@ -610,7 +610,7 @@ fn set_order_first(
     let mut done = false;
     if let Some(bin) = host.openclaw_bin() {
         if host.dry_run {
-            host.println(&format!("dry-run: would run {}", cli::shown(&args)))?;
+            host.dry_note(&format!("dry-run: would run {}", cli::shown(&args)))?;
             applied.push(format!("order {provider}: would set {}", wanted.join(", ")));
             return Ok(());
         }
@@ -708,7 +708,7 @@ fn set_session(
         "--json",
     ];
     if host.dry_run {
-        host.println(&format!("dry-run: would run {}", cli::shown(&args)))?;
+        host.dry_note(&format!("dry-run: would run {}", cli::shown(&args)))?;
         applied.push(format!("main session: would patch {key} to {target}"));
         return Ok(());
     }

@@ -478,10 +478,12 @@ fn uninstall_removes_the_openclaw_cron_job_through_openclaw() {
         .assert()
         .success();
     let command = format!(
-        "PATH={}:/usr/bin:/bin CLAWSHIFT_HOME={} OPENCLAW_STATE_DIR={} {} switch",
+        "PATH={}:/usr/bin:/bin HOME={} CLAWSHIFT_HOME={} OPENCLAW_STATE_DIR={} CODEX_HOME={} {} switch",
         s.bin().display(),
+        s.root().join("home").display(),
         s.home().display(),
         s.openclaw().display(),
+        s.codex().display(),
         assert_cmd::cargo::cargo_bin("clawshift").display()
     );
     s.cmd()
@@ -748,10 +750,12 @@ fn cron_all_agents_schedules_one_switch_for_every_agent() {
     assert_eq!(
         stdout(&out),
         format!(
-            "*/10 * * * * PATH={}:/usr/bin:/bin CLAWSHIFT_HOME={} OPENCLAW_STATE_DIR={} {} switch --all-agents # clawshift-switch\n",
+            "*/10 * * * * PATH={}:/usr/bin:/bin HOME={} CLAWSHIFT_HOME={} OPENCLAW_STATE_DIR={} CODEX_HOME={} {} switch --all-agents # clawshift-switch\n",
             s.bin().display(),
+            s.root().join("home").display(),
             s.home().display(),
             s.openclaw().display(),
+            s.codex().display(),
             assert_cmd::cargo::cargo_bin("clawshift").display()
         )
     );

@@ -5,6 +5,7 @@ mod support;
 mod add_profile;
 mod bad_input;
 mod concurrency;
+mod continuity;
 mod crash;
 mod docs;
 mod doctor;

@@ -431,7 +431,7 @@ fn notify_runs_a_shell_string_and_a_failure_is_only_a_warning() {
     assert_eq!(stdout(&out), "failed: exit 3: mail server down\n");
     assert_eq!(
         stderr(&out),
-        "warning: notify: notify command `cat > /dev/null; echo mail server down >&2; exit 3` failed: exit 3: mail server down\n"
+        "warning: notify: notify command `cat > /dev/null; echo mail server down >&2; exit 3` failed: exit 3: mail server down; kept, to be sent by the next run\n"
     );
 }
 
@@ -499,10 +499,12 @@ fn exe() -> String {
 /// The line `cron install` puts in the sandbox's crontab.
 fn cron_line(s: &Sandbox, schedule: &str) -> String {
     format!(
-        "{schedule} PATH={}:/usr/bin:/bin CLAWSHIFT_HOME={} OPENCLAW_STATE_DIR={} {} switch # clawshift-switch",
+        "{schedule} PATH={}:/usr/bin:/bin HOME={} CLAWSHIFT_HOME={} OPENCLAW_STATE_DIR={} CODEX_HOME={} {} switch # clawshift-switch",
         s.bin().display(),
+        s.root().join("home").display(),
         s.home().display(),
         s.openclaw().display(),
+        s.codex().display(),
         exe()
     )
 }
@@ -644,10 +646,12 @@ fn cron_via_openclaw_adds_one_command_job_and_removes_it() {
     let s = Sandbox::new();
     s.install_bin("openclaw", FAKE_OPENCLAW_CRON);
     let command = format!(
-        "PATH={}:/usr/bin:/bin CLAWSHIFT_HOME={} OPENCLAW_STATE_DIR={} {} switch",
+        "PATH={}:/usr/bin:/bin HOME={} CLAWSHIFT_HOME={} OPENCLAW_STATE_DIR={} CODEX_HOME={} {} switch",
         s.bin().display(),
+        s.root().join("home").display(),
         s.home().display(),
         s.openclaw().display(),
+        s.codex().display(),
         exe()
     );
     s.cmd()
