@@ -22,6 +22,7 @@ pub mod openclaw;
 pub mod redact;
 pub mod report;
 pub mod scripts;
+pub mod simulate;
 pub mod status;
 pub mod testhook;
 pub mod undo;
