@@ -1203,7 +1203,7 @@ fn simulate(
     for e in events {
         let at = START + rng.range(DAY / MINUTE / 4, total / MINUTE / 2) * MINUTE;
         let target = match e.as_str() {
-            "billing" => codex.get(1).or(codex.first()),
+            "billing" => codex.first(),
             "revoke" => codex.first(),
             _ => claude.first(),
         };
@@ -1584,4 +1584,53 @@ fn report(
         host.println(&format!("  {r:<width$} {m:>7}  {:>6}", pct(**m, s.working)))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fail(s: &Map<String, Value>, reason: &str, now: i64) -> Map<String, Value> {
+        next_failure_stats(s, reason, Some("claude-opus-4-7"), now, None)
+    }
+
+    #[test]
+    fn the_rate_limit_ladder_doubles_from_30_seconds_and_keeps_an_active_window() {
+        let mut s = Map::new();
+        let mut now = START;
+        let mut seen = Vec::new();
+        for _ in 0..14 {
+            s = fail(&s, "rate_limit", now);
+            let until = num(s.get("cooldownUntil")).expect("cooldown");
+            seen.push(until - now);
+            now = until;
+        }
+        assert_eq!(&seen[..4], &[30_000, 60_000, 120_000, 240_000]);
+        assert_eq!(seen[12], DAY);
+        assert_eq!(seen[13], DAY);
+        assert_eq!(s["cooldownModel"], "claude-opus-4-7");
+        // A failure inside the active window keeps it.
+        let again = fail(&s, "rate_limit", now - 1000);
+        assert_eq!(again["cooldownUntil"], s["cooldownUntil"]);
+    }
+
+    #[test]
+    fn billing_disables_for_ten_minutes_and_a_wham_block_replaces_the_cooldown() {
+        let s = fail(&Map::new(), "billing", START);
+        assert_eq!(num(s.get("disabledUntil")), Some(START + 10 * MINUTE));
+        assert_eq!(s["disabledReason"], "billing");
+        let b = next_failure_stats(
+            &Map::new(),
+            "rate_limit",
+            Some("gpt-5.5"),
+            START,
+            Some(START + HOUR),
+        );
+        assert_eq!(num(b.get("blockedUntil")), Some(START + HOUR));
+        assert_eq!(b["blockedReason"], "subscription_limit");
+        assert_eq!(b["blockedSource"], "wham");
+        assert!(b.get("cooldownUntil").is_none() && b.get("cooldownModel").is_none());
+        let p = fail(&Map::new(), "auth_permanent", START);
+        assert_eq!(num(p.get("disabledUntil")), Some(START + 10 * MINUTE));
+    }
 }
