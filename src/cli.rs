@@ -132,6 +132,49 @@ pub enum Command {
     /// The whole flow in a throw-away sandbox: needs neither OpenClaw nor Codex installed,
     /// changes nothing outside it.
     Demo,
+    /// Try the switch policy on a simulated OpenClaw over days before cron runs it.
+    ///
+    /// Runs the current switch script (your ejected copy wins) every --every simulated
+    /// minutes against a simulated OpenClaw 2026.9 in a temporary sandbox: the agent works
+    /// in bursts, accounts fill their 5-hour and weekly windows and get OpenClaw's
+    /// cooldowns, blocks and billing disables, tokens are refreshed on use. Prints a
+    /// scorecard; the same seed gives the same output. Changes nothing outside the sandbox.
+    /// Accounts and models come from your OpenClaw unless --accounts is given.
+    Simulate {
+        /// How many simulated days.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=365))]
+        days: u32,
+        /// Run the switch script every this many simulated minutes (cron's --every).
+        #[arg(long, value_name = "MIN", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1440))]
+        every: u32,
+        /// Seed of the simulated work and events: the same seed, the same output.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Simulate this many ChatGPT (Codex) accounts instead of your OpenClaw's.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=50))]
+        accounts: Option<u32>,
+        /// With --accounts: also a Claude (Anthropic token) account and Opus as a model [default].
+        #[arg(long, overrides_with = "no_claude")]
+        claude: bool,
+        /// With --accounts: no Claude account, Codex only.
+        #[arg(long, overrides_with = "claude")]
+        no_claude: bool,
+        /// Run the script as if it said `const USAGE_MODE = true;` (its usage() readings
+        /// come from the simulated accounts).
+        #[arg(long)]
+        usage_mode: bool,
+        /// Events to add, comma-separated: billing (an account disabled for billing),
+        /// revoke (an account's refresh token revoked), opus-cooldown (Opus rate limited
+        /// for 3 hours).
+        #[arg(long, value_name = "LIST", value_delimiter = ',')]
+        events: Vec<String>,
+        /// Print the scorecard as one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Also print every decision and every OpenClaw event, one line each.
+        #[arg(long)]
+        trace: bool,
+    },
     /// Schedule `clawshift switch` (user crontab or OpenClaw cron).
     Cron {
         /// print: show the entry; install: add or update it; remove: delete it.
@@ -250,6 +293,7 @@ impl Cli {
     pub fn timeout_secs(&self) -> u64 {
         self.timeout.unwrap_or(match self.command {
             Command::AddProfile { .. } => 900,
+            Command::Simulate { .. } => 600,
             _ => 60,
         })
     }

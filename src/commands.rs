@@ -76,6 +76,31 @@ pub fn dispatch(host: &Rc<Host>, command: Command, agent_given: bool) -> Result<
         Command::Man { out_dir } => crate::install::man(host, out_dir.as_deref()),
         Command::Uninstall => crate::install::uninstall(host),
         Command::Demo => crate::demo::run(host),
+        Command::Simulate {
+            days,
+            every,
+            seed,
+            accounts,
+            claude: _,
+            no_claude,
+            usage_mode,
+            events,
+            json,
+            trace,
+        } => crate::simulate::run(
+            host,
+            &crate::simulate::Options {
+                days,
+                every,
+                seed,
+                accounts,
+                claude: !no_claude,
+                usage_mode,
+                events,
+                json,
+                trace,
+            },
+        ),
     }
 }
 

@@ -64,7 +64,10 @@ pub struct Host {
     /// Identifies this run in the journal: start time and process id.
     pub run_id: String,
     pub command: String,
-    fixed_now: Option<DateTime<Utc>>,
+    fixed_now: Cell<Option<DateTime<Utc>>>,
+    /// `clawshift simulate`: the ChatGPT usage endpoint's answers by account id, given
+    /// in place of the network (see `usage::read`).
+    simulated_usage: RefCell<Option<BTreeMap<String, Vec<u8>>>>,
     path_var: Option<String>,
     openclaw_bin: Option<PathBuf>,
     codex_bin: Option<PathBuf>,
@@ -177,7 +180,8 @@ impl Host {
             yes: opts.yes,
             timeout: opts.timeout.unwrap_or(DEFAULT_TIMEOUT),
             started: Instant::now(),
-            fixed_now,
+            fixed_now: Cell::new(fixed_now),
+            simulated_usage: RefCell::new(None),
             path_var: get("PATH"),
             openclaw_bin: get("CLAWSHIFT_OPENCLAW_BIN").map(PathBuf::from),
             codex_bin: get("CLAWSHIFT_CODEX_BIN").map(PathBuf::from),
@@ -227,7 +231,30 @@ impl Host {
 
     /// The current time: `CLAWSHIFT_NOW` when set, otherwise the real clock.
     pub fn now(&self) -> DateTime<Utc> {
-        self.fixed_now.unwrap_or_else(Utc::now)
+        self.fixed_now.get().unwrap_or_else(Utc::now)
+    }
+
+    /// Moves a fixed clock to `ms`: `clawshift simulate` runs one host through
+    /// simulated days.
+    pub fn set_now(&self, ms: i64) {
+        self.fixed_now
+            .set(DateTime::<Utc>::from_timestamp_millis(ms).or(self.fixed_now.get()));
+    }
+
+    /// `clawshift simulate`: answers for the usage endpoint, by ChatGPT account id,
+    /// used instead of the network while set.
+    pub fn set_simulated_usage(&self, answers: Option<BTreeMap<String, Vec<u8>>>) {
+        *self.simulated_usage.borrow_mut() = answers;
+    }
+
+    /// The simulated usage answer for `account_id`, when a simulation set them: `Some`
+    /// of the body, or of why there is none.
+    pub fn simulated_usage(&self, account_id: &str) -> Option<Result<Vec<u8>, String>> {
+        self.simulated_usage.borrow().as_ref().map(|answers| {
+            answers.get(account_id).cloned().ok_or_else(|| {
+                format!("the simulated usage endpoint has no account `{account_id}`")
+            })
+        })
     }
 
     pub fn now_ms(&self) -> i64 {
@@ -243,7 +270,7 @@ impl Host {
 
     /// True when the clock is pinned by `CLAWSHIFT_NOW`.
     pub fn clock_is_fixed(&self) -> bool {
-        self.fixed_now.is_some()
+        self.fixed_now.get().is_some()
     }
 
     /// Reads one environment variable as the process saw it at start.
@@ -398,6 +425,14 @@ impl Host {
         match &self.out {
             Sink::Stdout => String::new(),
             Sink::Buffer(buf) => buf.borrow().clone(),
+        }
+    }
+
+    /// Everything printed since the last call, when output is captured.
+    pub fn take_captured(&self) -> String {
+        match &self.out {
+            Sink::Stdout => String::new(),
+            Sink::Buffer(buf) => std::mem::take(&mut *buf.borrow_mut()),
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod policy;
 pub mod redact;
 pub mod report;
 pub mod scripts;
+pub mod simulate;
 pub mod status;
 pub mod testhook;
 pub mod timefmt;

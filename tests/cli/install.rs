@@ -348,7 +348,7 @@ fn man_out_dir_writes_a_page_per_command_that_groff_renders() {
     ] {
         assert!(on_disk.contains(&page.to_string()), "{page} missing");
     }
-    assert_eq!(on_disk.len(), 23);
+    assert_eq!(on_disk.len(), 24);
     for page in &on_disk {
         assert_eq!(mode(&dir.join(page)), 0o644, "{page}");
     }

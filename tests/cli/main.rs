@@ -16,6 +16,7 @@ mod races;
 mod runtime;
 mod sandbox;
 mod secrets;
+mod simulate;
 mod switch;
 mod unbounded;
 mod usage;
