@@ -91,21 +91,27 @@ fn prune(host: &Host, dir: &Path, source: Source) {
     let Ok(entries) = journal::read(host) else {
         return;
     };
-    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for e in entries.iter().rev() {
         let c = &e.change;
         if c.path != source.path || c.row.as_deref() != source.row {
             continue;
         }
-        let Some(b) = &c.backup else { continue };
-        let b = PathBuf::from(b);
+        let Some(b) = c.backup.as_deref() else {
+            continue;
+        };
+        let path = Path::new(b);
         // Only files clawshift itself put in its backups dir are ever deleted.
-        if b.parent() != Some(dir) || seen.contains(&b) {
+        if path.parent() != Some(dir) || !seen.insert(b) {
             continue;
         }
-        seen.push(b);
-    }
-    for old in seen.iter().skip(KEEP_PER_SOURCE.saturating_sub(1)) {
-        let _ = fs::remove_file(old);
+        if seen.len() < KEEP_PER_SOURCE {
+            continue;
+        }
+        // Older than the newest kept: delete. Pruning always goes down to the oldest,
+        // so a backup already gone means every older one is gone too.
+        if fs::remove_file(path).is_err() {
+            break;
+        }
     }
 }

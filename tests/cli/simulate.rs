@@ -48,7 +48,6 @@ fn assert_never_stuck(card: &Value) {
 }
 
 #[test]
-#[ignore = "needs the refresh-due and fallback-chain fixes"]
 fn a_month_of_the_stock_policy_is_never_stuck() {
     let s = Sandbox::new();
     let card = scorecard(&s, &["--accounts", "3", "--claude", "--days", "30"]);
@@ -56,7 +55,6 @@ fn a_month_of_the_stock_policy_is_never_stuck() {
 }
 
 #[test]
-#[ignore = "needs the refresh-due and fallback-chain fixes"]
 fn a_month_of_the_stock_policy_in_usage_mode_is_never_stuck() {
     let s = Sandbox::new();
     let card = scorecard(
