@@ -11,6 +11,7 @@ mod docs;
 mod doctor;
 mod install;
 mod openclaw;
+mod policy;
 mod props;
 mod races;
 mod runtime;

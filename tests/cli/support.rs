@@ -141,3 +141,9 @@ pub fn skip(what: &str, why: &str) {
         let _ = std::io::Write::write_all(&mut f, format!("{line}\n").as_bytes());
     }
 }
+
+/// The built-in switch policy's text.
+pub fn builtin_policy() -> String {
+    fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib/policy.rhai"))
+        .expect("stdlib/policy.rhai")
+}

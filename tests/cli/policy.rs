@@ -1,0 +1,170 @@
+//! The switch policy as a user edits it: the typed rewrite decides exactly as the old
+//! map-based policy did, and the `veto` and `score` hooks change decisions the way
+//! docs/scripting.md says.
+
+use std::path::Path;
+
+use crate::support::*;
+
+/// Runs the old policy (a copy in the user's lib dir) and the current one side by side
+/// over a replay fixture: one line per snapshot, `<file> <old action> <old route> |
+/// <new action> <new route>`.
+fn side_by_side(s: &Sandbox, scenario: &str, priority: &str, usage: bool) -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/switch")
+        .join(scenario);
+    let old_call = if usage {
+        "old::decide_usage(P, m, so, m.usage ?? #{}, #{now: snap.now, min_hold_ms: H})"
+    } else {
+        "old::decide(P, m, so, #{now: snap.now, min_hold_ms: H})"
+    };
+    let new_usage = if usage { "usage: st.usage ?? #{}," } else { "" };
+    let old_next = if usage {
+        "next_state_usage"
+    } else {
+        "next_state"
+    };
+    let snippet = format!(
+        r#"import "policy_v1" as old; import "policy" as cur;
+        const P = {priority}; const H = 30 * 60 * 1000;
+        let so = #{{}}; let sn = #{{}}; let prev = (); let out = [];
+        for snap in replay::snapshots("{dir}") {{
+            let st = snap.status;
+            if prev != () {{ st = st.with_current(prev); }}
+            let m = st.to_map();
+            let a = {old_call};
+            let b = cur::decide(P, st, sn, #{{now: snap.now, min_hold_ms: H, all: true, {new_usage}}});
+            out.push(`${{snap.file}} ${{a.action}} ${{a.to}} | ${{b.action}} ${{b.to}}`);
+            so = old::{old_next}(so, a, m);
+            sn = b.next_state(sn, st);
+            prev = b.route;
+        }}
+        out"#,
+        dir = dir.display()
+    );
+    let out = s.cmd().args(["eval", &snippet]).output().expect("run");
+    assert!(
+        out.status.success(),
+        "{scenario} {priority}: {}",
+        stderr(&out)
+    );
+    serde_json::from_slice(&out.stdout).expect("lines")
+}
+
+#[test]
+fn the_typed_policy_decides_as_the_old_one_on_every_fixture_and_priority() {
+    let s = Sandbox::new();
+    std::fs::create_dir_all(s.home().join("lib")).expect("lib");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/policy-v1/policy_v1.rhai"),
+        s.home().join("lib/policy_v1.rhai"),
+    )
+    .expect("copy");
+    let mut compared = 0;
+    let mut differ = Vec::new();
+    for scenario in [
+        "all-blocked",
+        "disabled-expired",
+        "flapping",
+        "opus-available",
+        "opus-cooling",
+        "other-model-cooldown",
+    ] {
+        for priority in [
+            r#"["opus", "codex"]"#,
+            r#"["codex", "opus"]"#,
+            r#"["codex"]"#,
+            r#"["openai/gpt-5.5@openai:bob", "opus", "codex"]"#,
+            r#"["anthropic/claude-opus-4-7", "openai/gpt-5.5"]"#,
+        ] {
+            for usage in [false, true] {
+                for line in side_by_side(&s, scenario, priority, usage) {
+                    let (old, new) = line.split_once(" | ").expect("two sides");
+                    let file = old.split(' ').next().unwrap_or_default();
+                    if old != format!("{file} {new}") {
+                        differ.push(format!("{scenario} {priority} usage={usage}: {line}"));
+                    }
+                    compared += 1;
+                }
+            }
+        }
+    }
+    eprintln!(
+        "policy: {compared} decisions compared, {} differ",
+        differ.len()
+    );
+    assert!(compared > 100, "{compared}");
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
+
+/// An ejected policy whose `veto` refuses the work account: the docs' example.
+#[test]
+fn a_veto_hook_keeps_an_account_out_and_says_why() {
+    let s = Sandbox::new();
+    crate::switch::seed(&s, "opus-cooling");
+    s.cmd()
+        .args(["scripts", "eject", "switch"])
+        .assert()
+        .success();
+    let lib = s.home().join("lib/policy.rhai");
+    let text = std::fs::read_to_string(&lib).expect("policy");
+    let edited = text.replace(
+        "fn veto(v, status, now) {\n    ()\n}",
+        "fn veto(v, status, now) {\n    if v.profile == \"openai:work\" { return \"kept for work hours\"; }\n    ()\n}",
+    );
+    assert_ne!(edited, text, "the veto hook is where the docs say");
+    std::fs::write(&lib, edited).expect("edit");
+    let out = s
+        .cmd()
+        .args(["--dry-run", "switch", "--explain"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("  2. openai/gpt-5.5@openai:work   rejected  veto             openai/gpt-5.5@openai:work vetoed: kept for work hours\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("decision: switch anthropic/claude-opus-4-7 → openai/gpt-5.5@openai:alice"),
+        "{text}"
+    );
+}
+
+/// A `score` hook that prefers the account with the least used window, in usage mode,
+/// among the accounts of one entry with room.
+#[test]
+fn a_score_hook_orders_the_accounts_of_one_entry() {
+    let s = Sandbox::new();
+    std::fs::create_dir_all(s.home().join("lib")).expect("lib");
+    let policy = crate::support::builtin_policy();
+    // Prefer the emptiest account instead of the one that resets soonest.
+    let edited = policy.replace(
+        "fn score(v, status, now) {\n    v.resets_at\n}",
+        "fn score(v, status, now) {\n    v.used\n}",
+    );
+    assert_ne!(edited, policy, "the score hook is where the docs say");
+    std::fs::write(s.home().join("lib/policy.rhai"), edited).expect("write");
+    crate::switch::seed(&s, "opus-cooling");
+    // work is at 95 %, alice at 10 %, bob at 20 % but resets sooner.
+    let readings = r#"#{"openai:work": #{id: "openai:work", known: true, five_hour: #{used_percent: 95, reset_at: now() + 7200000}},
+                        "openai:alice": #{id: "openai:alice", known: true, five_hour: #{used_percent: 10, reset_at: now() + 14400000}},
+                        "openai:bob": #{id: "openai:bob", known: true, five_hour: #{used_percent: 20, reset_at: now() + 3600000}}}"#;
+    let snippet = format!(
+        r#"import "policy" as p; let st = models_status();
+           let d = p::decide(["opus", "codex"], st, #{{}}, #{{now: now(), usage: {readings}, all: true}});
+           d.to"#
+    );
+    let out = s.cmd().args(["eval", &snippet]).output().expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "openai/gpt-5.5@openai:alice\n");
+    // The built-in score (soonest reset) picks bob.
+    std::fs::remove_file(s.home().join("lib/policy.rhai")).expect("rm");
+    let out = s.cmd().args(["eval", &snippet]).output().expect("run");
+    assert_eq!(
+        stdout(&out),
+        "openai/gpt-5.5@openai:bob\n",
+        "{}",
+        stderr(&out)
+    );
+}
