@@ -210,7 +210,7 @@ fn in_process(home: &Path, n: usize) -> Vec<(usize, String, Duration)> {
         }
         (n, label.to_string(), t.elapsed() / reps)
     };
-    let token = clawshift::api::jwt::unsigned(
+    let token = clawshift::jwt::unsigned(
         json!({"exp": 1796380579, "https://api.openai.com/auth": {"chatgpt_account_id": "a"}})
             .as_object()
             .expect("object"),
@@ -478,7 +478,7 @@ fn build_state(state: &Path, n: usize) {
     );
     for i in 0..n {
         let id = format!("openai:acct{i:04}");
-        let access = clawshift::api::jwt::unsigned(
+        let access = clawshift::jwt::unsigned(
             json!({"exp": NOW_MS / 1000 + 864_000, "https://api.openai.com/auth": {"chatgpt_account_id": format!("acct-{i}"), "chatgpt_plan_type": "plus"}, "https://api.openai.com/profile": {"email": format!("u{i}@example.com")}})
                 .as_object()
                 .expect("object"),

@@ -13,10 +13,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::api::jwt::{AUTH_CLAIM, PROFILE_CLAIM, unsigned};
 use crate::child;
 use crate::error::Error;
 use crate::host::Host;
+use crate::jwt::{AUTH_CLAIM, PROFILE_CLAIM, unsigned};
 
 const STEP_TIMEOUT: Duration = Duration::from_secs(60);
 const MINUTE: i64 = 60_000;
@@ -134,7 +134,7 @@ impl Demo {
         say("")?;
         say(&format!(
             "# {} later: openai:work's limit is over, so the agent goes back to it.",
-            crate::api::sys::human_duration(later - self.t0)
+            crate::timefmt::human_duration(later - self.t0)
         ))?;
         self.step(host, "switch", &["switch"], later)?;
         say("")?;
@@ -159,7 +159,7 @@ impl Demo {
 
     /// Runs `clawshift <args>` in the sandbox at clock `now` and echoes its output.
     fn step(&self, host: &Host, shown: &str, args: &[&str], now: i64) -> Result<String, Error> {
-        let at = crate::api::sys::iso(now);
+        let at = crate::timefmt::iso(now);
         let prefix = if now == self.t0 {
             String::new()
         } else {
@@ -274,7 +274,7 @@ impl Demo {
                     "refresh_token": format!("rt_FAKE_demo_{name}_not_a_real_token"),
                     "account_id": account,
                 },
-                "last_refresh": crate::api::sys::iso(self.t0),
+                "last_refresh": crate::timefmt::iso(self.t0),
             });
             self.write(&format!("logins/{name}.json"), &pretty(&doc)?)?;
         }

@@ -20,11 +20,11 @@ use std::process::ExitCode;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::api::sys::{human_duration, iso};
 use crate::error::Error;
 use crate::host::Host;
 use crate::model::{BlockKind, Profile, Status};
 use crate::openclaw::{self, lock};
+use crate::timefmt::{human_duration, iso};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -317,7 +317,7 @@ fn pending_notices(d: &mut Doctor) {
             "notify",
             format!(
                 "a notice from {} is still pending for {}: {} (last try: {})",
-                crate::api::sys::iso(n.at),
+                crate::timefmt::iso(n.at),
                 n.sinks.join(", "),
                 n.text,
                 n.why

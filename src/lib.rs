@@ -19,6 +19,7 @@ pub mod files;
 pub mod host;
 pub mod install;
 pub mod journal;
+pub mod jwt;
 pub mod memory;
 pub mod model;
 pub mod openclaw;

@@ -34,7 +34,7 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
-use crate::api::jwt::fingerprint;
+use crate::jwt::fingerprint;
 
 /// The shortest value the registry learns.
 pub const MIN_LEARNED: usize = 8;

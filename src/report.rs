@@ -14,6 +14,16 @@ pub fn render(err: &Error, eval_text: Option<&str>) -> String {
 
 pub fn render_script(e: &ScriptError, eval_text: Option<&str>) -> String {
     let mut out = format!("error: {}\n", e.message);
+    // A refusal raised inside clawshift's own scripts (a bad flag, a bad input, a "no"
+    // at a prompt) is the message and its fix: the stock script's source line would
+    // only point at clawshift's code. Errors in the user's own code keep the source.
+    if e.location
+        .as_ref()
+        .is_some_and(|at| at.source.starts_with("builtin:") || at.source.starts_with("std/"))
+        && !e.compile
+    {
+        return crate::redact::mask(&out);
+    }
     if let Some(at) = &e.location {
         let line_no = at.line.to_string();
         let pad = " ".repeat(line_no.len());

@@ -28,11 +28,11 @@ use rusqlite::{Connection, params};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::api::jwt::{AUTH_CLAIM, PROFILE_CLAIM, unsigned};
-use crate::api::sys::{human_duration, iso};
 use crate::error::Error;
 use crate::host::{Host, HostOptions, Streams};
+use crate::jwt::{AUTH_CLAIM, PROFILE_CLAIM, unsigned};
 use crate::openclaw::sqlite;
+use crate::timefmt::{human_duration, iso};
 use crate::{engine, files, scripts};
 
 const MINUTE: i64 = 60_000;
@@ -270,7 +270,7 @@ fn from_user(host: &Host) -> Result<Setup, Error> {
                 let plan = cred
                     .get("access")
                     .and_then(Value::as_str)
-                    .and_then(|a| crate::api::jwt::decode(a).ok())
+                    .and_then(|a| crate::jwt::decode(a).ok())
                     .and_then(|j| j.plan)
                     .unwrap_or_else(|| "plus".into());
                 let name = id.split_once(':').map_or(id.as_str(), |(_, n)| n);

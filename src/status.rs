@@ -11,11 +11,11 @@ use std::process::ExitCode;
 
 use serde_json::Value;
 
-use crate::api::sys::{human_duration, iso};
 use crate::error::Error;
 use crate::host::Host;
 use crate::model::{Profile, Status};
 use crate::openclaw;
+use crate::timefmt::{human_duration, iso};
 
 pub fn run(host: &Host, json: bool) -> Result<ExitCode, Error> {
     let mut st = openclaw::status::native(host)?;

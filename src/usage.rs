@@ -25,10 +25,10 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::api::sys::{human_duration, iso};
 use crate::error::Error;
 use crate::files;
 use crate::host::Host;
+use crate::timefmt::{human_duration, iso};
 
 pub const BASE_URL_VAR: &str = "CLAWSHIFT_CHATGPT_BASE_URL";
 pub const DEFAULT_BASE_URL: &str = "https://chatgpt.com/backend-api";
@@ -578,7 +578,7 @@ fn credentials_for(id: &str, cred: &Value, now: i64) -> Result<(String, String),
             "`{id}` has no OAuth access token (it is not a ChatGPT sign-in), so its usage cannot be read"
         ));
     };
-    let jwt = crate::api::jwt::decode(&access).ok();
+    let jwt = crate::jwt::decode(&access).ok();
     let expires =
         millis(cred.get("expires")).or_else(|| jwt.as_ref()?.exp.map(|s| s.saturating_mul(1000)));
     if let Some(e) = expires.filter(|e| *e <= now) {

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::api::jwt::{self, fingerprint};
+use crate::jwt::{self, fingerprint};
 
 /// One ChatGPT login. Token values never appear in `Debug` or in any error.
 #[derive(Clone, Serialize, PartialEq)]

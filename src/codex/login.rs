@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use super::auth::{self, Login};
 use super::signals::{self, Deferred};
-use crate::api::sys::human_duration;
 use crate::host::Host;
+use crate::timefmt::human_duration;
 
 /// How long a login may take when the caller does not say: Codex's device code lives
 /// 15 minutes.

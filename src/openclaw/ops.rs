@@ -142,7 +142,7 @@ pub fn build_credential(
         .ok_or("`access` (the access token) is missing")?;
     let refresh = cred_str(cred, &["refresh", "refresh_token"])?
         .ok_or("`refresh` (the refresh token) is missing")?;
-    let jwt = crate::api::jwt::decode(&access).ok();
+    let jwt = crate::jwt::decode(&access).ok();
     let expires = match cred.get("expires").or_else(|| cred.get("expires_ms")) {
         None | Some(Value::Null) => jwt
             .as_ref()

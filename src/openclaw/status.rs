@@ -129,9 +129,7 @@ pub fn profile_status(id: &str, cred: &Value, usage: Option<&Value>, now: i64) -
     let expires = num(cred.get("expires"));
     let fenced = failed_fence(cred);
     let access = s(cred.get("access")).filter(|_| !fenced);
-    let jwt = access
-        .as_deref()
-        .and_then(|t| crate::api::jwt::decode(t).ok());
+    let jwt = access.as_deref().and_then(|t| crate::jwt::decode(t).ok());
     let account_id =
         s(cred.get("accountId")).or_else(|| jwt.as_ref().and_then(|j| j.account_id.clone()));
     let email = s(cred.get("email")).or_else(|| jwt.as_ref().and_then(|j| j.email.clone()));
@@ -578,7 +576,7 @@ pub fn from_openclaw(host: &Host) -> Result<Status, Error> {
         let plan = native
             .and_then(|n| n.get("access"))
             .and_then(Value::as_str)
-            .and_then(|t| crate::api::jwt::decode(t).ok())
+            .and_then(|t| crate::jwt::decode(t).ok())
             .and_then(|j| j.plan);
         profiles.push(Profile {
             email: emails

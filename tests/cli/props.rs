@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use clawshift::api::jwt;
+use clawshift::jwt;
 use clawshift::openclaw::{self, Loc, config};
 
 /// Arbitrary JSON values: strings (with unicode and escapes), integers, bools, nulls,
