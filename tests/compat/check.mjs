@@ -88,6 +88,26 @@ function plantToken(state, layout) {
   fs.writeFileSync(file, JSON.stringify(doc, null, 2) + "\n", { mode: 0o600 });
 }
 
+// Moves PROFILE's access token past its expiry, keeping its refresh token: what an
+// account the agent has not used for ten days looks like.
+function plantExpired(state, layout, id) {
+  const past = Date.now() - 3600e3;
+  const edit = (doc) => { doc.profiles[id].expires = past; return doc; };
+  if (layout === "sqlite") {
+    return import("node:sqlite").then(({ DatabaseSync }) => {
+      const db = new DatabaseSync(path.join(state, "state/openclaw.sqlite"));
+      db.exec("BEGIN IMMEDIATE");
+      const row = db.prepare("SELECT value_json FROM config_machine_state WHERE state_key = 'authProfiles.store'").get();
+      db.prepare("UPDATE config_machine_state SET value_json = ?, updated_at_ms = ? WHERE state_key = 'authProfiles.store'")
+        .run(JSON.stringify(edit(JSON.parse(row.value_json))), Date.now());
+      db.exec("COMMIT");
+      db.close();
+    });
+  }
+  const file = path.join(state, "agents/main/agent/auth-profiles.json");
+  fs.writeFileSync(file, JSON.stringify(edit(JSON.parse(fs.readFileSync(file, "utf8"))), null, 2) + "\n", { mode: 0o600 });
+}
+
 function fail(problems) {
   if (problems.length) {
     console.log(problems.map((x) => `  mismatch: ${x}`).join("\n"));
@@ -165,6 +185,13 @@ function compare(oursFile, realFile, orderFile, p) {
     same(`${prof.id} kind`, prof.kind ?? null, u ? u.kind : null);
     same(`${prof.id} until`, prof.until ?? null, u ? u.until : null);
     if (u && u.reason) same(`${prof.id} reason`, prof.reason, u.reason);
+    // Past `expires` with a refresh token: OpenClaw says `expired` (keeping expiresAt)
+    // and leaves it out of unusableProfiles; clawshift says `refresh-due`, usable.
+    if (!u && r.status === "expired" && r.expiresAt) {
+      same(`${prof.id} state`, prof.state, "refresh-due");
+      same(`${prof.id} usable`, prof.usable, true);
+    }
+    if (prof.state === "refresh-due") same(`${prof.id} openclaw status`, r.status, "expired");
   }
   fail(problems);
   console.log(`  agree: ${ids.length} profiles (expiry, cooldown/disabled, until), order ${JSON.stringify(order.order)}, default ${real.defaultModel}`);
@@ -178,13 +205,21 @@ function switched(decisionFile, realFile, orderFile, expected) {
   if ((d.profile ?? d.model) !== expected) problems.push(`switch chose ${d.profile}, expected ${expected} (block ends first)`);
   if (real.defaultModel !== d.model) problems.push(`openclaw default ${real.defaultModel}, switch chose ${d.model}`);
   if (d.profile && (!order.order || order.order[0] !== d.profile)) problems.push(`openclaw order ${JSON.stringify(order.order)} does not start with ${d.profile}`);
+  // The chain clawshift wrote: every candidate's model but the primary, in priority
+  // order, each once (the user's only other fallback, Opus, is a candidate too).
+  if (d.change) {
+    const chain = [...new Set(d.candidates.map((c) => c.model))].filter((m) => m !== d.model);
+    if (JSON.stringify(real.fallbacks) !== JSON.stringify(chain)) problems.push(`openclaw fallbacks ${JSON.stringify(real.fallbacks)}, expected the chain ${JSON.stringify(chain)}`);
+  }
+  if ((real.fallbacks || []).includes(real.defaultModel)) problems.push(`openclaw fallbacks ${JSON.stringify(real.fallbacks)} repeat the primary ${real.defaultModel}`);
   fail(problems);
-  console.log(`  switch: ${d.action} to ${d.model}${d.profile ? "@" + d.profile : ""}; openclaw reports default ${real.defaultModel}, order ${JSON.stringify(order.order)}`);
+  console.log(`  switch: ${d.action} to ${d.model}${d.profile ? "@" + d.profile : ""}; openclaw reports default ${real.defaultModel}, fallbacks ${JSON.stringify(real.fallbacks)}, order ${JSON.stringify(order.order)}`);
 }
 
 if (cmd === "auth-json") authJson(...args);
 else if (cmd === "switched") switched(...args);
 else if (cmd === "plant-token") await plantToken(...args);
+else if (cmd === "plant-expired") await plantExpired(...args);
 else if (cmd === "plant") await plant(...args);
 else if (cmd === "compare") compare(...args);
 else if (cmd === "report") report(...args);

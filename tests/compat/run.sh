@@ -140,6 +140,21 @@ EOF
   oc_run "$v" "$s" models status --json >"$s/real3.json" 2>"$s/real.err" || {
     echo "openclaw models status failed after the switch to Opus:"; cat "$s/real.err"; return 1; }
   "${CHECK[@]}" switched "$s/decision3.json" "$s/real3.json" "$s/order2.json" anthropic/claude-opus-4-7
+
+  # An account past its token's expiry that still holds a refresh token: the real
+  # OpenClaw keeps it eligible (it refreshes on first use), clawshift calls it
+  # refresh-due and usable.
+  "${CHECK[@]}" auth-json "$s/carol.json" acct-carol carol@example.com
+  cs --yes add-profile carol --from-auth-json "$s/carol.json"
+  "${CHECK[@]}" plant-expired "$state" "$layout" "$p:carol"
+  cs status --json >"$s/ours4.json"
+  oc_run "$v" "$s" models status --json >"$s/real4.json" 2>"$s/real.err" || {
+    echo "openclaw models status failed after carol's token expired:"; cat "$s/real.err"; return 1; }
+  oc_run "$v" "$s" models auth order get --provider "$p" --json >"$s/order4.json" 2>"$s/order.err" || {
+    echo "openclaw models auth order get failed:"; cat "$s/order.err"; return 1; }
+  "${CHECK[@]}" compare "$s/ours4.json" "$s/real4.json" "$s/order4.json" "$p"
+  grep -q '"state": "refresh-due"' "$s/ours4.json" || {
+    echo "clawshift did not report carol as refresh-due:"; grep -n '"state"' "$s/ours4.json"; return 1; }
 }
 
 era() { # version layout provider required
