@@ -731,6 +731,8 @@ pub struct Decision {
     pub notice: Option<String>,
     pub notify: bool,
     pub current: Option<Route>,
+    /// The current route's index in `candidates`, when it is one.
+    pub current_index: Option<usize>,
     pub current_source: String,
     pub candidates: Vec<Verdict>,
     pub chosen: usize,
@@ -788,9 +790,8 @@ impl Decision {
                 why
             }
             (Some(_), Some(h)) => {
-                let since = state
-                    .get("lastSwitchAt")
-                    .and_then(Value::as_i64)
+                let since = user_choice_since(state, v, c.current, c.now)
+                    .or_else(|| state.get("lastSwitchAt").and_then(Value::as_i64))
                     .unwrap_or(c.now);
                 format!(
                     "{} usable again; staying on {} for {} more ({} minimum after a switch)",
@@ -871,6 +872,7 @@ impl Decision {
             notice,
             notify: change && !already,
             current: cur,
+            current_index: c.current,
             current_source: status.current_source.clone(),
             candidates: c.verdicts,
             chosen: c.chosen,
@@ -1030,6 +1032,22 @@ impl Decision {
         after.extend(ids.iter().filter(|id| Some(*id) != moved).cloned());
         s.insert("version".into(), 1.into());
         s.insert("lastCheckedAt".into(), self.now.into());
+        // A route set by hand is remembered with when it was first seen, so the hold
+        // counts from then; clawshift's own switch ends it.
+        let cur = self
+            .current_index
+            .map(|i| self.candidates[i].candidate.key.as_str());
+        let mine = state.get("lastEffectiveModel").and_then(Value::as_str);
+        let known = s
+            .get("userChoice")
+            .and_then(|c| c.get("route"))
+            .and_then(Value::as_str)
+            .is_some_and(|r| cur.is_some_and(|c| same_route(r, c)));
+        if self.change {
+            s.remove("userChoice");
+        } else if !known && mine.is_some() && cur.is_some_and(|c| Some(c) != mine) {
+            s.insert("userChoice".into(), json!({"route": cur, "at": self.now}));
+        }
         if self.change || s.get("lastEffectiveModel").and_then(Value::as_str) != Some(&self.to) {
             s.insert("lastEffectiveModel".into(), self.to.clone().into());
             s.insert("profileStatuses".into(), profile_statuses(status, self.now));
@@ -1101,6 +1119,37 @@ impl Decision {
         }
         Value::Object(s)
     }
+}
+
+/// When the route the agent is on was chosen by hand (it is not what clawshift last
+/// set): from the recorded `userChoice`, or now when it is new. `None` when the current
+/// route is clawshift's own.
+fn user_choice_since(
+    state: &Value,
+    v: &[Verdict],
+    current: Option<usize>,
+    now: i64,
+) -> Option<i64> {
+    let key = v[current?].candidate.key.as_str();
+    let choice = state.get("userChoice");
+    if choice
+        .and_then(|c| c.get("route"))
+        .and_then(Value::as_str)
+        .is_some_and(|r| same_route(r, key))
+    {
+        return choice.and_then(|c| num(c, "at")).or(Some(now));
+    }
+    let mine = state.get("lastEffectiveModel").and_then(Value::as_str)?;
+    (mine != key).then_some(now)
+}
+
+/// True when a recorded route is candidate `key`'s: the same, or the candidate names
+/// no account and the route is its model with one.
+fn same_route(route: &str, key: &str) -> bool {
+    route == key
+        || route
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.starts_with('@'))
 }
 
 /// Per-profile status worth remembering: `{<id>: {usable, kind, reason, until, model}}`.

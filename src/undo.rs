@@ -178,6 +178,9 @@ pub fn undo(host: &Host, id: Option<&str>, force: bool) -> Result<ExitCode, Erro
     guards.finish(result.is_ok())?;
     result?;
     if !host.dry_run {
+        for t in todo.iter().filter(|t| t.row.is_none()) {
+            user_choice(host, Path::new(t.path))?;
+        }
         journal::append(
             host,
             &journal::Change {
@@ -194,6 +197,45 @@ pub fn undo(host: &Host, id: Option<&str>, force: bool) -> Result<ExitCode, Erro
     let verb = if host.dry_run { "would undo" } else { "undid" };
     host.println(&format!("{verb} run {} ({})", target.run, target.command))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// After undoing a switch: the route the restored switch state names is now the
+/// user's choice, so the next `switch` holds it (for the policy's minimum hold) instead
+/// of making the undone change again at once.
+fn user_choice(host: &Host, path: &Path) -> Result<(), Error> {
+    let (dir, name) = files::dir_and_name(path);
+    if dir != host.state_dir || !name.starts_with("switch-state") || !name.ends_with(".json") {
+        return Ok(());
+    }
+    let mut state = match files::read_optional(path)? {
+        Some(bytes) => match serde_json::from_slice(&bytes) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => return Ok(()),
+        },
+        // The undone run was the first: there is no state to go back to, only the route
+        // the agent is on again.
+        None => {
+            let mut m = serde_json::Map::new();
+            m.insert("version".into(), 1.into());
+            m
+        }
+    };
+    let route = match state.get("lastEffectiveModel") {
+        Some(r) => r.clone(),
+        None => match crate::openclaw::status::native(host)?.current_route() {
+            Some(r) => r.key().into(),
+            None => return Ok(()),
+        },
+    };
+    state.insert(
+        "userChoice".into(),
+        serde_json::json!({"route": route, "at": host.now_ms()}),
+    );
+    let mut text =
+        serde_json::to_string_pretty(&state).map_err(|e| Error::Failure(format!("undo: {e}")))?;
+    text.push('\n');
+    files::write_file(host, path, text.as_bytes(), 0o600)?;
+    Ok(())
 }
 
 /// What undo will do to one file or row: its hash now, and the bytes to put back

@@ -227,7 +227,14 @@ fn undo_of_a_switch_restores_its_state_file_even_after_quiet_checks() {
     assert!(lines[2].ends_with(" (switch)"), "{text}");
     assert_eq!(lines.len(), 3, "{text}");
     assert_eq!(stderr(&out), "");
-    assert_eq!(std::fs::read_to_string(&state).expect("state"), before);
+    // The state from before the switch, with the restored route marked as the user's
+    // choice (so the next switch holds it instead of redoing the change at once).
+    let mut want: serde_json::Value = serde_json::from_str(&before).expect("before");
+    want["userChoice"] = serde_json::json!({
+        "route": "anthropic/claude-opus-4-7@anthropic:me",
+        "at": 1795609500000_i64
+    });
+    assert_eq!(state_json(&s), want);
     assert_eq!(mode(&state), 0o600);
     assert_eq!(agent_setting(&s, "openai").0, "anthropic/claude-opus-4-7");
     // The undo is recorded, with the state file among what it put back.

@@ -168,3 +168,90 @@ fn a_score_hook_orders_the_accounts_of_one_entry() {
         stderr(&out)
     );
 }
+
+/// Issue #14: after `undo` of a switch, the next `switch` made the same change again at
+/// once. The restored route is now the user's choice: held for the minimum hold, then
+/// left with one notice.
+#[test]
+fn a_route_restored_by_undo_is_held_then_left_with_one_notice() {
+    let s = Sandbox::new();
+    crate::switch::seed(&s, "opus-available");
+    let switched = "switched openai/gpt-5.5@openai:work → anthropic/claude-opus-4-7: anthropic:me usable; preferred over openai/gpt-5.5@openai:work\n";
+    s.cmd().arg("switch").assert().success().stdout(switched);
+    s.cmd().arg("undo").assert().success();
+    assert_eq!(
+        crate::switch::agent_setting(&s, "openai").0,
+        "openai/gpt-5.5"
+    );
+    // Ten minutes on: the user's route is kept, silently.
+    s.cmd()
+        .env("CLAWSHIFT_NOW", "2026-11-25T12:10:00Z")
+        .args(["switch"])
+        .assert()
+        .success()
+        .stdout("");
+    let explain = s
+        .cmd()
+        .env("CLAWSHIFT_NOW", "2026-11-25T12:10:00Z")
+        .args(["--dry-run", "switch", "--explain"])
+        .output()
+        .expect("run");
+    assert!(
+        stdout(&explain).contains("decision: hold openai/gpt-5.5@openai:work: anthropic/claude-opus-4-7 usable again; staying on openai/gpt-5.5@openai:work for 20m more (30m minimum after a switch)\n"),
+        "{}",
+        stdout(&explain)
+    );
+    assert_eq!(
+        crate::switch::agent_setting(&s, "openai").0,
+        "openai/gpt-5.5"
+    );
+    // Past the hold: one line, and the change is made.
+    s.cmd()
+        .env("CLAWSHIFT_NOW", "2026-11-25T12:31:00Z")
+        .arg("switch")
+        .assert()
+        .success()
+        .stdout(switched);
+    assert_eq!(
+        crate::switch::agent_setting(&s, "openai").0,
+        "anthropic/claude-opus-4-7"
+    );
+}
+
+/// A model set by hand (not by clawshift's last switch) is held the same way, from the
+/// run that first sees it.
+#[test]
+fn a_model_set_by_hand_is_held_from_when_it_is_first_seen() {
+    let s = Sandbox::new();
+    crate::switch::seed(&s, "opus-available");
+    s.cmd().arg("switch").assert().success();
+    // The user moves the agent back to Codex by hand at 13:00.
+    s.cmd()
+        .env("CLAWSHIFT_NOW", "2026-11-25T13:00:00Z")
+        .args([
+            "eval",
+            r#"set_model("openai/gpt-5.5", "openai:work").changed"#,
+        ])
+        .assert()
+        .success()
+        .stdout("true\n");
+    for at in ["2026-11-25T13:05:00Z", "2026-11-25T13:30:00Z"] {
+        s.cmd()
+            .env("CLAWSHIFT_NOW", at)
+            .arg("switch")
+            .assert()
+            .success()
+            .stdout("");
+        assert_eq!(
+            crate::switch::agent_setting(&s, "openai").0,
+            "openai/gpt-5.5",
+            "{at}"
+        );
+    }
+    s.cmd()
+        .env("CLAWSHIFT_NOW", "2026-11-25T13:36:00Z")
+        .arg("switch")
+        .assert()
+        .success()
+        .stdout("switched openai/gpt-5.5@openai:work → anthropic/claude-opus-4-7: anthropic:me usable; preferred over openai/gpt-5.5@openai:work\n");
+}
