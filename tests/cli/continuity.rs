@@ -229,7 +229,7 @@ fn undo_of_a_switch_restores_its_state_file_even_after_quiet_checks() {
     assert_eq!(stderr(&out), "");
     // The state from before the switch, with the restored route marked as the user's
     // choice (so the next switch holds it instead of redoing the change at once).
-    let mut want: serde_json::Value = serde_json::from_str(&before).expect("before");
+    let mut want: serde_json::Value = serde_json::from_str(before).expect("before");
     want["userChoice"] = serde_json::json!({
         "route": "anthropic/claude-opus-4-7@anthropic:me",
         "at": 1795609500000_i64
