@@ -63,6 +63,17 @@ fn main() {
                 .args(args);
             c
         };
+        // The floor: reading the same rows with the sqlite3 CLI, nothing judged.
+        let db = home.join(".openclaw/state/openclaw.sqlite");
+        let sqlite3 = || {
+            let mut c = Command::new("sqlite3");
+            c.env_clear()
+                .env("PATH", "/usr/bin:/bin")
+                .arg(&db)
+                .arg("SELECT value_json FROM config_machine_state WHERE state_key IN ('authProfiles.store', 'authProfiles.state');");
+            c
+        };
+        rows.push((n, FLOOR.to_string(), measure(sqlite3, 20)));
         for (label, args) in [
             ("clawshift eval '1'", vec!["eval", "1"]),
             ("clawshift status --json", vec!["status", "--json"]),
@@ -107,6 +118,7 @@ const SWITCH: &str = "clawshift switch --dry-run";
 const AFTER_SWITCH: &str = "clawshift switch --dry-run, after OpenClaw ran";
 const AFTER_STATUS: &str = "clawshift status --json, after OpenClaw ran";
 const OPENCLAW: &str = "openclaw models status --json";
+const FLOOR: &str = "sqlite3 reading the two auth rows (the floor)";
 
 /// Runs a command `runs` times after one warm-up; median wall time, peak RSS. `make`
 /// gives the command with its environment; a launcher process runs it (see the top).
@@ -164,7 +176,7 @@ fn launcher(args: &[String]) {
 }
 
 /// The parts, in one process (on the state as the last run left it): engine set-up,
-/// `decode_jwt`, `models_status()`, compiling std/policy on its first import, and the
+/// `decode_jwt`, `models_status()`, compiling the policy on its first import, and the
 /// policy on a snapshot.
 fn in_process(home: &Path, n: usize) -> Vec<(usize, String, Duration)> {
     let mut vars = BTreeMap::new();
@@ -236,26 +248,25 @@ fn in_process(home: &Path, n: usize) -> Vec<(usize, String, Duration)> {
     ));
     out.push(time_snippet(
         &scope,
-        "import \"std/policy\" (the first import compiles it)",
-        "import \"std/policy\" as policy;",
+        "import \"policy\" (the first import compiles it)",
+        "import \"policy\" as policy;",
         1,
     ));
-    const DECIDE: &str =
-        "policy::decide([\"opus\", \"codex\"], st, #{}, #{now: t, min_hold_ms: 1800000})";
+    const DECIDE: &str = "policy::decide([\"opus\", \"codex\"], st, #{}, #{now: t, min_hold_ms: 1800000, all: false})";
     out.push(time_snippet(
         &scope,
         "policy::decide on a snapshot",
-        &format!("import \"std/policy\" as policy; {DECIDE}"),
+        &format!("import \"policy\" as policy; {DECIDE}"),
         20,
     ));
     setup(
         &mut scope,
-        &format!("import \"std/policy\" as policy; let d = {DECIDE};"),
+        &format!("import \"policy\" as policy; let d = {DECIDE};"),
     );
     out.push(time_snippet(
         &scope,
-        "policy::next_state after it",
-        "import \"std/policy\" as policy; policy::next_state(#{}, d, st)",
+        "d.next_state after it",
+        "d.next_state(#{}, st)",
         20,
     ));
     out
@@ -307,6 +318,55 @@ fn render(
         }
     } else {
         writeln!(s, "\nThe real OpenClaw was not installed for this run (`tests/compat/install.sh` installs it), so there are no ratios.").ok();
+    }
+    writeln!(s, "\n## The issue #13 targets in this run\n").ok();
+    let wall = |n: usize, l: &str| {
+        rows.iter()
+            .find(|(m, label, _)| *m == n && label == l)
+            .map(|r| r.2.wall.as_secs_f64())
+    };
+    let rss = |n: usize, l: &str| {
+        rows.iter()
+            .find(|(m, label, _)| *m == n && label == l)
+            .map(|r| r.2.rss_kb as f64 / 1024.0)
+    };
+    let verdict = |ok: bool| if ok { "met" } else { "not met" };
+    for label in [SWITCH, AFTER_SWITCH] {
+        if let (Some(sw), Some(floor)) = (wall(1000, label), wall(1000, FLOOR)) {
+            let r = sw / floor;
+            writeln!(
+                s,
+                "- `{label}` at 1,000 profiles ÷ the sqlite3 floor: {r:.1}× (within 2×: {})",
+                verdict(r <= 2.0)
+            )
+            .ok();
+        }
+        if let (Some(a), Some(b)) = (wall(100, label), wall(1000, label)) {
+            let g = b / a;
+            writeln!(
+                s,
+                "- `{label}` growth 100 → 1,000 profiles: {g:.1}× (at most 3×: {})",
+                verdict(g <= 3.0)
+            )
+            .ok();
+        }
+        if let (Some(sw), Some(oc)) = (wall(100, label), wall(100, OPENCLAW)) {
+            let r = oc / sw;
+            writeln!(
+                s,
+                "- `{label}` at 100 profiles: {r:.0}× faster than `{OPENCLAW}` (at least 200×: {})",
+                verdict(r >= 200.0)
+            )
+            .ok();
+        }
+        if let Some(m) = rss(100, label) {
+            writeln!(
+                s,
+                "- `{label}` at 100 profiles: {m:.1} MB peak RSS (at most 8 MB: {})",
+                verdict(m <= 8.0)
+            )
+            .ok();
+        }
     }
     writeln!(s, "\n## The issue #8 targets in this run\n").ok();
     for label in [SWITCH, AFTER_SWITCH] {
