@@ -29,7 +29,7 @@
 //! Values shorter than [`MIN_LEARNED`] are masked by key only: a short value such as
 //! `gateway.auth.mode: "token"` would otherwise blank ordinary words everywhere.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::sync::Mutex;
 
 use serde_json::Value;
@@ -40,7 +40,12 @@ use crate::jwt::fingerprint;
 pub const MIN_LEARNED: usize = 8;
 
 /// Every secret value read in this process, longest first when applied.
-static KNOWN: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+static KNOWN: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+
+/// An automaton over the known values, rebuilt when a value was learned since: masking
+/// a text is then one pass over it, whatever the number of secrets (a store with a
+/// thousand accounts holds two thousand tokens).
+static MATCHER: Mutex<Option<(usize, aho_corasick::AhoCorasick, Vec<String>)>> = Mutex::new(None);
 
 /// OpenClaw's `SENSITIVE_PATTERNS` (src/config/sensitive-paths.ts), as a test on the
 /// lower-cased dotted path: `/token$/`, `/password/`, `/secret/`, `/api.?key/`,
@@ -133,6 +138,9 @@ pub fn learn(value: &str) {
         return;
     }
     let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    // A hash set: tokens share long prefixes (`eyJhbGciOi…`), which makes an ordered
+    // set's comparisons slow with thousands of them.
+    let known = known.get_or_insert_with(HashSet::new);
     known.insert(value.to_string());
     // Written into JSON, a value with quotes or backslashes looks different.
     let escaped = Value::String(value.to_string()).to_string();
@@ -200,7 +208,11 @@ pub fn learn_from_run_once(host: &crate::host::Host) {
 
 /// How many values the registry holds (for tests).
 pub fn known_count() -> usize {
-    KNOWN.lock().unwrap_or_else(|e| e.into_inner()).len()
+    KNOWN
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .map_or(0, HashSet::len)
 }
 
 fn marker(secret: &str) -> String {
@@ -210,21 +222,32 @@ fn marker(secret: &str) -> String {
 /// Replaces every value in the registry found in `text` by its fingerprint.
 pub fn mask(text: &str) -> String {
     let known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
-    if known.is_empty() {
+    let Some(known) = known.as_ref().filter(|k| !k.is_empty()) else {
         return text.to_string();
-    }
-    let mut by_len: Vec<&String> = known.iter().filter(|k| text.contains(k.as_str())).collect();
-    if by_len.is_empty() {
-        return text.to_string();
-    }
-    // Longest first, so a value that contains another is masked whole.
-    by_len.sort_by_key(|k| std::cmp::Reverse(k.len()));
-    let mut out = text.to_string();
-    for k in by_len {
-        if out.contains(k.as_str()) {
-            out = out.replace(k.as_str(), &marker(k));
+    };
+    let mut matcher = MATCHER.lock().unwrap_or_else(|e| e.into_inner());
+    if matcher.as_ref().is_none_or(|(n, _, _)| *n != known.len()) {
+        let patterns: Vec<String> = known.iter().cloned().collect();
+        // Leftmost-longest: a value that contains another is masked whole.
+        match aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&patterns)
+        {
+            Ok(ac) => *matcher = Some((known.len(), ac, patterns)),
+            Err(_) => return text.to_string(),
         }
     }
+    let Some((_, ac, patterns)) = matcher.as_ref() else {
+        return text.to_string();
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for m in ac.find_iter(text) {
+        out.push_str(&text[last..m.start()]);
+        out.push_str(&marker(&patterns[m.pattern().as_usize()]));
+        last = m.end();
+    }
+    out.push_str(&text[last..]);
     out
 }
 
