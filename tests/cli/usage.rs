@@ -747,6 +747,8 @@ fn usage_mode_leaves_a_full_account_for_the_one_that_resets_soonest() {
          \x20 3. openai/gpt-5.5@openai:alice  accepted  usable           openai:alice usable: 5h 10%, weekly 30%\n\
          * 4. openai/gpt-5.5@openai:bob    accepted  usable           openai:bob usable: 5h 20%, weekly 60%\n\
          decision: switch anthropic/claude-opus-4-7 → openai/gpt-5.5@openai:bob: anthropic:me cooling down for 41m; openai:bob usable: 5h 20%, weekly 60%; resets soonest of the accounts with room (2026-11-26T12:00:00Z)\n\
+         written: default model: set openai/gpt-5.5 (was anthropic/claude-opus-4-7)\n\
+         written: order openai: openai:bob, openai:work, openai:alice (written directly (locked))\n\
          switched anthropic/claude-opus-4-7 → openai/gpt-5.5@openai:bob: anthropic:me cooling down for 41m; openai:bob usable: 5h 20%, weekly 60%; resets soonest of the accounts with room (2026-11-26T12:00:00Z)\n"
     );
     assert_eq!(
