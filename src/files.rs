@@ -263,30 +263,11 @@ pub fn dir_and_name(path: &Path) -> (&Path, String) {
 /// Writes a file atomically with the given mode. The temp file is created with that
 /// mode from the start, so a secret is never readable by others, whatever the umask.
 pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
-    let (dir, name) = dir_and_name(path);
-    let ctx = |e: std::io::Error| {
-        Error::Failure(format!(
-            "cannot write `{}`: {e}{}",
-            path.display(),
-            io_hint(&e)
-        ))
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .permissions(fs::Permissions::from_mode(mode))
-        .tempfile_in(dir)
-        .map_err(ctx)?;
-    // The builder's mode is filtered by the umask; set it exactly.
-    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode)).map_err(ctx)?;
-    tmp.write_all(bytes).map_err(ctx)?;
-    tmp.as_file().sync_all().map_err(ctx)?;
+    let tmp = synced_temp(path, bytes, mode)?;
     crate::testhook::point("temp-written");
-    tmp.persist(path).map_err(|e| ctx(e.error))?;
+    tmp.persist(path).map_err(|e| write_error(path, e.error))?;
     crate::testhook::point("renamed");
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
+    sync_dir(path);
     Ok(())
 }
 
@@ -294,14 +275,30 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
 /// temp file, then linked into place, so the name appears complete or not at all.
 /// Returns `false` when the name is taken (by another run, say).
 pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<bool, Error> {
+    let tmp = synced_temp(path, bytes, mode)?;
+    match tmp.persist_noclobber(path) {
+        Ok(_) => {}
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) => return Err(write_error(path, e.error)),
+    }
+    sync_dir(path);
+    Ok(true)
+}
+
+fn write_error(path: &Path, e: std::io::Error) -> Error {
+    Error::Failure(format!(
+        "cannot write `{}`: {e}{}",
+        path.display(),
+        io_hint(&e)
+    ))
+}
+
+/// A temp file next to `path` holding `bytes`, fsynced, with exactly mode `mode` from
+/// the start (the builder's mode is filtered by the umask, so it is set again), so a
+/// secret is never readable by others whatever the umask.
+fn synced_temp(path: &Path, bytes: &[u8], mode: u32) -> Result<tempfile::NamedTempFile, Error> {
     let (dir, name) = dir_and_name(path);
-    let ctx = |e: std::io::Error| {
-        Error::Failure(format!(
-            "cannot write `{}`: {e}{}",
-            path.display(),
-            io_hint(&e)
-        ))
-    };
+    let ctx = |e| write_error(path, e);
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
@@ -311,15 +308,14 @@ pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<bool, Error> {
     fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode)).map_err(ctx)?;
     tmp.write_all(bytes).map_err(ctx)?;
     tmp.as_file().sync_all().map_err(ctx)?;
-    match tmp.persist_noclobber(path) {
-        Ok(_) => {}
-        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
-        Err(e) => return Err(ctx(e.error)),
-    }
-    if let Ok(d) = fs::File::open(dir) {
+    Ok(tmp)
+}
+
+/// Makes a rename or link in `path`'s directory durable.
+fn sync_dir(path: &Path) {
+    if let Ok(d) = fs::File::open(dir_and_name(path).0) {
         let _ = d.sync_all();
     }
-    Ok(true)
 }
 
 /// The fix for the I/O errors a user can do something about (a full disk, a read-only
