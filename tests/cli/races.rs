@@ -30,12 +30,13 @@ struct Tally {
     overlapped: usize,
 }
 
-/// Runs `commit(i)` COMMITS times in bursts of ten (1 ms apart, then a 40 ms pause, so
-/// clawshift runs land both between and during bursts), counting the commits made while
-/// `busy` is set. Sets `done` at the end.
+/// Runs `commit(i)` COMMITS times in bursts of ten (1 ms apart, then a pause of
+/// `pause_ms`, so clawshift runs land both between and during bursts), counting the
+/// commits made while `busy` is set. Sets `done` at the end.
 fn writer(
     busy: Arc<AtomicUsize>,
     done: Arc<AtomicBool>,
+    pause_ms: u64,
     mut commit: impl FnMut(usize) + Send + 'static,
 ) -> std::thread::JoinHandle<Tally> {
     std::thread::spawn(move || {
@@ -45,7 +46,7 @@ fn writer(
             if busy.load(Ordering::SeqCst) > 0 {
                 overlapped += 1;
             }
-            let pause = if i % 10 == 9 { 40 } else { 1 };
+            let pause = if i % 10 == 9 { pause_ms } else { 1 };
             std::thread::sleep(Duration::from_millis(pause));
         }
         done.store(true, Ordering::SeqCst);
@@ -164,7 +165,9 @@ fn a_sub_agent_run_beside_an_openclaw_writer_on_the_main_store_loses_no_update()
         );
         let w = {
             let store = store.clone();
-            writer(busy.clone(), done.clone(), move |i| json_commit(&store, i))
+            writer(busy.clone(), done.clone(), 40, move |i| {
+                json_commit(&store, i)
+            })
         };
         let mut runs = 0;
         while !done.load(Ordering::SeqCst) {
@@ -249,10 +252,16 @@ fn undo_beside_an_openclaw_writer_loses_no_update() {
         let w = if fixture == "sqlite" {
             let c = rusqlite::Connection::open(&db).expect("open");
             c.busy_timeout(Duration::from_secs(10)).expect("busy");
-            writer(busy.clone(), done.clone(), move |i| sqlite_commit(&c, i))
+            // Pauses long enough for a merge and an undo to fit between two bursts on a
+            // loaded machine, so some undos go through as well as some refused.
+            writer(busy.clone(), done.clone(), 150, move |i| {
+                sqlite_commit(&c, i)
+            })
         } else {
             let store = store.clone();
-            writer(busy.clone(), done.clone(), move |i| json_commit(&store, i))
+            writer(busy.clone(), done.clone(), 150, move |i| {
+                json_commit(&store, i)
+            })
         };
         let (mut undone, mut refused) = (Vec::new(), Vec::new());
         let mut k = 0;
@@ -756,7 +765,7 @@ fn model_switches_beside_an_openclaw_config_writer_lose_no_config_update() {
     );
     let w = {
         let config = config.clone();
-        writer(busy.clone(), done.clone(), move |i| {
+        writer(busy.clone(), done.clone(), 40, move |i| {
             config_commit(&config, i)
         })
     };
