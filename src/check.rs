@@ -136,15 +136,14 @@ fn hooks(engine: &Engine, at: &Location, host: &Host) -> Vec<ScriptError> {
 fn priority(text: &str) -> Option<(usize, String)> {
     for (i, line) in text.lines().enumerate() {
         let t = line.trim_start();
-        if let Some(rest) = t
+        let assigned = t
             .strip_prefix("const PRIORITY")
             .map(str::trim_start)
-            .and_then(|r| r.strip_prefix('='))
-        {
+            .is_some_and(|r| r.starts_with('='));
+        if assigned {
             let all: String = text.lines().skip(i).collect::<Vec<_>>().join("\n");
             let start = all.find('[')?;
             let end = all.find(']')?;
-            let _ = rest;
             return Some((i + 1, all[start..=end].to_string()));
         }
     }

@@ -88,7 +88,7 @@ pub fn build_engine(host: &Rc<Host>) -> Result<Engine, Error> {
     crate::api::register_all(&mut engine, host);
 
     // `std/<name>` is compiled when a script first imports it, then kept for the rest of
-    // the process: most commands import none, `switch` only `std/policy`.
+    // the process: most commands import none, `switch` only `policy`.
     let mut all = ModuleResolversCollection::new();
     all.push(Builtin::new(stdlib_module));
     all.push(UserLib(FileModuleResolver::new_with_path(

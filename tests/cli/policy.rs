@@ -255,3 +255,64 @@ fn a_model_set_by_hand_is_held_from_when_it_is_first_seen() {
         .success()
         .stdout("switched openai/gpt-5.5@openai:work → anthropic/claude-opus-4-7: anthropic:me usable; preferred over openai/gpt-5.5@openai:work\n");
 }
+
+/// Issue #14: a misspelled PRIORITY entry, a model the agent does not have and a
+/// profile that is not in the store pass `check` no more, each named with its place;
+/// `set_model` refuses an unknown model and writes nothing.
+#[test]
+fn check_names_bad_priority_entries_and_set_model_refuses_unknown_models() {
+    let s = Sandbox::new();
+    crate::switch::seed(&s, "opus-available");
+    s.cmd()
+        .args(["scripts", "eject", "switch"])
+        .assert()
+        .success();
+    let script = s.home().join("scripts/switch.rhai");
+    let text = std::fs::read_to_string(&script).expect("script");
+    let edited = text.replace(
+        "const PRIORITY = [\"opus\", \"codex\"];",
+        "const PRIORITY = [\"opsu\", \"anthropic/claude-opus-4-6\", \"codex\", \"openai/gpt-5.5@openai:umaa\"];",
+    );
+    assert_ne!(edited, text);
+    std::fs::write(&script, edited).expect("edit");
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("const PRIORITY"))
+        .expect("PRIORITY line")
+        + 1;
+    let out = s.cmd().args(["check", "switch"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    let at = |col: usize| format!("--> {}:{line}:{col}\n", script.display());
+    for (message, col) in [
+        (
+            "error: unknown priority entry \"opsu\"; did you mean \"opus\"? use",
+            19,
+        ),
+        (
+            "error: priority entry \"anthropic/claude-opus-4-6\": the agent does not know the model anthropic/claude-opus-4-6 (not its default model, a fallback, an alias or an allowed model); did you mean anthropic/claude-opus-4-7?",
+            27,
+        ),
+        (
+            "error: priority entry \"openai/gpt-5.5@openai:umaa\": no profile openai:umaa in the auth store",
+            65,
+        ),
+    ] {
+        assert!(err.contains(message), "{message}\n{err}");
+        assert!(err.contains(&at(col)), "{col}\n{err}");
+    }
+    let before = crate::openclaw::snapshot(&s.openclaw());
+    let out = s
+        .cmd()
+        .args(["eval", r#"set_model("madeup/model-x")"#])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .starts_with("error: set_model: the agent does not know the model `madeup/model-x`"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(crate::openclaw::snapshot(&s.openclaw()), before);
+}
