@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::model::{BlockKind, Profile, Route, Status, provider_of, same_model};
+use crate::openclaw::status::strings;
 use crate::timefmt::{human_duration as human, iso};
 
 /// One route a priority entry names: a model, and the one account to use for it when
@@ -169,16 +170,6 @@ pub fn agent_models(status: &Status, state: &Value) -> Vec<String> {
         }
     }
     out
-}
-
-fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn candidate(entry: &str, model: &str, profile: Option<&str>) -> Candidate {
@@ -416,7 +407,16 @@ pub fn judge(status: &Status, c: &Candidate, now: i64) -> Verdict {
             soonest = Some((rule, why, ends, p));
         }
     }
-    let (rule, why, ends, p) = soonest.expect("a provider with profiles has a soonest block");
+    // Every profile was blocked, so the loop recorded the one whose block ends first.
+    let Some((rule, why, ends, p)) = soonest else {
+        return verdict(
+            false,
+            "no-profile",
+            format!("no {} profile in the auth store", c.provider),
+            None,
+            None,
+        );
+    };
     let why = if profiles.len() == 1 {
         why
     } else {

@@ -202,7 +202,8 @@ pub fn profile_status(id: &str, cred: &Value, usage: Option<&Value>, now: i64) -
     }
 }
 
-fn strings(v: Option<&Value>) -> Vec<String> {
+/// The strings of a JSON array (other items skipped), or none.
+pub fn strings(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
         .map(|a| {
             a.iter()

@@ -350,58 +350,27 @@ fn two_clawshift_runs_setting_the_model_at_once_leave_one_whole_choice() {
 fn set_model_with_a_profile_keeps_a_profile_appended_while_it_ran() {
     let s = Sandbox::new();
     layout(&s, "legacy");
-    let resume = s.root().join("resume");
-    // Find the kill point right after set_model read the order.
     let args = vec![
         "eval".to_string(),
         r#"set_model("openai-codex/gpt-5.5", "openai-codex:bob").changed"#.to_string(),
     ];
-    let n = (1..40)
-        .find(|n| {
-            let probe = Sandbox::new();
-            layout(&probe, "legacy");
-            matches!(run_to_point(clawshift(&probe, &args), *n), Run::Killed(ref at) if at == "order-read")
-        })
-        .expect("an order-read kill point");
-    let mut c = clawshift(&s, &args);
-    c.env("__CLAWSHIFT_TEST_PAUSE_AT", n.to_string())
-        .env("__CLAWSHIFT_TEST_RESUME_FILE", &resume)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = c.spawn().expect("spawn");
-    let err = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        use std::io::BufRead;
-        let mut all = String::new();
-        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
-            if line.starts_with("paused at ") {
-                let _ = tx.send(());
-            }
-            all.push_str(&line);
-            all.push('\n');
-        }
-        all
-    });
-    // Wait for the pause, then let another run append a profile to the same order.
-    rx.recv_timeout(Duration::from_secs(30))
-        .expect("set_model never paused");
-    let out = clawshift(
+    // Paused right after set_model read the order, another run appends a profile to it.
+    let (out, err) = crate::races::run_paused(
+        |probe| layout(probe, "legacy"),
         &s,
-        &[
-            "eval".into(),
-            format!(
+        |s| clawshift(s, &args),
+        "order-read",
+        || {
+            let merge = format!(
                 r#"merge_profile("openai-codex:dave", {}).action"#,
                 cred("dave")
-            ),
-        ],
-    )
-    .output()
-    .expect("merge");
-    assert_eq!(ok(out), "added\n");
-    fs::write(&resume, "").expect("resume");
-    let out = child.wait_with_output().expect("wait");
-    let err = reader.join().expect("stderr");
+            );
+            let out = clawshift(&s, &["eval".into(), merge])
+                .output()
+                .expect("merge");
+            assert_eq!(ok(out), "added\n");
+        },
+    );
     assert!(out.status.success(), "{err}");
     assert_eq!(stdout(&out), "true\n");
     let doc = read_json(&agent_dir(&s).join("auth-profiles.json"));

@@ -405,7 +405,7 @@ fn an_order_set_through_openclaw_keeps_a_profile_added_while_it_started() {
 /// Runs the command `cmd(s)` until it reaches the kill point named `point` (its number
 /// found on probe sandboxes set up by `prepare`, as `s` was), runs `during` while it
 /// waits there, then lets it finish. Returns its output and its stderr.
-fn run_paused(
+pub(crate) fn run_paused(
     prepare: impl Fn(&Sandbox),
     s: &Sandbox,
     cmd: impl Fn(&Sandbox) -> std::process::Command,
