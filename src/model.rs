@@ -208,11 +208,32 @@ pub struct Status {
     pub warnings: Vec<String>,
     /// Usage readings recorded with a replay snapshot (`status.usage`), by account id.
     pub usage: Option<Map<String, Value>>,
+    pub index: ProfileIndex,
+}
+
+/// Where each profile id sits in [`Status::profiles`], built on the first lookup: the
+/// policy looks up a profile per candidate, which with a thousand accounts must not be
+/// a walk through the list each time. It is a cache of `profiles`, so two statuses are
+/// equal whatever their caches hold.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileIndex(std::cell::OnceCell<std::collections::HashMap<String, usize>>);
+
+impl PartialEq for ProfileIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Status {
     pub fn profile(&self, id: &str) -> Option<&Rc<Profile>> {
-        self.profiles.iter().find(|p| p.id == id)
+        let index = self.index.0.get_or_init(|| {
+            let mut index = std::collections::HashMap::with_capacity(self.profiles.len());
+            for (i, p) in self.profiles.iter().enumerate() {
+                index.entry(p.id.clone()).or_insert(i);
+            }
+            index
+        });
+        index.get(id).map(|&i| &self.profiles[i])
     }
 
     pub fn provider(&self, id: &str) -> Option<&Provider> {
@@ -392,6 +413,7 @@ impl Status {
             profiles,
             warnings: strings("warnings"),
             usage: obj.get("usage").and_then(Value::as_object).cloned(),
+            index: ProfileIndex::default(),
         })
     }
 }

@@ -7,6 +7,7 @@
 //!
 //! Pure: no file, clock or environment. The saved switch state comes in as JSON.
 
+use std::collections::HashSet;
 use std::rc::Rc;
 
 use serde::Serialize;
@@ -55,12 +56,13 @@ pub fn candidates(
     state: &Value,
 ) -> Result<(Vec<Candidate>, Vec<String>), String> {
     let mut out: Vec<Candidate> = Vec::new();
+    let mut seen = HashSet::new();
     let mut notes = Vec::new();
     for entry in priority {
         let (list, note) = expand(status, entry, state)?;
         notes.extend(note);
         for c in list {
-            if !out.iter().any(|x| x.key == c.key) {
+            if seen.insert(c.key.clone()) {
                 out.push(c);
             }
         }
@@ -219,10 +221,12 @@ fn expand(
         };
         let profiles = status.profiles_of(cp);
         let ids: Vec<String> = profiles.iter().map(|p| p.id.clone()).collect();
+        let by_id: std::collections::HashMap<&str, &Rc<Profile>> =
+            profiles.iter().map(|p| (p.id.as_str(), p)).collect();
         let mut out: Vec<Candidate> = account_order(state, cp, ids)
             .iter()
             .filter(|id| {
-                profiles.iter().find(|p| p.id == **id).is_none_or(|p| {
+                by_id.get(id.as_str()).is_none_or(|p| {
                     matches!(
                         p.credential.as_deref(),
                         None | Some("oauth") | Some("token")
@@ -267,13 +271,15 @@ pub fn account_order(state: &Value, provider: &str, now_order: Vec<String>) -> V
     }) else {
         return now_order;
     };
+    let now_set: HashSet<&String> = now_order.iter().collect();
     let mut out: Vec<String> = strings(Some(remembered))
         .into_iter()
-        .filter(|id| now_order.contains(id))
+        .filter(|id| now_set.contains(id))
         .collect();
-    for id in now_order {
-        if !out.contains(&id) {
-            out.push(id);
+    let mut seen: HashSet<String> = out.iter().cloned().collect();
+    for id in &now_order {
+        if seen.insert(id.clone()) {
+            out.push(id.clone());
         }
     }
     out

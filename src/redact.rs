@@ -29,7 +29,7 @@
 //! Values shorter than [`MIN_LEARNED`] are masked by key only: a short value such as
 //! `gateway.auth.mode: "token"` would otherwise blank ordinary words everywhere.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use serde_json::Value;
@@ -39,13 +39,87 @@ use crate::jwt::fingerprint;
 /// The shortest value the registry learns.
 pub const MIN_LEARNED: usize = 8;
 
-/// Every secret value read in this process, longest first when applied.
-static KNOWN: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+/// Every secret value read in this process, indexed for [`mask`].
+static KNOWN: Mutex<Option<Registry>> = Mutex::new(None);
 
-/// An automaton over the known values, rebuilt when a value was learned since: masking
-/// a text is then one pass over it, whatever the number of secrets (a store with a
-/// thousand accounts holds two thousand tokens).
-static MATCHER: Mutex<Option<(usize, aho_corasick::AhoCorasick, Vec<String>)>> = Mutex::new(None);
+/// The known values, bucketed by their last [`MIN_LEARNED`] bytes. Masking a text is then
+/// one pass over it, whatever the number of secrets (a store with a thousand accounts
+/// holds two thousand tokens), and learning a value costs one insert: no automaton is
+/// rebuilt, which with thousands of JWTs took longer than the rest of a run. The end
+/// is the key because tokens share their beginnings (every JWT starts `eyJhbGciOi`)
+/// but not their ends (signatures, account ids).
+#[derive(Default)]
+struct Registry {
+    values: HashSet<String>,
+    by_tail: HashMap<u64, Vec<String>>,
+    /// Which pairs of bytes end some value: most positions of a text are ruled out
+    /// by one bit test before any hashing.
+    tail_pairs: Vec<u64>,
+}
+
+impl Registry {
+    fn insert(&mut self, value: &str) {
+        if !self.values.insert(value.to_string()) {
+            return;
+        }
+        let b = value.as_bytes();
+        let pair = pair_bit(b[b.len() - 2], b[b.len() - 1]);
+        if self.tail_pairs.is_empty() {
+            self.tail_pairs = vec![0; 1024];
+        }
+        self.tail_pairs[pair / 64] |= 1 << (pair % 64);
+        self.by_tail
+            .entry(tail(b))
+            .or_default()
+            .push(value.to_string());
+    }
+
+    /// Every occurrence of a known value in `text`, as byte ranges: the leftmost first,
+    /// and at one position the longest, none overlapping (a value that contains
+    /// another is masked whole).
+    fn find(&self, text: &str) -> Vec<(usize, usize)> {
+        let b = text.as_bytes();
+        if self.values.is_empty() {
+            return Vec::new();
+        }
+        let mut found = Vec::new();
+        for end in MIN_LEARNED..=b.len() {
+            let pair = pair_bit(b[end - 2], b[end - 1]);
+            if self.tail_pairs[pair / 64] & (1 << (pair % 64)) == 0 {
+                continue;
+            }
+            let Some(bucket) = self.by_tail.get(&tail(&b[..end])) else {
+                continue;
+            };
+            for v in bucket {
+                if let Some(start) = end.checked_sub(v.len())
+                    && &b[start..end] == v.as_bytes()
+                {
+                    found.push((start, end));
+                }
+            }
+        }
+        found.sort_by_key(|&(start, end)| (start, std::cmp::Reverse(end)));
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for (start, end) in found {
+            if out.last().is_none_or(|&(_, last_end)| start >= last_end) {
+                out.push((start, end));
+            }
+        }
+        out
+    }
+}
+
+fn pair_bit(a: u8, b: u8) -> usize {
+    (a as usize) << 8 | b as usize
+}
+
+/// The last [`MIN_LEARNED`] bytes of `b` as one number.
+fn tail(b: &[u8]) -> u64 {
+    let mut t = [0u8; 8];
+    t.copy_from_slice(&b[b.len() - MIN_LEARNED..]);
+    u64::from_le_bytes(t)
+}
 
 /// OpenClaw's `SENSITIVE_PATTERNS` (src/config/sensitive-paths.ts), as a test on the
 /// lower-cased dotted path: `/token$/`, `/password/`, `/secret/`, `/api.?key/`,
@@ -138,39 +212,93 @@ pub fn learn(value: &str) {
         return;
     }
     let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
-    // A hash set: tokens share long prefixes (`eyJhbGciOi…`), which makes an ordered
-    // set's comparisons slow with thousands of them.
-    let known = known.get_or_insert_with(HashSet::new);
-    known.insert(value.to_string());
+    let known = known.get_or_insert_with(Registry::default);
+    known.insert(value);
     // Written into JSON, a value with quotes or backslashes looks different.
     let escaped = Value::String(value.to_string()).to_string();
     let escaped = &escaped[1..escaped.len() - 1];
     if escaped != value {
-        known.insert(escaped.to_string());
+        known.insert(escaped);
     }
 }
 
-fn walk(v: &Value, path: &str, found: &mut dyn FnMut(&str, &str)) {
-    match v {
-        Value::Object(map) => {
-            for (k, v) in map {
-                let p = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
-                walk(v, &p, found);
+/// Calls `found(path, value)` for each string at a secret path of `v`. The path is
+/// kept as [`is_secret_path`] reads it (lower case, without profile ids), so a store's
+/// thousand profiles share a handful of paths and each is judged once.
+fn walk(v: &Value, found: &mut dyn FnMut(&str, &str)) {
+    fn go(
+        v: &Value,
+        path: &mut String,
+        seen: &mut HashMap<String, bool>,
+        found: &mut dyn FnMut(&str, &str),
+    ) {
+        match v {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    let len = path.len();
+                    for seg in k.split('.').filter(|seg| !seg.contains(':')) {
+                        if !path.is_empty() {
+                            path.push('.');
+                        }
+                        path.extend(seg.chars().map(|c| c.to_ascii_lowercase()));
+                    }
+                    go(v, path, seen, found);
+                    path.truncate(len);
+                }
             }
+            Value::Array(items) => items.iter().for_each(|v| go(v, path, seen, found)),
+            Value::String(s) => {
+                let secret = match seen.get(path.as_str()) {
+                    Some(&secret) => secret,
+                    None => {
+                        let secret = is_secret_path(path);
+                        seen.insert(path.clone(), secret);
+                        secret
+                    }
+                };
+                if secret {
+                    found(path, s);
+                }
+            }
+            _ => {}
         }
-        Value::Array(items) => items.iter().for_each(|v| walk(v, path, found)),
-        Value::String(s) if is_secret_path(path) => found(path, s),
-        _ => {}
+    }
+    go(v, &mut String::new(), &mut HashMap::new(), found)
+}
+
+/// Hashes of the documents learned so far, so a text read twice is walked once.
+static LEARNED_TEXTS: Mutex<Option<HashSet<u64>>> = Mutex::new(None);
+
+fn text_hash(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
+/// Whether a document with exactly this text was learned in this run.
+pub fn knows_text(text: &str) -> bool {
+    let learned = LEARNED_TEXTS.lock().unwrap_or_else(|e| e.into_inner());
+    learned
+        .as_ref()
+        .is_some_and(|l| l.contains(&text_hash(text)))
+}
+
+/// [`learn_json`] for the document `v` parsed from `text`, once per distinct text.
+pub fn learn_text(text: &str, v: &Value) {
+    let new = LEARNED_TEXTS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_or_insert_with(HashSet::new)
+        .insert(text_hash(text));
+    if new {
+        learn_json(v);
     }
 }
 
 /// Learns every secret (by key) in a store document, an `auth.json` or a credential map.
 pub fn learn_json(v: &Value) {
-    walk(v, "", &mut |_, s| learn(s));
+    walk(v, &mut |_, s| learn(s));
 }
 
 /// Learns every secret (by key) in `openclaw.json`; the same rules as [`learn_json`],
@@ -178,7 +306,7 @@ pub fn learn_json(v: &Value) {
 /// a setting such as a state dir, and masking it by value would blank the paths that
 /// `status` and errors name.
 pub fn learn_config(v: &Value) {
-    walk(v, "", &mut |path, s| {
+    walk(v, &mut |path, s| {
         let env = path.starts_with("env.");
         if !(env && (s.starts_with('/') || s.starts_with("~/"))) {
             learn(s)
@@ -191,7 +319,7 @@ pub fn learn_config(v: &Value) {
 /// before any of them was read (a typo in `eval`, a failing script) still masks a token
 /// the user pasted, whatever it looks like. Anything unreadable is skipped.
 pub fn learn_from_run(host: &crate::host::Host) {
-    let _ = crate::openclaw::all_stored_profiles(host);
+    let _ = crate::openclaw::learn_stores(host);
     let _ = crate::openclaw::config::load(&host.openclaw_config_path);
     if let Ok(Some(bytes)) = crate::files::read_limited(&host.codex_home.join("auth.json")) {
         let _ = crate::codex::auth::parse(&bytes, &host.codex_home.join("auth.json"));
@@ -212,7 +340,7 @@ pub fn known_count() -> usize {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .as_ref()
-        .map_or(0, HashSet::len)
+        .map_or(0, |r| r.values.len())
 }
 
 fn marker(secret: &str) -> String {
@@ -222,30 +350,15 @@ fn marker(secret: &str) -> String {
 /// Replaces every value in the registry found in `text` by its fingerprint.
 pub fn mask(text: &str) -> String {
     let known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(known) = known.as_ref().filter(|k| !k.is_empty()) else {
-        return text.to_string();
-    };
-    let mut matcher = MATCHER.lock().unwrap_or_else(|e| e.into_inner());
-    if matcher.as_ref().is_none_or(|(n, _, _)| *n != known.len()) {
-        let patterns: Vec<String> = known.iter().cloned().collect();
-        // Leftmost-longest: a value that contains another is masked whole.
-        match aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .build(&patterns)
-        {
-            Ok(ac) => *matcher = Some((known.len(), ac, patterns)),
-            Err(_) => return text.to_string(),
-        }
-    }
-    let Some((_, ac, patterns)) = matcher.as_ref() else {
+    let Some(known) = known.as_ref() else {
         return text.to_string();
     };
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
-    for m in ac.find_iter(text) {
-        out.push_str(&text[last..m.start()]);
-        out.push_str(&marker(&patterns[m.pattern().as_usize()]));
-        last = m.end();
+    for (start, end) in known.find(text) {
+        out.push_str(&text[last..start]);
+        out.push_str(&marker(&text[start..end]));
+        last = end;
     }
     out.push_str(&text[last..]);
     out
@@ -291,7 +404,7 @@ pub fn redact(text: &str) -> String {
         return mask(text);
     };
     let mut secrets = Vec::new();
-    walk(&v, "", &mut |_, s| {
+    walk(&v, &mut |_, s| {
         if !is_placeholder(s) {
             secrets.push(s.to_string())
         }
@@ -436,6 +549,35 @@ pub fn source_line(line: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn masking_takes_the_leftmost_longest_value_among_many_sharing_a_start() {
+        let mut r = super::Registry::default();
+        // Tokens that share their first bytes, one inside another, one ending in a
+        // multi-byte character.
+        for v in [
+            "eyJhbGciOi.one-payload",
+            "eyJhbGciOi.two-payload",
+            "two-payload",
+            "eyJhbGciOi.two-payload.sig",
+            "pässwörd-überall",
+        ] {
+            r.insert(v);
+        }
+        let text =
+            "a eyJhbGciOi.two-payload.sig b eyJhbGciOi.one-payload c two-payload! pässwörd-überall";
+        let shown: Vec<&str> = r.find(text).iter().map(|&(s, e)| &text[s..e]).collect();
+        assert_eq!(
+            shown,
+            [
+                "eyJhbGciOi.two-payload.sig",
+                "eyJhbGciOi.one-payload",
+                "two-payload",
+                "pässwörd-überall"
+            ]
+        );
+        assert!(r.find("eyJhbGciOi.three-payload").is_empty());
+    }
+
     #[test]
     fn source_lines_lose_tokens_but_keep_code() {
         let line = r#"merge_profile("openai:alice", #{access: "eyJhbGciOiJub25lIn0.eyJleHAiOjE3OTYzODA1Nzl9.c2ln", refresh: "rt_FAKE_f6dfd77f9ada260e451d1422"})"#;

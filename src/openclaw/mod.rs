@@ -425,7 +425,7 @@ pub fn parse_doc(text: &str, loc: &Loc) -> Result<Map<String, Value>, Error> {
         ))
     })?;
     // Every token read is masked wherever this run prints or writes it.
-    crate::redact::learn_json(&v);
+    crate::redact::learn_text(text, &v);
     let Value::Object(map) = v else {
         return Err(Error::Failure(format!(
             "{} must hold a JSON object; restore it from a backup",
@@ -471,27 +471,28 @@ fn file_doc(
     agent: &str,
     purpose: Purpose,
 ) -> Result<Doc, Error> {
-    let loc = Loc::File(path.to_path_buf());
-    let before = match files::read_limited(path)? {
-        Some(b) => Some(
-            String::from_utf8(b)
-                .map_err(|_| {
-                    Error::Failure(format!(
-                        "{} is not UTF-8 text; OpenClaw cannot read it either. Restore it from a backup (`clawshift history`, `clawshift undo`) or fix it by hand",
-                        loc.describe()
-                    ))
-                })?,
-        ),
-        None => None,
-    };
+    let before = file_text(path)?;
     Doc::parse(
-        loc,
+        Loc::File(path.to_path_buf()),
         before,
         profiles,
         state,
         Some(agent.to_string()),
         purpose,
     )
+}
+
+/// A store file's text, `None` when it does not exist.
+fn file_text(path: &Path) -> Result<Option<String>, Error> {
+    let Some(b) = files::read_limited(path)? else {
+        return Ok(None);
+    };
+    String::from_utf8(b).map(Some).map_err(|_| {
+        Error::Failure(format!(
+            "{} is not UTF-8 text; OpenClaw cannot read it either. Restore it from a backup (`clawshift history`, `clawshift undo`) or fix it by hand",
+            Loc::File(path.to_path_buf()).describe()
+        ))
+    })
 }
 
 impl Doc {
@@ -1091,15 +1092,16 @@ pub fn all_agent_dirs(host: &Host) -> Vec<(String, PathBuf)> {
 /// silently skips a holder.
 pub fn all_stored_profiles(host: &Host) -> Result<Vec<StoredProfile>, Error> {
     let mut out = Vec::new();
-    let mut push = |doc: &Doc| {
-        let Some(Value::Object(profiles)) = doc.value.get("profiles") else {
-            return;
+    for (agent, loc, text) in store_texts(host)? {
+        let doc = parse_doc(&text, &loc)?;
+        let Some(Value::Object(profiles)) = doc.get("profiles") else {
+            continue;
         };
         for (id, p) in profiles {
             let s = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_string);
             out.push(StoredProfile {
-                agent: doc.agent.clone(),
-                location: doc.loc.location(),
+                agent: agent.clone(),
+                location: loc.location(),
                 id: id.clone(),
                 provider: s("provider").unwrap_or_default(),
                 refresh: s("refresh"),
@@ -1107,41 +1109,50 @@ pub fn all_stored_profiles(host: &Host) -> Result<Vec<StoredProfile>, Error> {
                 email: s("email"),
             });
         }
-    };
-    let shared = host.openclaw_state_dir.join("state/openclaw.sqlite");
-    if shared.exists() {
-        let c = sqlite::open(&shared)?;
-        if sqlite::read_row(&c, &shared, sqlite::SHARED_TABLE, sqlite::STORE_KEY)?.is_some() {
-            push(&row_doc(
-                &c,
-                &shared,
-                sqlite::SHARED_TABLE,
-                sqlite::STORE_KEY,
-                true,
-                None,
-                Purpose::Read,
-            )?);
+    }
+    Ok(out)
+}
+
+/// Learns the secrets of every store, skipping the texts this run has already read
+/// (parsing a store of a thousand accounts again would cost more than the run did).
+pub fn learn_stores(host: &Host) -> Result<(), Error> {
+    for (_, loc, text) in store_texts(host)? {
+        if !crate::redact::knows_text(&text) {
+            parse_doc(&text, &loc)?;
         }
+    }
+    Ok(())
+}
+
+/// The text of every credential document: the shared store's row, then each agent's
+/// file and row, with the agent it belongs to (`None`: shared).
+fn store_texts(host: &Host) -> Result<Vec<(Option<String>, Loc, String)>, Error> {
+    let row = |db: &Path, table: &'static str, key: &str| -> Result<Option<(Loc, String)>, Error> {
+        let text = sqlite::read_row(&*sqlite::open(db)?, db, table, key)?;
+        let loc = Loc::Row {
+            db: db.to_path_buf(),
+            table,
+            key: key.to_string(),
+        };
+        Ok(text.map(|t| (loc, t)))
+    };
+    let mut out = Vec::new();
+    let shared = host.openclaw_state_dir.join("state/openclaw.sqlite");
+    if shared.exists()
+        && let Some((loc, text)) = row(&shared, sqlite::SHARED_TABLE, sqlite::STORE_KEY)?
+    {
+        out.push((None, loc, text));
     }
     for (agent, dir) in all_agent_dirs(host) {
         let f = dir.join(STORE_FILE);
-        if f.exists() {
-            push(&file_doc(&f, true, true, &agent, Purpose::Read)?);
+        if let Some(text) = file_text(&f)? {
+            out.push((Some(agent.clone()), Loc::File(f), text));
         }
         let db = dir.join(AGENT_DB);
-        if db.exists() {
-            let c = sqlite::open(&db)?;
-            if sqlite::read_row(&c, &db, sqlite::AGENT_STORE_TABLE, sqlite::AGENT_ROW)?.is_some() {
-                push(&row_doc(
-                    &c,
-                    &db,
-                    sqlite::AGENT_STORE_TABLE,
-                    sqlite::AGENT_ROW,
-                    true,
-                    Some(&agent),
-                    Purpose::Read,
-                )?);
-            }
+        if db.exists()
+            && let Some((loc, text)) = row(&db, sqlite::AGENT_STORE_TABLE, sqlite::AGENT_ROW)?
+        {
+            out.push((Some(agent), loc, text));
         }
     }
     Ok(out)

@@ -393,6 +393,7 @@ pub fn native(host: &Host) -> Result<Status, Error> {
         profiles,
         warnings,
         usage: None,
+        index: Default::default(),
     })
 }
 
@@ -659,5 +660,6 @@ pub fn from_openclaw(host: &Host) -> Result<Status, Error> {
         profiles,
         warnings: Vec::new(),
         usage: None,
+        index: Default::default(),
     })
 }
