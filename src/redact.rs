@@ -30,7 +30,8 @@
 //! `gateway.auth.mode: "token"` would otherwise blank ordinary words everywhere.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
@@ -50,28 +51,47 @@ static KNOWN: Mutex<Option<Registry>> = Mutex::new(None);
 /// but not their ends (signatures, account ids).
 #[derive(Default)]
 struct Registry {
-    values: HashSet<String>,
-    by_tail: HashMap<u64, Vec<String>>,
-    /// Which pairs of bytes end some value: most positions of a text are ruled out
-    /// by one bit test before any hashing.
-    tail_pairs: Vec<u64>,
+    values: HashSet<Arc<str>>,
+    /// Tokens that end alike (unsigned test JWTs) share a bucket; real ones rarely do.
+    by_tail: HashMap<u64, Vec<Arc<str>>, BuildHasherDefault<TailHasher>>,
+    /// A one-hash Bloom filter of the values' last four bytes: most positions of a
+    /// text are ruled out by one bit test before any lookup.
+    tail_bits: Vec<u64>,
+}
+
+/// The tails are already well-mixed bytes of tokens; one multiplication spreads them
+/// (SipHash per position of every masked text was a tenth of a run).
+#[derive(Default)]
+struct TailHasher(u64);
+
+impl Hasher for TailHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl Registry {
     fn insert(&mut self, value: &str) {
-        if !self.values.insert(value.to_string()) {
+        if self.values.contains(value) {
             return;
         }
+        let value: Arc<str> = value.into();
+        self.values.insert(value.clone());
         let b = value.as_bytes();
-        let pair = pair_bit(b[b.len() - 2], b[b.len() - 1]);
-        if self.tail_pairs.is_empty() {
-            self.tail_pairs = vec![0; 1024];
+        self.by_tail.entry(tail(b)).or_default().push(value.clone());
+        let bit = tail_bit(b);
+        if self.tail_bits.is_empty() {
+            self.tail_bits = vec![0; 1024];
         }
-        self.tail_pairs[pair / 64] |= 1 << (pair % 64);
-        self.by_tail
-            .entry(tail(b))
-            .or_default()
-            .push(value.to_string());
+        self.tail_bits[bit / 64] |= 1 << (bit % 64);
     }
 
     /// Every occurrence of a known value in `text`, as byte ranges: the leftmost first,
@@ -84,8 +104,8 @@ impl Registry {
         }
         let mut found = Vec::new();
         for end in MIN_LEARNED..=b.len() {
-            let pair = pair_bit(b[end - 2], b[end - 1]);
-            if self.tail_pairs[pair / 64] & (1 << (pair % 64)) == 0 {
+            let bit = tail_bit(&b[..end]);
+            if self.tail_bits[bit / 64] & (1 << (bit % 64)) == 0 {
                 continue;
             }
             let Some(bucket) = self.by_tail.get(&tail(&b[..end])) else {
@@ -110,8 +130,11 @@ impl Registry {
     }
 }
 
-fn pair_bit(a: u8, b: u8) -> usize {
-    (a as usize) << 8 | b as usize
+/// Which of the filter's 65,536 bits the last four bytes of `b` set.
+fn tail_bit(b: &[u8]) -> usize {
+    let mut t = [0u8; 4];
+    t.copy_from_slice(&b[b.len() - 4..]);
+    (u32::from_le_bytes(t).wrapping_mul(0x9E37_79B1) >> 16) as usize
 }
 
 /// The last [`MIN_LEARNED`] bytes of `b` as one number.
@@ -208,17 +231,20 @@ fn is_placeholder(s: &str) -> bool {
 /// Adds one secret value to the registry (values shorter than [`MIN_LEARNED`] and
 /// `${VAR}` references are not learned).
 pub fn learn(value: &str) {
-    if value.chars().count() < MIN_LEARNED || is_placeholder(value) {
+    if value.len() < MIN_LEARNED
+        || value.chars().nth(MIN_LEARNED - 1).is_none()
+        || is_placeholder(value)
+    {
         return;
     }
     let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
     let known = known.get_or_insert_with(Registry::default);
     known.insert(value);
-    // Written into JSON, a value with quotes or backslashes looks different.
-    let escaped = Value::String(value.to_string()).to_string();
-    let escaped = &escaped[1..escaped.len() - 1];
-    if escaped != value {
-        known.insert(escaped);
+    // Written into JSON, a value with quotes, backslashes or control characters looks
+    // different.
+    if value.bytes().any(|c| c == b'"' || c == b'\\' || c < 0x20) {
+        let escaped = Value::String(value.to_string()).to_string();
+        known.insert(&escaped[1..escaped.len() - 1]);
     }
 }
 
@@ -226,21 +252,22 @@ pub fn learn(value: &str) {
 /// kept as [`is_secret_path`] reads it (lower case, without profile ids), so a store's
 /// thousand profiles share a handful of paths and each is judged once.
 fn walk(v: &Value, found: &mut dyn FnMut(&str, &str)) {
-    fn go(
-        v: &Value,
-        path: &mut String,
-        seen: &mut HashMap<String, bool>,
-        found: &mut dyn FnMut(&str, &str),
-    ) {
+    type Seen = HashMap<String, bool, BuildHasherDefault<TailHasher>>;
+    fn go(v: &Value, path: &mut String, seen: &mut Seen, found: &mut dyn FnMut(&str, &str)) {
         match v {
             Value::Object(map) => {
                 for (k, v) in map {
+                    if !matches!(v, Value::Object(_) | Value::Array(_) | Value::String(_)) {
+                        continue;
+                    }
                     let len = path.len();
                     for seg in k.split('.').filter(|seg| !seg.contains(':')) {
                         if !path.is_empty() {
                             path.push('.');
                         }
-                        path.extend(seg.chars().map(|c| c.to_ascii_lowercase()));
+                        let at = path.len();
+                        path.push_str(seg);
+                        path[at..].make_ascii_lowercase();
                     }
                     go(v, path, seen, found);
                     path.truncate(len);
@@ -263,7 +290,7 @@ fn walk(v: &Value, found: &mut dyn FnMut(&str, &str)) {
             _ => {}
         }
     }
-    go(v, &mut String::new(), &mut HashMap::new(), found)
+    go(v, &mut String::new(), &mut Seen::default(), found)
 }
 
 /// Hashes of the documents learned so far, so a text read twice is walked once.

@@ -129,11 +129,19 @@ pub fn profile_status(id: &str, cred: &Value, usage: Option<&Value>, now: i64) -
     let expires = num(cred.get("expires"));
     let fenced = failed_fence(cred);
     let access = s(cred.get("access")).filter(|_| !fenced);
-    let jwt = access.as_deref().and_then(|t| crate::jwt::decode(t).ok());
-    let account_id =
-        s(cred.get("accountId")).or_else(|| jwt.as_ref().and_then(|j| j.account_id.clone()));
-    let email = s(cred.get("email")).or_else(|| jwt.as_ref().and_then(|j| j.email.clone()));
-    let plan = s(cred.get("chatgptPlanType")).or_else(|| jwt.as_ref().and_then(|j| j.plan.clone()));
+    let (mut account_id, mut email, mut plan) = (
+        s(cred.get("accountId")),
+        s(cred.get("email")),
+        s(cred.get("chatgptPlanType")),
+    );
+    // The token fills in what the store leaves out.
+    if (account_id.is_none() || email.is_none() || plan.is_none())
+        && let Some((a, e, p)) = access.as_deref().and_then(crate::jwt::identity)
+    {
+        account_id = account_id.or(a);
+        email = email.or(e);
+        plan = plan.or(p);
+    }
     let refreshable = ty.as_deref() == Some("oauth")
         && cred
             .get("refresh")
@@ -578,8 +586,8 @@ pub fn from_openclaw(host: &Host) -> Result<Status, Error> {
         let plan = native
             .and_then(|n| n.get("access"))
             .and_then(Value::as_str)
-            .and_then(|t| crate::jwt::decode(t).ok())
-            .and_then(|j| j.plan);
+            .and_then(crate::jwt::identity)
+            .and_then(|(_, _, plan)| plan);
         profiles.push(Profile {
             email: emails
                 .get(&id)
