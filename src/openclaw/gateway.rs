@@ -86,13 +86,14 @@ impl Gateway {
     pub fn connect(port: u16, token: Option<&str>, limit: Duration) -> Result<Gateway, String> {
         let deadline = Instant::now() + limit;
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let tcp = TcpStream::connect_timeout(&addr, limit.max(Duration::from_millis(1)))
-            .map_err(|e| match e.kind() {
+        let tcp = TcpStream::connect_timeout(&addr, limit.max(Duration::from_millis(1))).map_err(
+            |e| match e.kind() {
                 std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
                     format!("the gateway on {addr} did not accept a connection in time")
                 }
                 _ => format!("no gateway is listening on {addr}"),
-            })?;
+            },
+        )?;
         let _ = tcp.set_nodelay(true);
         let g = Gateway::bounded(tcp, deadline, port)?;
         let mut g = g;
@@ -102,7 +103,8 @@ impl Gateway {
 
     fn bounded(tcp: TcpStream, deadline: Instant, port: u16) -> Result<Gateway, String> {
         let left = remaining(deadline).ok_or_else(|| slow(port))?;
-        tcp.set_read_timeout(Some(left)).map_err(|e| e.to_string())?;
+        tcp.set_read_timeout(Some(left))
+            .map_err(|e| e.to_string())?;
         tcp.set_write_timeout(Some(left))
             .map_err(|e| e.to_string())?;
         let url = format!("ws://127.0.0.1:{port}/");
@@ -294,7 +296,10 @@ impl Gateway {
             match self.ws.read() {
                 Ok(Message::Text(t)) => {
                     return serde_json::from_str(t.as_str()).map_err(|e| {
-                        format!("the gateway on 127.0.0.1:{} sent a frame that is not JSON ({e})", self.port)
+                        format!(
+                            "the gateway on 127.0.0.1:{} sent a frame that is not JSON ({e})",
+                            self.port
+                        )
                     });
                 }
                 Ok(Message::Close(c)) => {
@@ -302,7 +307,11 @@ impl Gateway {
                     return Err(format!(
                         "the gateway on 127.0.0.1:{} closed the connection{}",
                         self.port,
-                        if why.is_empty() { String::new() } else { format!(" ({why})") }
+                        if why.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({why})")
+                        }
                     ));
                 }
                 Ok(_) => {}
@@ -324,9 +333,15 @@ impl Gateway {
         match e {
             tungstenite::Error::Io(io) if timed_out(&io) => slow(self.port),
             tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed => {
-                format!("the gateway on 127.0.0.1:{} closed the connection", self.port)
+                format!(
+                    "the gateway on 127.0.0.1:{} closed the connection",
+                    self.port
+                )
             }
-            other => format!("talking to the gateway on 127.0.0.1:{} failed ({other})", self.port),
+            other => format!(
+                "talking to the gateway on 127.0.0.1:{} failed ({other})",
+                self.port
+            ),
         }
     }
 }

@@ -701,10 +701,23 @@ fn order_through_gateway(
         .into_iter()
         .flatten()
         .filter(|p| p.get("provider").and_then(Value::as_str) == Some(provider))
-        .flat_map(|p| p.get("profiles").and_then(Value::as_array).cloned().unwrap_or_default())
-        .filter_map(|p| p.get("profileId").and_then(Value::as_str).map(str::to_string))
+        .flat_map(|p| {
+            p.get("profiles")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|p| {
+            p.get("profileId")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
         .collect();
-    let mut ids: Vec<String> = wanted.iter().filter(|w| known.contains(w)).cloned().collect();
+    let mut ids: Vec<String> = wanted
+        .iter()
+        .filter(|w| known.contains(w))
+        .cloned()
+        .collect();
     if ids.first() != wanted.first() {
         return Err(Some(format!(
             "the gateway does not know {}",
