@@ -772,10 +772,18 @@ fn set_model_is_idempotent_and_a_second_run_writes_nothing() {
 fn set_model_reports_each_step_and_skips_the_session_without_a_gateway() {
     let s = Sandbox::new();
     layout(&s, "legacy");
-    let out = ok(eval(&s, r#"set_model("codex", "openai-codex:bob")"#));
+    // The gateway client needs no `openclaw` installed: only a listening gateway.
+    let port = free_port();
+    let out = ok(cmd(&s)
+        .env("OPENCLAW_GATEWAY_PORT", port.to_string())
+        .args(["eval", r#"set_model("codex", "openai-codex:bob")"#])
+        .output()
+        .expect("run"));
     assert_eq!(
         out,
-        "{\n  \"applied\": [\n    \"order openai-codex: openai-codex:bob, openai-codex:alice, openai-codex:carol (written directly (locked))\"\n  ],\n  \"changed\": true,\n  \"skipped\": [\n    \"default model: already openai-codex/gpt-5.5\",\n    \"fallbacks: already anthropic/claude-opus-4-7\",\n    \"main session: `openclaw` is not installed, so no gateway can be asked (new sessions use the default model)\"\n  ]\n}\n"
+        format!(
+            "{{\n  \"applied\": [\n    \"order openai-codex: openai-codex:bob, openai-codex:alice, openai-codex:carol (written directly (locked))\"\n  ],\n  \"changed\": true,\n  \"skipped\": [\n    \"default model: already openai-codex/gpt-5.5\",\n    \"fallbacks: already anthropic/claude-opus-4-7\",\n    \"main session: no gateway is listening on 127.0.0.1:{port} (new sessions use the default model)\"\n  ]\n}}\n"
+        )
     );
     let out = eval(&s, r#"set_model("gpt-5.5")"#);
     assert_eq!(out.status.code(), Some(1));
