@@ -13,6 +13,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod gateway;
 pub mod lock;
 pub mod ops;
 pub mod sqlite;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::{Detected, Docs, Layout, cli, config, detect, read_auth, status, update};
+use super::{Detected, Docs, Layout, cli, config, detect, gateway, read_auth, status, update};
 use crate::error::Error;
 use crate::files;
 use crate::host::Host;
@@ -33,8 +33,6 @@ pub const ALLOWED_EXTRAS: &[&str] = &[
 
 /// How long `openclaw models auth order set` may take (6–8 s observed offline).
 pub const ORDER_SET_TIMEOUT: Duration = Duration::from_secs(45);
-/// How long `openclaw gateway call sessions.patch` may take.
-pub const GATEWAY_CALL_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Serialises edits of `openclaw.json` with OpenClaw's own config writers (and other
 /// clawshift runs): OpenClaw 2026.9's `openclaw.json.lock`, taken before the file is
@@ -608,7 +606,20 @@ fn set_order_first(
     args.extend(ids.iter().copied());
     let mut how = "written directly (locked)".to_string();
     let mut done = false;
-    if let Some(bin) = host.openclaw_bin() {
+    // A running gateway is the one writer of the order when it offers
+    // `models.authOrderSet`: it saves and republishes the order in one step.
+    if !host.dry_run {
+        match order_through_gateway(host, d, cfg, provider, &wanted) {
+            Ok(ids) => {
+                wanted = ids;
+                how = "through the gateway's models.authOrderSet".to_string();
+                done = true;
+            }
+            Err(Some(why)) => how = format!("written directly (locked) because {why}"),
+            Err(None) => {}
+        }
+    }
+    if !done && let Some(bin) = host.openclaw_bin() {
         if host.dry_run {
             host.dry_note(&format!("dry-run: would run {}", cli::shown(&args)))?;
             applied.push(format!("order {provider}: would set {}", wanted.join(", ")));
@@ -664,6 +675,68 @@ fn set_order_first(
     Ok(())
 }
 
+/// Puts `wanted` first through the gateway's `models.authOrderSet`, naming every
+/// profile of the provider the gateway knows (it refuses a partial list). `Err(None)`
+/// when no gateway answers; `Err(Some(reason))` when one answered but refused.
+fn order_through_gateway(
+    host: &Host,
+    d: &Detected,
+    cfg: &Value,
+    provider: &str,
+    wanted: &[String],
+) -> Result<Vec<String>, Option<String>> {
+    let mut g = gateway::open(host, cfg).map_err(|_| None)?;
+    let agent = (d.agent != "main").then(|| json!(d.agent));
+    let mut status_params = json!({});
+    if let Some(a) = &agent {
+        status_params["agentId"] = a.clone();
+    }
+    let st = g
+        .call("models.authStatus", status_params)
+        .map_err(Some)?
+        .map_err(|e| Some(format!("the gateway refused models.authStatus ({e})")))?;
+    let known: Vec<String> = st
+        .get("providers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|p| p.get("provider").and_then(Value::as_str) == Some(provider))
+        .flat_map(|p| {
+            p.get("profiles")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|p| {
+            p.get("profileId")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .collect();
+    let mut ids: Vec<String> = wanted
+        .iter()
+        .filter(|w| known.contains(w))
+        .cloned()
+        .collect();
+    if ids.first() != wanted.first() {
+        return Err(Some(format!(
+            "the gateway does not know {}",
+            wanted.first().map_or("the profile", String::as_str)
+        )));
+    }
+    ids.extend(known.iter().filter(|k| !wanted.contains(k)).cloned());
+    let mut params = json!({"provider": provider, "profileIds": ids});
+    if let Some(a) = agent {
+        params["agentId"] = a;
+    }
+    let r = g
+        .call("models.authOrderSet", params)
+        .map_err(Some)?
+        .map_err(|e| Some(format!("the gateway refused models.authOrderSet ({e})")));
+    g.close();
+    r.map(|_| ids)
+}
+
 fn set_session(
     host: &Host,
     d: &Detected,
@@ -673,55 +746,105 @@ fn set_session(
     applied: &mut Vec<String>,
     skipped: &mut Vec<String>,
 ) -> Result<(), Error> {
-    let key = format!("agent:{}:main", d.agent);
+    let key = gateway::main_key(&d.agent);
     let target = match profile {
         Some(p) => format!("{model}@{p}"),
         None => model.to_string(),
     };
+    let already = |model_now: Option<&str>, profile_now: Option<&str>| {
+        model_now == Some(model) && (profile.is_none() || profile_now == profile)
+    };
     if d.layout.is_json() {
         let st = status::native(host)?;
         let same_model = st.current_source == "session" && st.current.as_deref() == Some(model);
-        let same_profile = profile.is_none() || st.current_profile.as_deref() == profile;
-        if same_model && same_profile {
+        if same_model && already(st.current.as_deref(), st.current_profile.as_deref()) {
             skipped.push(format!("main session: already {target}"));
             return Ok(());
         }
     }
-    let Some(bin) = host.openclaw_bin() else {
-        skipped.push("main session: `openclaw` is not installed, so no gateway can be asked (new sessions use the default model)".into());
-        return Ok(());
-    };
     let port = cli::gateway_port(host, cfg);
-    if !cli::gateway_listening(port) {
-        skipped.push(format!(
-            "main session: no gateway is listening on 127.0.0.1:{port} (new sessions use the default model)"
-        ));
+    // Read before patching: this run's earlier reading (status, switch) when it has
+    // one, so that a run that changes nothing sends nothing more.
+    let mut conn = None;
+    let route = match gateway::remembered(port, &key) {
+        Some(r) => r,
+        None => {
+            let read = gateway::open(host, cfg).and_then(|mut g| {
+                let r = g.read_session(&key)?;
+                Ok((g, r))
+            });
+            match read {
+                Ok((g, r)) => {
+                    gateway::remember(port, &key, &r);
+                    conn = Some(g);
+                    r
+                }
+                Err(why) => {
+                    skipped.push(format!(
+                        "main session: {why} (new sessions use the default model)"
+                    ));
+                    return Ok(());
+                }
+            }
+        }
+    };
+    if already(route.model.as_deref(), route.profile.as_deref()) {
+        skipped.push(format!("main session: already {target}"));
         return Ok(());
     }
-    let params = json!({"key": key, "model": target}).to_string();
-    let args = [
-        "gateway",
-        "call",
-        "sessions.patch",
-        "--params",
-        params.as_str(),
-        "--json",
-    ];
     if host.dry_run {
-        host.dry_note(&format!("dry-run: would run {}", cli::shown(&args)))?;
+        host.dry_note(&format!(
+            "dry-run: would send sessions.patch {{\"key\":\"{key}\",\"model\":\"{target}\"}} to the gateway on 127.0.0.1:{port}"
+        ))?;
         applied.push(format!("main session: would patch {key} to {target}"));
         return Ok(());
     }
-    let out = cli::run(host, &bin, &args, GATEWAY_CALL_TIMEOUT)?;
-    if out.code == Some(0) {
-        applied.push(format!(
-            "main session: {key} patched to {target} (sessions.patch)"
-        ));
-    } else {
-        skipped.push(format!(
-            "main session: sessions.patch failed ({})",
-            cli::reason(&out)
-        ));
+    let mut g = match conn {
+        Some(g) => g,
+        None => match gateway::open(host, cfg) {
+            Ok(g) => g,
+            Err(why) => {
+                skipped.push(format!(
+                    "main session: {why} (new sessions use the default model)"
+                ));
+                return Ok(());
+            }
+        },
+    };
+    let was = match (&route.model, &route.profile) {
+        (Some(m), Some(p)) => format!("{m}@{p}"),
+        (Some(m), None) => m.clone(),
+        (None, _) => "no session yet".to_string(),
+    };
+    match g.call("sessions.patch", json!({"key": key, "model": target})) {
+        Ok(Ok(_)) => {
+            gateway::remember(
+                port,
+                &key,
+                &gateway::SessionRoute {
+                    model: Some(model.to_string()),
+                    overridden: true,
+                    // Changing the provider clears the session's pinned account.
+                    profile: profile.map(str::to_string).or_else(|| {
+                        let prov = |m: &str| m.split('/').next().map(str::to_string);
+                        route
+                            .model
+                            .as_deref()
+                            .and_then(prov)
+                            .filter(|p| prov(model).as_ref() == Some(p))
+                            .and(route.profile.clone())
+                    }),
+                },
+            );
+            applied.push(format!(
+                "main session: {key} patched to {target} (sessions.patch; was {was})"
+            ));
+        }
+        Ok(Err(msg)) => skipped.push(format!(
+            "main session: the gateway refused sessions.patch ({msg})"
+        )),
+        Err(why) => skipped.push(format!("main session: sessions.patch failed ({why})")),
     }
+    g.close();
     Ok(())
 }

@@ -365,8 +365,13 @@ pub fn native(host: &Host) -> Result<Status, Error> {
         session_current(&d)?
     } else {
         // SQLite eras keep sessions in the agent database, which only the gateway
-        // may touch: the current model is the default.
-        (None, None)
+        // may touch: a running gateway is asked (one read, remembered for the rest of
+        // the run); without one the current model is the default.
+        match super::gateway::read_main(host, &cfg, &d.agent) {
+            Ok(r) if r.overridden => (r.model, r.profile),
+            Ok(r) => (None, r.profile),
+            Err(_) => (None, None),
+        }
     };
     let mut warnings: Vec<String> = d.blocker.iter().cloned().collect();
     let mut profiles: Vec<Profile> = Vec::with_capacity(auth.profiles.len());

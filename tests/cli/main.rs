@@ -9,6 +9,7 @@ mod continuity;
 mod crash;
 mod docs;
 mod doctor;
+mod gateway;
 mod install;
 mod openclaw;
 mod policy;

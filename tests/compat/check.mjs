@@ -14,6 +14,18 @@
 //   check.mjs pair STATUS ORDER OUT           write {status, order} from the two real outputs
 //   check.mjs wrong IN OUT                    a copy of `clawshift status --json` with one
 //                                             expiry off by a second (the comparator canary)
+// For tests/compat/gateway.sh (a VIEW is `gather`'s file: the real OpenClaw's status and
+// openai order, and through the live gateway models.authStatus, sessions.describe,
+// chat.metadata and sessions.list):
+//   check.mjs gather OUT KEY FILE...          write {KEY: parsed FILE, ...}
+//   check.mjs live REPORT BEFORE AFTER MODEL PROFILE|- patched|already|refused
+//                                             a set_model report or `switch --json` decision
+//                                             agrees with the gateway's view before and after
+//   check.mjs session VIEW MODEL PROFILE|-    the gateway shows the main session on MODEL[@PROFILE]
+//   check.mjs same-order VIEW1 VIEW2          the order is the same in both views
+//   check.mjs written-back VIEW1 VIEW2        the gateway rewrote the main session's entry in between
+//   check.mjs quiet DECISION LOG              a `switch` that changed nothing sent one read
+//                                             (the gateway's ws log of that run)
 import fs from "node:fs";
 import path from "node:path";
 
@@ -216,6 +228,149 @@ function switched(decisionFile, realFile, orderFile, expected) {
   console.log(`  switch: ${d.action} to ${d.model}${d.profile ? "@" + d.profile : ""}; openclaw reports default ${real.defaultModel}, fallbacks ${JSON.stringify(real.fallbacks)}, order ${JSON.stringify(order.order)}`);
 }
 
+const KEY = "agent:main:main";
+const readJson = (f) => JSON.parse(fs.readFileSync(f, "utf8"));
+
+function gather(out, ...pairs) {
+  const o = {};
+  for (let i = 0; i < pairs.length; i += 2) o[pairs[i]] = readJson(pairs[i + 1]);
+  fs.writeFileSync(out, JSON.stringify(o));
+}
+
+// The gateway's order for PROVIDER (models.authStatus), checked against the stored order
+// `models auth order get` reads for openai: the two must never disagree.
+function gwOrder(v, provider, problems) {
+  // A provider without a stored order (one token profile) has no profileOrder: its
+  // profiles, as listed, are the order OpenClaw tries.
+  const p = (v.auth.providers || []).find((x) => x.provider === provider);
+  const order = p ? p.profileOrder || (p.profiles || []).map((x) => x.profileId) : [];
+  if (provider === "openai" && JSON.stringify(order) !== JSON.stringify(v.order.order || []))
+    problems.push(`openai order: the gateway says ${JSON.stringify(order)}, the store ${JSON.stringify(v.order.order)}`);
+  return order;
+}
+
+// The main session's route as the gateway tells it.
+function route(v) {
+  const s = v.describe.session;
+  const row = ((v.list.sessions || []).find((x) => x.key === KEY)) || null;
+  return {
+    model: s && s.modelProvider && s.model ? `${s.modelProvider}/${s.model}` : null,
+    own: !!(s && s.modelOverrideSource),
+    profile: (v.meta.accountSelection || {}).authProfileId || null,
+    listed: row && row.modelProvider && row.model ? `${row.modelProvider}/${row.model}` : null,
+  };
+}
+const shows = (v, model, profile) => {
+  const r = route(v);
+  return r.own && r.model === model && r.profile === profile && r.listed === model;
+};
+
+function live(reportFile, beforeFile, afterFile, model, profileArg, expect) {
+  const profile = profileArg === "-" ? null : profileArg;
+  const r = readJson(reportFile);
+  const before = readJson(beforeFile);
+  const after = readJson(afterFile);
+  const problems = [];
+  const decision = "action" in r;
+  if (decision && (r.model !== model || (r.profile ?? null) !== profile))
+    problems.push(`switch chose ${r.model}@${r.profile}, expected ${model}@${profile ?? "(no profile)"}`);
+  const rep = decision ? r.applied : r;
+  if (!rep || !Array.isArray(rep.applied)) {
+    fail([...problems, `no set_model report in ${JSON.stringify(r)}`]);
+  }
+  const lines = (prefix) => [rep.applied.filter((x) => x.startsWith(prefix)), rep.skipped.filter((x) => x.startsWith(prefix))];
+  const check = (what, prefix, wasBefore, isAfter, how) => {
+    const [a, sk] = lines(prefix);
+    if (!isAfter) problems.push(`${what}: the gateway does not show it afterwards (report: ${JSON.stringify(rep)})`);
+    else if (wasBefore && (a.length || sk.length !== 1))
+      problems.push(`${what}: already in place, so it must be skipped once; applied ${JSON.stringify(a)}, skipped ${JSON.stringify(sk)}`);
+    else if (!wasBefore && (a.length !== 1 || sk.length))
+      problems.push(`${what}: the gateway shows it changed, so it must be applied once; applied ${JSON.stringify(a)}, skipped ${JSON.stringify(sk)}`);
+    else if (!wasBefore && how && !a[0].includes(how)) problems.push(`${what}: applied ${JSON.stringify(a[0])}, not ${how}`);
+  };
+  check("default model", "default model:", before.status.defaultModel === model, after.status.defaultModel === model);
+  // Without a profile (a model-level candidate) set_model leaves every order alone.
+  const p = profile ? profile.split(":")[0] : model.split("/")[0];
+  const firstBefore = gwOrder(before, p, problems)[0];
+  const firstAfter = gwOrder(after, p, problems)[0];
+  if (profile) check(`order ${p}`, `order ${p}:`, firstBefore === profile, firstAfter === profile, "through the gateway's models.authOrderSet");
+  else if (lines("order ").flat().length) problems.push(`order: no profile, yet ${JSON.stringify(lines("order ").flat())}`);
+  if (decision && r.change) {
+    const chain = [...new Set(r.candidates.map((c) => c.model))].filter((m) => m !== r.model);
+    if (JSON.stringify(after.status.fallbacks) !== JSON.stringify(chain))
+      problems.push(`fallbacks ${JSON.stringify(after.status.fallbacks)}, expected the switch's chain ${JSON.stringify(chain)}`);
+  }
+  const target = profile ? `${model}@${profile}` : model;
+  const [sa, ss] = lines("main session:");
+  const was = shows(before, model, profile), is = shows(after, model, profile);
+  const sessionChanged = JSON.stringify(route(before)) !== JSON.stringify(route(after));
+  if (expect === "patched") {
+    if (was || !is) problems.push(`main session: expected a patch to ${target}; the gateway showed ${JSON.stringify(route(before))}, now ${JSON.stringify(route(after))}`);
+    if (sa.length !== 1 || !sa[0].startsWith(`main session: ${KEY} patched to ${target} (sessions.patch; was `) || ss.length)
+      problems.push(`main session: patched, so one applied line; applied ${JSON.stringify(sa)}, skipped ${JSON.stringify(ss)}`);
+  } else if (expect === "already") {
+    if (!was || !is) problems.push(`main session: expected ${target} before and after; the gateway showed ${JSON.stringify(route(before))}, now ${JSON.stringify(route(after))}`);
+    if (sa.length || ss.length !== 1 || ss[0] !== `main session: already ${target}`)
+      problems.push(`main session: already in place, so skipped once; applied ${JSON.stringify(sa)}, skipped ${JSON.stringify(ss)}`);
+  } else if (expect === "refused") {
+    if (sessionChanged) problems.push(`main session: refused, yet the gateway changed it: ${JSON.stringify(route(before))} -> ${JSON.stringify(route(after))}`);
+    if (sa.length || ss.length !== 1 || !ss[0].startsWith("main session: the gateway refused sessions.patch (") || !ss[0].includes('agent harness "codex"'))
+      problems.push(`main session: refused for want of the codex harness, so skipped once saying so; applied ${JSON.stringify(sa)}, skipped ${JSON.stringify(ss)}`);
+  } else problems.push(`unknown expectation ${expect}`);
+  const changed = before.status.defaultModel !== after.status.defaultModel || (profile && firstBefore !== firstAfter) || sessionChanged;
+  if (rep.changed !== changed) problems.push(`changed is ${rep.changed}, but the gateway shows ${changed ? "a" : "no"} change`);
+  fail(problems);
+  console.log(`  gateway agrees: ${target}, session ${expect}; applied ${JSON.stringify(rep.applied)}; skipped ${JSON.stringify(rep.skipped)}`);
+}
+
+function session(viewFile, model, profileArg) {
+  const profile = profileArg === "-" ? null : profileArg;
+  const v = readJson(viewFile);
+  const r = route(v);
+  const problems = [];
+  if (!shows(v, model, profile)) problems.push(`main session: the gateway shows ${JSON.stringify(r)}, expected ${model}@${profile} (its own model, also in sessions.list)`);
+  const p = profile && profile.split(":")[0];
+  if (p && gwOrder(v, p, problems)[0] !== profile) problems.push(`order ${p}: the gateway's starts with ${gwOrder(v, p, [])[0]}, expected ${profile}`);
+  fail(problems);
+  console.log(`  gateway session: ${r.model}${r.profile ? "@" + r.profile : ", no pinned account"} (describe, metadata, sessions.list)${p ? `, order ${p} starts with ${profile}` : ""}`);
+}
+
+function sameOrder(aFile, bFile) {
+  const [a, b] = [readJson(aFile), readJson(bFile)];
+  const orders = (v) => Object.fromEntries((v.auth.providers || []).map((p) => [p.provider, p.profileOrder || []]));
+  const problems = [];
+  if (JSON.stringify(orders(a)) !== JSON.stringify(orders(b))) problems.push(`the gateway's order moved: ${JSON.stringify(orders(a))} -> ${JSON.stringify(orders(b))}`);
+  if (JSON.stringify(a.order.order) !== JSON.stringify(b.order.order)) problems.push(`the stored order moved: ${JSON.stringify(a.order.order)} -> ${JSON.stringify(b.order.order)}`);
+  if (a.status.defaultModel !== b.status.defaultModel) problems.push(`the default model moved: ${a.status.defaultModel} -> ${b.status.defaultModel}`);
+  fail(problems);
+  console.log(`  unchanged: order ${JSON.stringify(orders(b))}, default ${b.status.defaultModel}`);
+}
+
+// A switch that changed nothing: in the gateway's ws log of that run, one connection,
+// and only the read (sessions.describe and chat.metadata, once each).
+function quiet(decisionFile, logFile) {
+  const d = readJson(decisionFile);
+  const log = fs.readFileSync(logFile, "utf8");
+  const problems = [];
+  if (d.change !== false) problems.push(`switch changed something: ${JSON.stringify(d)}`);
+  const opens = (log.match(/\[ws\] ← open /g) || []).length;
+  const reqs = [...log.matchAll(/\[ws\] ← req (\S+)/g)].map((m) => m[1]).sort();
+  if (opens !== 1) problems.push(`${opens} connections, expected 1`);
+  if (JSON.stringify(reqs) !== JSON.stringify(["chat.metadata", "sessions.describe"])) problems.push(`requests ${JSON.stringify(reqs)}, expected only the read`);
+  fail(problems);
+  console.log(`  no change: ${opens} connection, requests ${JSON.stringify(reqs)}`);
+}
+
+// The gateway wrote the main session's entry between two views (an agent turn ends by
+// saving it), so a later "still there" means the change survived a write-back.
+function writtenBack(aFile, bFile) {
+  const [a, b] = [readJson(aFile).describe.session, readJson(bFile).describe.session];
+  const problems = [];
+  if (!a || !b || !(b.updatedAt > a.updatedAt)) problems.push(`the session entry was not rewritten: updatedAt ${a && a.updatedAt} -> ${b && b.updatedAt}`);
+  fail(problems);
+  console.log(`  the gateway rewrote the session entry (updatedAt +${b.updatedAt - a.updatedAt} ms, status ${b.status})`);
+}
+
 if (cmd === "auth-json") authJson(...args);
 else if (cmd === "switched") switched(...args);
 else if (cmd === "plant-token") await plantToken(...args);
@@ -225,4 +380,10 @@ else if (cmd === "compare") compare(...args);
 else if (cmd === "report") report(...args);
 else if (cmd === "pair") pair(...args);
 else if (cmd === "wrong") wrong(...args);
+else if (cmd === "gather") gather(...args);
+else if (cmd === "live") live(...args);
+else if (cmd === "session") session(...args);
+else if (cmd === "same-order") sameOrder(...args);
+else if (cmd === "quiet") quiet(...args);
+else if (cmd === "written-back") writtenBack(...args);
 else { console.error(`unknown command ${cmd}`); process.exit(2); }

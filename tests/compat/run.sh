@@ -7,7 +7,8 @@
 #   tests/compat/run.sh            # installs (cached) Node 24 + OpenClaw, then checks
 #
 # For each era: 2026.9.6 (SQLite, starting from an empty state dir), 2026.5.28 (split
-# JSON) and 2026.4.21 (legacy JSON). Each era runs with `set -e` in force: any clawshift
+# JSON) and 2026.4.21 (legacy JSON); for 2026.9.6 also the live gateway
+# (tests/compat/gateway.sh). Each era runs with `set -e` in force: any clawshift
 # or openclaw call that fails, and any disagreement, fails the era, and the run names it.
 # Before its checks, every era feeds each comparator a deliberately wrong expectation and
 # requires it to fail (the canary), so a run proves its comparators can fail.
@@ -188,6 +189,18 @@ era() { # version layout provider required
 failed=()
 skipped=()
 era 2026.9.6 sqlite openai required
+# The live gateway (issue 15) runs in its own network namespace, so it is its own script
+# (with `set -e` and its own canaries); a failure there fails the run like an era.
+if oc_available 2026.9.6; then
+  set +e
+  CLAWSHIFT_COMPAT_BIN=$CS tests/compat/gateway.sh "$WORK/gateway"
+  rc=$?
+  set -e
+  if [ "$rc" -ne 0 ]; then
+    echo "FAILED: OpenClaw 2026.9.6 live gateway, exit $rc"
+    failed+=("2026.9.6 live gateway")
+  fi
+fi
 era 2026.5.28 split-json openai-codex optional
 era 2026.4.21 legacy-json openai-codex optional
 
