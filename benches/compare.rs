@@ -419,8 +419,30 @@ fn render(
         writeln!(s, "| {n} | {label} | {:.3} ms |", d.as_secs_f64() * 1000.0).ok();
     }
     s.push_str(CHANGES);
+    s.push_str(LIVE_GATEWAY);
     s
 }
+
+/// Issue #15: a switch against the real gateway, measured by hand (the benchmark does
+/// not start a gateway).
+const LIVE_GATEWAY: &str = r#"
+## A switch with the gateway running
+
+Measured against the real OpenClaw 2026.9.6 gateway (offline, loopback, in a network
+namespace, on the shared 2-core machine), with a **debug** build of clawshift, wall time
+of the whole `clawshift eval 'set_model(…)'` process, three runs each:
+
+| run | native client | the old way |
+|---|---|---|
+| default model + fallbacks + order + session read (order through `models.authOrderSet`) | 152–186 ms | ~14 s (two Node start-ups, issue 15) |
+| default model + fallbacks, session read, nothing to patch | 59–146 ms | — |
+| no change (handshake + one read) | 44–49 ms, one 304 ms outlier under load | — |
+| one `sessions.patch` alone | (in the rows above) | 2.0 s for `openclaw gateway call sessions.patch` |
+
+Against the gateway alone (Node's WebSocket, same machine): the handshake takes
+14–29 ms, `sessions.describe` 2 ms, `chat.metadata` 6–10 ms, `models.authOrderSet`
+150 ms (it republishes the order).
+"#;
 
 /// Issue #8: what the measurements showed and what was changed. These figures were
 /// measured once, while making the changes; the tables above are this run's.
