@@ -21,6 +21,17 @@
 //                                                    refused `message send` too), and is named
 //   gateway-cron.mjs queued STATE TEXT               OpenClaw's delivery queue (state/openclaw.sqlite,
 //                                                    delivery_queue_entries) holds TEXT for a retry
+//   gateway-cron.mjs turn OUT TEXT RESULTS          `openclaw agent --json` ended ok with TEXT, its
+//                                                    attempts' results being RESULTS (comma-separated)
+//   gateway-cron.mjs asked LOG FIRST SERVED [NEVER]  in the ChatGPT stand-in's log, the first Codex
+//                                                    responses request came from account FIRST (- for
+//                                                    any), the last POST (the reply) from SERVED, and
+//                                                    none from NEVER
+//   gateway-cron.mjs cooled STATUS PROFILE           `openclaw models status --json` shows PROFILE
+//                                                    cooling down; prints when it ends (ms)
+//   gateway-cron.mjs rehome STATE FROM              rewrite the plugin install index OpenClaw keeps in
+//                                                    STATE/state/openclaw.sqlite (absolute paths)
+//                                                    from the template state dir FROM to STATE
 // Each check prints what it found and exits 1 when it disagrees.
 import fs from "node:fs";
 import path from "node:path";
@@ -103,7 +114,7 @@ function lastRun(list, name) {
 }
 
 function first(orderFile, profile) {
-  const o = readJson(orderFile);
+  const o = jsonIn(orderFile);
   const order = o.order || o.authOrder || [];
   if (order[0] !== profile) fail(`auth order ${JSON.stringify(o)}, expected ${profile} first`);
 }
@@ -128,6 +139,53 @@ async function queued(state, text) {
   console.log(`  OpenClaw queued it for a retry itself: status ${status}, ${retries} retries, last error ${JSON.stringify(error)}`);
 }
 
-const commands = { cooldown, job, "no-job": noJob, "has-run": hasRun, ran, next, "last-run": lastRun, first, sent, queued };
+// The JSON document in a CLI's stdout (OpenClaw can print a warning box before it).
+function jsonIn(file) {
+  const raw = fs.readFileSync(file, "utf8");
+  return JSON.parse(raw.slice(raw.search(/^\{/m)));
+}
+
+function turn(out, text, results) {
+  const d = jsonIn(out);
+  const got = d.result?.payloads?.map((p) => p.text).join("");
+  const attempts = (d.result?.meta?.executionTrace?.attempts || []).map((a) => a.result).join(",");
+  if (d.status !== "ok" || got !== text || attempts !== results)
+    fail(`agent turn: status ${d.status}, text ${JSON.stringify(got)}, attempts ${attempts}; expected ok, ${JSON.stringify(text)}, ${results}`);
+}
+
+// The Codex responses requests (websocket attempts and POSTs) in the stand-in's log.
+function responseRequests(log) {
+  return fs.readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l))
+    .filter((l) => l.path.split("?")[0].endsWith("/codex/responses"));
+}
+
+function asked(log, first, servedBy, never) {
+  const reqs = responseRequests(log);
+  const seen = JSON.stringify(reqs.map((r) => `${r.method} ${r.account}`));
+  if (first !== "-" && reqs[0]?.account !== first) fail(`the first Codex request came from ${reqs[0]?.account}, expected ${first}: ${seen}`);
+  const posts = reqs.filter((r) => r.method === "POST");
+  if (posts.at(-1)?.account !== servedBy) fail(`the last Codex POST came from ${posts.at(-1)?.account}, expected ${servedBy}: ${seen}`);
+  if (never && reqs.some((r) => r.account === never)) fail(`${never} was asked: ${seen}`);
+}
+
+function cooled(statusFile, profile) {
+  const d = jsonIn(statusFile);
+  const u = (d.auth?.unusableProfiles || []).find((p) => p.profileId === profile);
+  if (!u || u.kind !== "cooldown" || !(u.until > Date.now()))
+    fail(`${profile} is not cooling down: ${JSON.stringify(d.auth?.unusableProfiles)}`);
+  console.log(u.until);
+}
+
+async function rehome(state, from) {
+  const { DatabaseSync } = await import("node:sqlite");
+  const db = new DatabaseSync(path.join(state, "state/openclaw.sqlite"));
+  const row = db.prepare("SELECT value_json FROM config_machine_state WHERE state_key = 'plugins.installedIndex'").get();
+  if (!row) fail(`no plugins.installedIndex in ${state}`);
+  db.prepare("UPDATE config_machine_state SET value_json = ? WHERE state_key = 'plugins.installedIndex'")
+    .run(row.value_json.split(from).join(state));
+  db.close();
+}
+
+const commands = { cooldown, job, "no-job": noJob, "has-run": hasRun, ran, next, "last-run": lastRun, first, sent, queued, turn, asked, cooled, rehome };
 if (!commands[cmd]) fail(`unknown command ${cmd}`);
 await commands[cmd](...args);

@@ -6,7 +6,13 @@
 # `openclaw message send` (OpenClaw's bundled A2A channel, whose peer is a loopback
 # stand-in, tests/compat/a2a-inbox.py); a notice the channel refuses is kept and sent by
 # the next run; `doctor` reports the job and its last run; `cron remove --via openclaw`
-# removes it.
+# removes it. Then, on a second gateway with the `@openclaw/codex` plugin (installed once
+# from npm, with the network, into $CLAWSHIFT_COMPAT_CACHE/codex-plugin-<version>), a
+# real agent turn runs against a loopback stand-in of the ChatGPT backend
+# (tests/compat/chatgpt-backend.py): alice hits `usage_limit_reached`, OpenClaw cools
+# her down itself, `clawshift switch` moves the agent to bob, and the next turn is
+# served by bob. Without the plugin that part is skipped (an error when
+# CLAWSHIFT_COMPAT_REQUIRE_ALL=1).
 #
 #   tests/compat/gateway-cron.sh        # installs (cached) Node 24 + OpenClaw, then checks
 #
@@ -23,6 +29,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 V=2026.9.6
+# The last `@openclaw/codex` on npm (`npm view @openclaw/codex versions`: 2026.9.4, 2026.9.5).
+CODEX_PLUGIN_VERSION=2026.9.5
 
 if [ -z "${GWCRON_INSIDE:-}" ]; then
   tests/compat/install.sh >/dev/null || { echo "gateway-cron: installing OpenClaw failed"; exit 1; }
@@ -31,6 +39,30 @@ if [ -z "${GWCRON_INSIDE:-}" ]; then
   else
     cargo build --quiet
     CS=$ROOT/target/debug/clawshift
+  fi
+  # The real agent turn needs OpenClaw's Codex runtime, the `@openclaw/codex` plugin
+  # (npm; ClawHub, which OpenClaw asks first, is not reachable here). It is installed
+  # once, with the network, into a template state dir that each run copies.
+  # shellcheck disable=SC1090
+  . "$(tests/compat/install.sh --env-file)"
+  PLUGIN_TEMPLATE=$CLAWSHIFT_COMPAT_CACHE/codex-plugin-$CODEX_PLUGIN_VERSION
+  if [ ! -f "$PLUGIN_TEMPLATE/ok" ]; then
+    rm -rf "$PLUGIN_TEMPLATE"; mkdir -p "$PLUGIN_TEMPLATE/.openclaw" "$PLUGIN_TEMPLATE/tmp"
+    printf '{\n  agents: { defaults: { model: { primary: "openai/gpt-5.5" } } },\n}\n' >"$PLUGIN_TEMPLATE/.openclaw/openclaw.json"
+    echo "gateway-cron: installing @openclaw/codex@$CODEX_PLUGIN_VERSION from npm into $PLUGIN_TEMPLATE"
+    # The caller's CA settings go along (a TLS-inspecting proxy needs them).
+    if env -i PATH="$OC_NODE_DIR:/usr/bin:/bin" HOME="$PLUGIN_TEMPLATE" OPENCLAW_STATE_DIR="$PLUGIN_TEMPLATE/.openclaw" \
+      TZ=UTC TMPDIR="$PLUGIN_TEMPLATE/tmp" ${NODE_EXTRA_CA_CERTS:+NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS} \
+      ${SSL_CERT_FILE:+npm_config_cafile=$SSL_CERT_FILE} ${HTTPS_PROXY:+HTTPS_PROXY=$HTTPS_PROXY} \
+      ${https_proxy:+https_proxy=$https_proxy} timeout 900 "$OC_NODE_BIN" "$OC_2026_9_6" plugins install \
+      "@openclaw/codex@$CODEX_PLUGIN_VERSION" --force --accept-capabilities \
+      >"$PLUGIN_TEMPLATE/install.log" 2>&1 && grep -q '^Installed plugin: codex' "$PLUGIN_TEMPLATE/install.log"; then
+      rm -rf "$PLUGIN_TEMPLATE/tmp" "$PLUGIN_TEMPLATE/.npm"
+      touch "$PLUGIN_TEMPLATE/ok"
+    else
+      echo "gateway-cron: the plugin did not install (see $PLUGIN_TEMPLATE/install.log):"
+      tail -n 5 "$PLUGIN_TEMPLATE/install.log"
+    fi
   fi
   export GWCRON_INSIDE=1 GWCRON_CS=$CS
   if [ -z "${OC_NET:-}" ] && unshare -n true 2>/dev/null; then
@@ -244,4 +276,104 @@ cs doctor >"$WORK/doctor3.txt" || true
 same "doctor after remove" \
   "info: cron: no OpenClaw cron job named clawshift-switch (fix: \`clawshift cron install --via openclaw\` schedules \`clawshift switch\` on the Gateway (or \`clawshift cron install\`, in your crontab))" \
   "$(grep '^[a-z]*: cron: ' "$WORK/doctor3.txt")"
-echo "gateway-cron: ok (OpenClaw $V gateway, $(($(date +%s) - start)) s)"
+echo "  ($(($(date +%s) - start)) s with the first gateway)"
+stop "$INBOX_PID"; INBOX_PID=
+stop "$GW_PID"; GW_PID=
+
+# A real agent turn that hits a usage limit: the Codex runtime (the `@openclaw/codex`
+# plugin running the Codex app-server) talks to a loopback stand-in of the ChatGPT
+# backend (tests/compat/chatgpt-backend.py) that answers alice with a 429
+# `usage_limit_reached` and bob with a reply. OpenClaw records alice's cooldown itself
+# and rotates to bob for that turn; `clawshift switch` then puts bob first; once alice's
+# cooldown is over, the next turn goes to bob straight away (with OpenClaw's own order,
+# alice would be tried first again).
+PLUGIN_TEMPLATE=$CLAWSHIFT_COMPAT_CACHE/codex-plugin-$CODEX_PLUGIN_VERSION
+if [ ! -f "$PLUGIN_TEMPLATE/ok" ]; then
+  echo "== a real agent turn: skipped (@openclaw/codex@$CODEX_PLUGIN_VERSION is not installed in $PLUGIN_TEMPLATE)"
+  [ -z "${CLAWSHIFT_COMPAT_REQUIRE_ALL:-}" ] || exit 1
+  echo "gateway-cron: ok, without the agent turn"
+  exit 0
+fi
+T=$WORK/t
+tstate=$T/.openclaw
+mkdir -p "$tstate" "$T/bin" "$T/cs"
+# A copy, not hard links: OpenClaw refuses a plugin file with more than one link
+# ("unsafe plugin manifest path"). Its install index holds absolute paths: rehomed.
+cp -a --reflink=auto "$PLUGIN_TEMPLATE/.openclaw/." "$tstate/"
+check rehome "$tstate" "$PLUGIN_TEMPLATE/.openclaw"
+BACKEND_PORT=$(free_port)
+GW2_PORT=$(free_port)
+BACKEND=http://127.0.0.1:$BACKEND_PORT/backend-api
+cat >"$tstate/openclaw.json" <<CONF
+{
+  agents: { defaults: { model: { primary: "openai/gpt-5.5" } } },
+  gateway: { port: $GW2_PORT },
+  // OAuth (ChatGPT) openai/* models run through the Codex runtime ...
+  models: { providers: { openai: { agentRuntime: { id: "codex" }, models: [] } } },
+  // ... whose app-server is pointed at the stand-in (Codex's own config keys).
+  plugins: { entries: { codex: { enabled: true, config: { appServer: { args: [
+    "-c", 'chatgpt_base_url="$BACKEND/"', "-c", 'openai_base_url="$BACKEND/codex"',
+    "app-server", "--listen", "stdio://",
+  ] } } } } },
+}
+CONF
+cat >"$T/bin/openclaw" <<WRAP
+#!/usr/bin/env bash
+export CLAWSHIFT_COMPAT_CACHE="$CLAWSHIFT_COMPAT_CACHE" OC_SHARED_COMPILE_CACHE=1 OC_NET=1
+export OC_EXTRA_ENV="OPENCLAW_GATEWAY_TOKEN=$TOKEN"
+. "$ROOT/tests/compat/oc.sh"
+oc_run $V "$T" "\$@"
+WRAP
+chmod +x "$T/bin/openclaw"
+toc() { "$T/bin/openclaw" "$@"; }
+tcs() {
+  env -i PATH=/usr/bin:/bin HOME="$T" OPENCLAW_STATE_DIR="$tstate" CLAWSHIFT_HOME="$T/cs" \
+    CODEX_HOME="$T/codex" CLAWSHIFT_OPENCLAW_BIN="$T/bin/openclaw" "$CS" --timeout 300 "$@"
+}
+echo "== a real agent turn: OpenClaw $V + @openclaw/codex@$CODEX_PLUGIN_VERSION, ChatGPT stand-in on 127.0.0.1:$BACKEND_PORT"
+tcs --yes add-profile alice --from-auth-json "$S/alice.json" >/dev/null 2>&1
+tcs --yes add-profile bob --from-auth-json "$S/bob.json" >/dev/null 2>&1
+# alice's usage window resets 120 s after her 429: long enough for the switch (about a
+# minute under load), short enough to wait out before the next turn.
+python3 tests/compat/chatgpt-backend.py "$BACKEND_PORT" "$WORK/backend.log" acct-alice 120 >"$WORK/backend.out" 2>&1 &
+INBOX_PID=$!
+start=$(date +%s)
+(_OC_EXEC=1 OC_TIMEOUT=1200 OC_EXTRA_ENV="OPENCLAW_GATEWAY_TOKEN=$TOKEN" \
+  oc_run $V "$T" gateway run --allow-unconfigured --auth token --port "$GW2_PORT" --bind loopback \
+  >"$WORK/gw.out" 2>&1) &
+GW_PID=$!
+ready=
+for _ in $(seq 1 60); do
+  kill -0 "$GW_PID" 2>/dev/null || { echo "the gateway exited during start-up"; exit 1; }
+  if toc gateway call health --json --timeout 3000 >"$WORK/health.json" 2>/dev/null \
+    && grep -q '"ok": true' "$WORK/health.json"; then ready=1; break; fi
+  [ $(($(date +%s) - start)) -lt 150 ] || break
+  sleep 2
+done
+[ -n "$ready" ] || { echo "the gateway was not ready within 150 s"; exit 1; }
+echo "  gateway ready after $(($(date +%s) - start)) s"
+turn() { # out message
+  toc agent --agent main --message "$2" --json --timeout 120 >"$1" 2>"$1.err" || {
+    echo "openclaw agent failed:"; grep -v '^[│◇├]' "$1" | head -20; tail -n 5 "$1.err"; return 1; }
+}
+turn "$WORK/turn1.json" "first turn"
+check turn "$WORK/turn1.json" "hello from the stand-in" rotate_profile,success
+check asked "$WORK/backend.log" acct-alice acct-bob
+toc models status --json >"$WORK/tstatus1.json" 2>/dev/null
+until_ms=$(check cooled "$WORK/tstatus1.json" openai:alice)
+echo "  turn 1: alice got usage_limit_reached; OpenClaw blocked her itself until $(date -u -d "@$((until_ms / 1000))" +%H:%M:%S) (the reset the stand-in announced) and rotated to bob"
+tcs switch --json >"$WORK/tdecision.json"
+toc models auth order get --provider openai --json >"$WORK/torder.json" 2>/dev/null
+check first "$WORK/torder.json" openai:bob
+echo "  clawshift switch put openai:bob first"
+# Past alice's cooldown, OpenClaw's own order would try her first again.
+wait_s=$(( (until_ms - $(date +%s%3N)) / 1000 + 2 ))
+if [ "$wait_s" -gt 0 ]; then echo "  (waiting ${wait_s} s for alice's cooldown to end)"; sleep "$wait_s"; fi
+: >"$WORK/backend.log"
+turn "$WORK/turn2.json" "second turn"
+must_fail turn turn "$WORK/turn2.json" "hello from the stand-in" rotate_profile,success
+check turn "$WORK/turn2.json" "hello from the stand-in" success
+must_fail backend asked "$WORK/backend.log" - acct-bob acct-bob
+check asked "$WORK/backend.log" acct-bob acct-bob acct-alice
+echo "  turn 2: served by bob straight away"
+echo "gateway-cron: ok (OpenClaw $V gateway; the agent turn $(($(date +%s) - start)) s)"
