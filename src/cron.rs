@@ -7,7 +7,9 @@
 //!   crontab is left byte for byte. The previous crontab is saved in the backups dir.
 //! - `--via openclaw` keeps one OpenClaw cron job named `clawshift-switch`, a command
 //!   job (`openclaw cron add --command`, OpenClaw 2026.6 and later) that runs on the
-//!   Gateway.
+//!   Gateway. It is added with `--no-deliver`: clawshift sends its notices itself
+//!   (`notify` in config.json), and OpenClaw 2026.9.6 refuses the default delivery of
+//!   an isolated job's output to the `last` chat, recording that refusal on every run.
 //!
 //! The scheduled command carries the absolute path of this binary and the environment
 //! it needs (cron starts with a bare one and its own `HOME`): `PATH`, `HOME`,
@@ -306,7 +308,7 @@ pub fn openclaw_ours(host: &Host) -> Option<Result<Vec<(String, String)>, Error>
     host.openclaw_bin()?;
     Some(openclaw_jobs(host).map(|jobs| {
         jobs.into_iter()
-            .map(|(id, command, _)| (id, command.unwrap_or_default()))
+            .map(|j| (j.id, j.command.unwrap_or_default()))
             .collect()
     }))
 }
@@ -370,6 +372,7 @@ fn openclaw_add_args(every: &Every, command: &str) -> Vec<String> {
         &every.text,
         "--command",
         command,
+        "--no-deliver",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -393,11 +396,27 @@ fn openclaw(host: &Host, args: &[&str]) -> Result<String, Error> {
     Ok(out.stdout)
 }
 
-/// An OpenClaw cron job named `clawshift-switch`: id, shell command, interval (ms).
-type Job = (String, Option<String>, Option<i64>);
+/// An OpenClaw cron job named `clawshift-switch`, as `openclaw cron list --json` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: String,
+    /// The shell command (`payload.argv[2]` of `sh -lc <command>`).
+    pub command: Option<String>,
+    /// `schedule.everyMs`.
+    pub every_ms: Option<i64>,
+    /// `delivery.mode`; `none` for a job added with `--no-deliver`.
+    pub delivery: Option<String>,
+    /// `state.lastRunAtMs`, `state.lastRunStatus` (`ok`, `error`, `skipped`),
+    /// `state.lastError` and `state.nextRunAtMs`.
+    pub last_run_ms: Option<i64>,
+    pub last_status: Option<String>,
+    pub last_error: Option<String>,
+    pub next_run_ms: Option<i64>,
+}
 
-/// The jobs named `clawshift-switch`.
-fn openclaw_jobs(host: &Host) -> Result<Vec<Job>, Error> {
+/// The jobs named `clawshift-switch`, through `openclaw cron list --json` (which asks
+/// the Gateway, so it fails when none is reachable).
+pub fn openclaw_jobs(host: &Host) -> Result<Vec<Job>, Error> {
     let text = openclaw(host, &["cron", "list", "--json"])?;
     let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
         Error::Failure(format!(
@@ -413,20 +432,29 @@ fn openclaw_jobs(host: &Host) -> Result<Vec<Job>, Error> {
         .iter()
         .filter(|j| j.get("name").and_then(|n| n.as_str()) == Some(JOB_NAME))
         .filter_map(|j| {
-            let id = j.get("id")?.as_str()?.to_string();
-            let command = j
-                .pointer("/payload/argv/2")
-                .and_then(|c| c.as_str())
-                .map(str::to_string);
-            let every = j.pointer("/schedule/everyMs").and_then(|e| e.as_i64());
-            Some((id, command, every))
+            let text = |p: &str| j.pointer(p).and_then(|v| v.as_str()).map(str::to_string);
+            let int = |p: &str| j.pointer(p).and_then(|v| v.as_i64());
+            Some(Job {
+                id: text("/id")?,
+                command: text("/payload/argv/2"),
+                every_ms: int("/schedule/everyMs"),
+                delivery: text("/delivery/mode"),
+                last_run_ms: int("/state/lastRunAtMs"),
+                last_status: text("/state/lastRunStatus").or_else(|| text("/state/lastStatus")),
+                last_error: text("/state/lastError"),
+                next_run_ms: int("/state/nextRunAtMs"),
+            })
         })
         .collect())
 }
 
 fn openclaw_install(host: &Host, every: &Every, command: &str) -> Result<(), Error> {
     let jobs = openclaw_jobs(host)?;
-    if jobs.len() == 1 && jobs[0].1.as_deref() == Some(command) && jobs[0].2 == Some(every.ms) {
+    if jobs.len() == 1
+        && jobs[0].command.as_deref() == Some(command)
+        && jobs[0].every_ms == Some(every.ms)
+        && jobs[0].delivery.as_deref() == Some("none")
+    {
         host.println(&format!(
             "already an OpenClaw cron job: {JOB_NAME} every {}: {command}",
             every.text
@@ -434,8 +462,8 @@ fn openclaw_install(host: &Host, every: &Every, command: &str) -> Result<(), Err
         return Ok(());
     }
     if host.dry_run {
-        for (id, _, _) in &jobs {
-            host.println(&format!("dry-run: would run `openclaw cron rm {id}`"))?;
+        for job in &jobs {
+            host.println(&format!("dry-run: would run `openclaw cron rm {}`", job.id))?;
         }
         host.println(&format!(
             "dry-run: would add OpenClaw cron job {JOB_NAME} every {}: {command}",
@@ -443,8 +471,8 @@ fn openclaw_install(host: &Host, every: &Every, command: &str) -> Result<(), Err
         ))?;
         return Ok(());
     }
-    for (id, _, _) in &jobs {
-        openclaw(host, &["cron", "rm", id])?;
+    for job in &jobs {
+        openclaw(host, &["cron", "rm", &job.id])?;
     }
     let args = openclaw_add_args(every, command);
     openclaw(host, &args.iter().map(String::as_str).collect::<Vec<_>>())?;
@@ -463,7 +491,7 @@ fn openclaw_remove(host: &Host) -> Result<(), Error> {
         ))?;
         return Ok(());
     }
-    for (id, _, _) in &jobs {
+    for Job { id, .. } in &jobs {
         if host.dry_run {
             host.println(&format!("dry-run: would run `openclaw cron rm {id}`"))?;
         } else {

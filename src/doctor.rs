@@ -6,7 +6,9 @@
 //! stale, foreign or directory locks; temp files left by an interrupted write; token
 //! custody (one refresh token or one account in several places, backups still holding
 //! live refresh tokens); expired and expiring profiles; and, when `openclaw` is
-//! installed, agreement between the native read and `openclaw models status --json`.
+//! installed, agreement between the native read and `openclaw models status --json`;
+//! the notify settings and pending notices; and the OpenClaw cron job clawshift owns
+//! (whether it exists, when it last ran and how).
 //!
 //! Doctor only reads. Each finding has a severity (`error`, `warning`, `info`), a check
 //! name, a message and, where there is one, the fix. Exit 1 when any finding is an error.
@@ -144,6 +146,7 @@ pub fn findings(host: &Host) -> Vec<Finding> {
     agreement(&mut d, native.as_ref());
     notify_config(&mut d);
     pending_notices(&mut d);
+    openclaw_cron(&mut d);
     d.out
 }
 
@@ -324,6 +327,93 @@ fn pending_notices(d: &mut Doctor) {
             ),
             Some("fix the sink; the next `clawshift switch` (or any notify) sends it".into()),
         );
+    }
+}
+
+/// The OpenClaw cron job `clawshift cron install --via openclaw` adds: whether it exists
+/// and how its last run went, from `openclaw cron list --json` (the job's
+/// `state.lastRunAtMs`, `lastRunStatus` and `lastError`, which the Gateway keeps).
+/// Only asked when `openclaw` is installed; the list needs a reachable Gateway.
+fn openclaw_cron(d: &mut Doctor) {
+    let host = d.host;
+    if host.openclaw_bin().is_none() {
+        return;
+    }
+    let name = crate::cron::JOB_NAME;
+    let jobs = match crate::cron::openclaw_jobs(host) {
+        Ok(jobs) => jobs,
+        Err(e) => {
+            d.add(
+                Severity::Info,
+                "cron",
+                format!("OpenClaw cron jobs were not checked: {e}"),
+                None,
+            );
+            return;
+        }
+    };
+    if jobs.len() > 1 {
+        d.add(
+            Severity::Warning,
+            "cron",
+            format!(
+                "{} OpenClaw cron jobs are named {name}, so `clawshift switch` runs more often than scheduled",
+                jobs.len()
+            ),
+            Some("`clawshift cron install --via openclaw` keeps exactly one".into()),
+        );
+    }
+    let Some(job) = jobs.first() else {
+        d.add(
+            Severity::Info,
+            "cron",
+            format!("no OpenClaw cron job named {name}"),
+            Some("`clawshift cron install --via openclaw` schedules `clawshift switch` on the Gateway (or `clawshift cron install`, in your crontab)".into()),
+        );
+        return;
+    };
+    let every = job
+        .every_ms
+        .map(|ms| format!(" every {}", human_duration(ms)))
+        .unwrap_or_default();
+    let what = format!("OpenClaw cron job {name} ({}) runs{every}", job.id);
+    let Some(at) = job.last_run_ms else {
+        let next = job
+            .next_run_ms
+            .map(|ms| format!(" (next run {})", iso(ms)))
+            .unwrap_or_default();
+        d.add(
+            Severity::Info,
+            "cron",
+            format!("{what}; it has not run yet{next}"),
+            None,
+        );
+        return;
+    };
+    let when = format!(
+        "{} ({} ago)",
+        iso(at),
+        human_duration((host.now_ms() - at).max(0))
+    );
+    match job.last_status.as_deref() {
+        Some("error") => d.add(
+            Severity::Warning,
+            "cron",
+            format!(
+                "{what}; its last run, {when}, failed: {}",
+                job.last_error.as_deref().unwrap_or("no error recorded")
+            ),
+            Some(format!("see `openclaw cron runs --id {}`", job.id)),
+        ),
+        status => d.add(
+            Severity::Info,
+            "cron",
+            format!(
+                "{what}; it last ran {when}: {}",
+                status.unwrap_or("no status recorded")
+            ),
+            None,
+        ),
     }
 }
 

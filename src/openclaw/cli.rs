@@ -97,13 +97,34 @@ pub fn reason(out: &Output) -> String {
     {
         return m.lines().next().unwrap_or_default().to_string();
     }
+    // OpenClaw marks the failure itself (`Error: …` on stderr, `❌ …` on stdout for
+    // `message send`); around it, the same run can print unrelated warnings on stderr
+    // (2026.9.6's plugin-repair notices, npm's log hints), so the marked line wins.
+    let marked = |t: &str| {
+        t.lines()
+            .map(str::trim)
+            .rfind(|l| l.starts_with("Error:") || l.starts_with('❌'))
+            .map(str::to_string)
+    };
+    // A gateway refusal is `<what failed>` / `Fix: …` / `Config: …`: the line before the fix.
+    let before_fix = |t: &str| {
+        let lines: Vec<&str> = t.lines().map(str::trim).collect();
+        let fix = lines.iter().rposition(|l| l.starts_with("Fix:"))?;
+        lines[..fix]
+            .iter()
+            .rfind(|l| !l.is_empty())
+            .map(|l| l.to_string())
+    };
     let pick = |t: &str| {
         t.lines()
             .map(str::trim)
             .rfind(|l| !l.is_empty() && !l.starts_with('│') && !l.starts_with('├'))
             .map(str::to_string)
     };
-    let text = pick(&out.stderr)
+    let text = marked(&out.stderr)
+        .or_else(|| marked(&out.stdout))
+        .or_else(|| before_fix(&out.stderr))
+        .or_else(|| pick(&out.stderr))
         .or_else(|| pick(&out.stdout))
         .unwrap_or_else(|| "no output".into());
     format!(

@@ -364,6 +364,76 @@ fn a_notice_lost_to_a_config_typo_is_sent_once_the_config_is_fixed() {
     assert!(!s.home().join("pending-notices.json").exists());
 }
 
+/// The real `openclaw message send` refusing a notice (OpenClaw 2026.9.6, its A2A peer
+/// down; recorded by tests/compat/gateway-cron.sh's setup): exit 1, the reason on
+/// stdout after the plugin-repair box, unrelated npm warnings last on stderr.
+#[test]
+fn a_notice_the_real_openclaw_refused_is_kept_with_its_reason_and_sent_by_the_next_run() {
+    let s = Sandbox::new();
+    seed(&s, "opus-cooling");
+    crate::openclaw::fake_openclaw(&s);
+    configure(
+        &s,
+        r#"{"notify": {"openclaw": {"channel": "a2a", "target": "inbox"}}}"#,
+    );
+    let down = s.write("peer-down", "");
+    let switch = |now: &str| {
+        let out = crate::openclaw::cmd(&s)
+            .env("FAKE_OPENCLAW_PEER_DOWN", &down)
+            .env("CLAWSHIFT_NOW", now)
+            .arg("switch")
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", stderr(&out));
+        out
+    };
+    let why = "exit 1: ❌ fetch failed | connect ECONNREFUSED 127.0.0.1:18999 | ECONNREFUSED | ECONNREFUSED";
+    let out = switch("2026-11-25T12:00:00Z");
+    assert_eq!(stdout(&out), format!("{NOTICE}\n"));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "warning: notify: `openclaw message send --channel a2a --target inbox` failed: {why}; kept, to be sent by the next run\n"
+        )
+    );
+    let pending = s.home().join("pending-notices.json");
+    assert_eq!(
+        std::fs::read_to_string(&pending).expect("pending"),
+        format!(
+            "[\n  {{\n    \"at\": 1795608000000,\n    \"text\": \"{NOTICE}\",\n    \"sinks\": [\n      \"openclaw\"\n    ],\n    \"why\": \"{why}\"\n  }}\n]\n"
+        )
+    );
+    assert_eq!(mode(&pending), 0o600);
+    // Still refused at the next check: kept, quietly.
+    let out = switch("2026-11-25T12:10:00Z");
+    assert_eq!((stdout(&out).as_str(), stderr(&out).as_str()), ("", ""));
+    assert!(pending.exists());
+    // The peer is back: the next run sends it once, and forgets it.
+    std::fs::remove_file(&down).expect("up");
+    let out = switch("2026-11-25T12:20:00Z");
+    assert_eq!((stdout(&out).as_str(), stderr(&out).as_str()), ("", ""));
+    assert!(!pending.exists());
+    switch("2026-11-25T12:30:00Z");
+    // Refused twice, then taken: three sends, each of the same notice.
+    let sends: Vec<serde_json::Value> = s
+        .read("openclaw.log")
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("log line")["argv"].clone())
+        .filter(|argv| argv[0] == "message")
+        .collect();
+    let send = serde_json::json!([
+        "message",
+        "send",
+        "--channel",
+        "a2a",
+        "--target",
+        "inbox",
+        "--message",
+        NOTICE
+    ]);
+    assert_eq!(sends, vec![send.clone(), send.clone(), send]);
+}
+
 #[test]
 fn two_switch_runs_at_once_make_and_announce_the_change_once() {
     let s = Sandbox::new();

@@ -76,6 +76,8 @@ const LEGACY: &str = "info: layout: layout legacy-json (agent main): auth store 
 const SQLITE: &str =
     "info: layout: layout sqlite (agent main): auth store `$S/state/openclaw.sqlite`\n";
 const CAROL_LEGACY: &str = "info: expiry: openai-codex:carol: refresh-due: the access token expired 1h ago (2026-11-25T11:00:00Z); OpenClaw refreshes it when it next uses the account\n";
+/// Doctor's cron line when `openclaw cron list` cannot reach a gateway (recorded I2).
+const NO_GATEWAY_CRON: &str = "info: cron: OpenClaw cron jobs were not checked: `openclaw cron list` failed (exit 1: gateway cron.list requires credentials before opening a websocket); `openclaw cron` needs a running Gateway it can reach (see `openclaw gateway status`)\n";
 const CAROL_SQLITE: &str = "info: expiry: openai:carol: refresh-due: the access token expired 1h ago (2026-11-25T11:00:00Z); OpenClaw refreshes it when it next uses the account\n";
 
 #[test]
@@ -382,7 +384,8 @@ fn the_native_read_is_compared_with_openclaw_models_status() {
             format!(
                 "{installed}{SQLITE}{CAROL_SQLITE}\
                  info: agreement: the native read agrees with `openclaw models status --json` (4 profiles, default model openai/gpt-5.5)\n\
-                 doctor: 0 errors, 0 warnings, 4 info\n"
+                 {NO_GATEWAY_CRON}\
+                 doctor: 0 errors, 0 warnings, 5 info\n"
             )
         )
     );
@@ -397,7 +400,8 @@ fn the_native_read_is_compared_with_openclaw_models_status() {
                  warning: agreement: clawshift and `openclaw models status --json` disagree: openai:carol is refresh-due for clawshift but usable for OpenClaw {fix}\n\
                  warning: agreement: clawshift and `openclaw models status --json` disagree: openai:carol expires 2026-11-25T11:00:00Z for clawshift but 2026-11-26T12:00:00Z for OpenClaw {fix}\n\
                  warning: agreement: clawshift and `openclaw models status --json` disagree: the default model is openai/gpt-5.5 for clawshift but anthropic/claude-opus-4-7 for OpenClaw {fix}\n\
-                 doctor: 0 errors, 4 warnings, 3 info\n"
+                 {NO_GATEWAY_CRON}\
+                 doctor: 0 errors, 4 warnings, 4 info\n"
             )
         )
     );
@@ -425,4 +429,72 @@ fn doctor_json_is_an_array_of_findings_and_reads_nothing_it_should_not() {
     for s in [stdout(&out), stderr(&out)] {
         assert!(!s.contains("rt_FAKE") && !s.contains("eyJ"), "{s}");
     }
+}
+
+/// The OpenClaw cron job `cron install --via openclaw` adds, as the real 2026.9.6
+/// `openclaw cron list --json` showed it (tests/fixtures/openclaw/recorded/cron-list-*,
+/// recorded by tests/compat/gateway-cron.sh): doctor says whether it exists and how its
+/// last run went; without a reachable gateway, that it could not ask.
+#[test]
+fn doctor_says_whether_the_openclaw_cron_job_exists_and_when_it_last_ran() {
+    let s = planted("sqlite", None);
+    fake_openclaw(&s);
+    let recorded = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/openclaw/recorded");
+    let cron = |list: Option<&str>| {
+        let mut c = cmd(&s);
+        c.env(
+            "FAKE_OPENCLAW_STATUS",
+            doctor_fixtures().join("agree/status.json"),
+        )
+        .env("CLAWSHIFT_NOW", "2026-11-29T15:45:00Z");
+        if let Some(list) = list {
+            c.env("FAKE_OPENCLAW_CRON_LIST", recorded.join(list));
+        }
+        let out = c.arg("doctor").output().expect("run");
+        let lines: Vec<String> = stdout(&out)
+            .lines()
+            .filter(|l| l.contains(": cron: "))
+            .map(str::to_string)
+            .collect();
+        (out.status.code().unwrap_or(-1), lines)
+    };
+    let id = "0f379a7c-ad31-47a4-93b9-89daeb7457b8";
+    assert_eq!(
+        cron(Some("cron-list-installed.json")),
+        (
+            0,
+            vec![format!(
+                "info: cron: OpenClaw cron job clawshift-switch ({id}) runs every 10m; it has not run yet (next run 2026-11-29T15:48:07Z)"
+            )]
+        )
+    );
+    assert_eq!(
+        cron(Some("cron-list-ran.json")),
+        (
+            0,
+            vec![format!(
+                "info: cron: OpenClaw cron job clawshift-switch ({id}) runs every 10m; it last ran 2026-11-29T15:38:14Z (6m ago): ok"
+            )]
+        )
+    );
+    assert_eq!(
+        cron(Some("cron-list-ran-failed.json")),
+        (
+            0,
+            vec![format!(
+                "warning: cron: OpenClaw cron job clawshift-switch ({id}) runs every 10m; its last run, 2026-11-29T15:38:14Z (6m ago), failed: command exited with code 1 (fix: see `openclaw cron runs --id {id}`)"
+            )]
+        )
+    );
+    assert_eq!(
+        cron(Some("cron-list-without-ours.json")),
+        (
+            0,
+            vec!["info: cron: no OpenClaw cron job named clawshift-switch (fix: `clawshift cron install --via openclaw` schedules `clawshift switch` on the Gateway (or `clawshift cron install`, in your crontab))".to_string()]
+        )
+    );
+    assert_eq!(
+        cron(None),
+        (0, vec![NO_GATEWAY_CRON.trim_end().to_string()])
+    );
 }

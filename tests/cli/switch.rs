@@ -629,11 +629,12 @@ case "$1 $2" in
         --name) name=$2; shift 2 ;;
         --every) every=$2; shift 2 ;;
         --command) cmd=$2; shift 2 ;;
+        --no-deliver) delivery=none; shift ;;
         *) echo "unexpected $1" >&2; exit 2 ;;
       esac
     done
     n=${every%m}
-    printf '{"id": "job-1", "name": "%s", "schedule": {"kind": "every", "everyMs": %s}, "payload": {"kind": "command", "argv": ["sh", "-lc", "%s"]}}' "$name" $((n * 60000)) "$cmd" > "$d/job.json"
+    printf '{"id": "job-1", "name": "%s", "schedule": {"kind": "every", "everyMs": %s}, "payload": {"kind": "command", "argv": ["sh", "-lc", "%s"]}, "delivery": {"mode": "%s"}}' "$name" $((n * 60000)) "$cmd" "${delivery:-announce}" > "$d/job.json"
     cat "$d/job.json" ;;
   "cron rm")
     [ "$3" = job-1 ] && rm -f "$d/job.json" ;;
@@ -659,7 +660,7 @@ fn cron_via_openclaw_adds_one_command_job_and_removes_it() {
         .assert()
         .success()
         .stdout(format!(
-            "openclaw cron add --name clawshift-switch --every 10m --command '{command}'\n"
+            "openclaw cron add --name clawshift-switch --every 10m --command '{command}' --no-deliver\n"
         ));
     s.cmd()
         .args(["cron", "install", "--via", "openclaw"])
@@ -685,10 +686,55 @@ fn cron_via_openclaw_adds_one_command_job_and_removes_it() {
         s.read("calls.txt"),
         format!(
             "cron list --json offline=true\n\
-             cron add --name clawshift-switch --every 10m --command {command} offline=true\n\
+             cron add --name clawshift-switch --every 10m --command {command} --no-deliver offline=true\n\
              cron list --json offline=true\n\
              cron list --json offline=true\n\
              cron rm job-1 offline=true\n"
+        )
+    );
+}
+
+/// A job an earlier clawshift added without `--no-deliver`: OpenClaw 2026.9.6 tries to
+/// deliver its output to the `last` chat and records the refusal on every run, so
+/// `install` replaces it even though its command and interval are right.
+#[test]
+fn cron_install_via_openclaw_replaces_a_job_that_delivers_its_output() {
+    let s = Sandbox::new();
+    s.install_bin("openclaw", FAKE_OPENCLAW_CRON);
+    let command = format!(
+        "PATH={}:/usr/bin:/bin HOME={} CLAWSHIFT_HOME={} OPENCLAW_STATE_DIR={} CODEX_HOME={} {} switch",
+        s.bin().display(),
+        s.root().join("home").display(),
+        s.home().display(),
+        s.openclaw().display(),
+        s.codex().display(),
+        exe()
+    );
+    s.write(
+        "job.json",
+        &serde_json::json!({
+            "id": "job-1", "name": "clawshift-switch",
+            "schedule": {"kind": "every", "everyMs": 600000},
+            "payload": {"kind": "command", "argv": ["sh", "-lc", command]},
+            "delivery": {"mode": "announce", "channel": "last"}
+        })
+        .to_string(),
+    );
+    s.cmd()
+        .args(["cron", "install", "--via", "openclaw"])
+        .assert()
+        .success()
+        .stdout(format!(
+            "installed OpenClaw cron job clawshift-switch every 10m: {command}\n"
+        ));
+    let job: serde_json::Value = serde_json::from_str(&s.read("job.json")).expect("job");
+    assert_eq!(job["delivery"]["mode"], "none");
+    assert_eq!(
+        s.read("calls.txt"),
+        format!(
+            "cron list --json offline=true\n\
+             cron rm job-1 offline=true\n\
+             cron add --name clawshift-switch --every 10m --command {command} --no-deliver offline=true\n"
         )
     );
 }
