@@ -91,9 +91,11 @@ trap 'exit 130' INT TERM
 set -E
 trap 'echo "  failed (exit $?) at tests/compat/gateway.sh:$LINENO: $BASH_COMMAND"' ERR
 
-# clawshift finds this OpenClaw through CLAWSHIFT_OPENCLAW_BIN, as a user's PATH would.
+# clawshift finds this OpenClaw through CLAWSHIFT_OPENCLAW_BIN, as a user's PATH would;
+# each call is logged: with the gateway up, clawshift must never need to start Node.
 cat >"$s/bin/openclaw" <<EOF
 #!/usr/bin/env bash
+echo "openclaw \$*" >>"$s/openclaw-calls.log"
 export CLAWSHIFT_COMPAT_CACHE="$CLAWSHIFT_COMPAT_CACHE" OC_SHARED_COMPILE_CACHE=1 OC_NET=1 OC_EXTRA_ENV="$OC_EXTRA_ENV"
 . "$ROOT/tests/compat/oc.sh"
 oc_run $V "$s" "\$@"
@@ -173,7 +175,9 @@ view v2
 # session moves to Opus with no pinned account (changing provider drops the old one).
 "${CHECK[@]}" plant-token "$state" sqlite
 later=$(date -u -d '+31 minutes' +%Y-%m-%dT%H:%M:%SZ)
+t1=$(date +%s%N)
 cs_at "$later" switch --json >"$s/switch2.json"
+echo "  switch to Opus with the gateway up: $((($(date +%s%N) - t1) / 1000000)) ms (clawshift process, wall)"
 view v3
 must_fail live live "$s/switch2.json" "$s/v2.json" "$s/v3.json" "$GPT" openai:alice patched
 "${CHECK[@]}" live "$s/switch2.json" "$s/v2.json" "$s/v3.json" "$OPUS" - patched
@@ -214,4 +218,7 @@ must_fail quiet quiet "$s/switch3.json" "$s/all.log"
 view v5
 "${CHECK[@]}" session "$s/v5.json" "$OPUS" anthropic:me
 "${CHECK[@]}" same-order "$s/v4.json" "$s/v5.json"
-echo "  gateway: ok"
+if [ -s "$s/openclaw-calls.log" ]; then
+  echo "with the gateway up, clawshift still started the openclaw CLI:"; cat "$s/openclaw-calls.log"; exit 1
+fi
+echo "  gateway: ok (clawshift started no openclaw CLI)"
