@@ -62,7 +62,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
          Returns `#{source, layout, agent, now, codex_provider, paths, default_model, fallbacks, aliases, current, current_source, current_profile, providers, profiles, warnings}`; \
          each profile has `usable`, `kind` (cooldown/disabled/expired), `reason`, `until`, `remaining_ms`, `model` (cooldown scope), `expires`, `position`, `account_id`, `email`. Times are ms since the epoch.\n\
          `warnings` holds the 2026.9 migration blocker and one sentence per stored profile field of the wrong type (`expires` a string, `email` a number), naming profile and field; that field reads as `()`.\n\
-         In the JSON layouts `current` is the main session's model from sessions.json; in the SQLite layouts it is the default model (`current_source: \"default\"`).\n\
+         In the JSON layouts `current` is the main session's model from sessions.json. In the SQLite layouts the sessions live in the agent database, which only the gateway may touch: a running gateway is asked (one `sessions.describe` + `chat.metadata` read over its WebSocket, remembered for the rest of the run), and `current` is the session's own model (`current_source: \"session\"`) when it has one; with no gateway, or a session on the default, it is the default model (`current_source: \"default\"`).\n\
          Errors: a store or config that does not parse, an unknown store version, an unreadable database (each named with its fix).\n\
          Example: `let st = models_status(); print(st.current); for p in st.providers.openai.profiles { print(`${p.id} ${p.usable}`); }`",
     )
@@ -108,9 +108,9 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
     def(
         "set_model",
         &["model: String", "Map"],
-        "Makes `model` (`provider/model` or an alias) the agent's model: `agents.defaults.model.primary` in openclaw.json, and the main session through a running gateway's `sessions.patch`.\n\
+        "Makes `model` (`provider/model` or an alias) the agent's model: `agents.defaults.model.primary` in openclaw.json, and the main session through a running gateway: clawshift's own WebSocket client reads the session first and sends `sessions.patch` only when its model or pinned account differs (no Node start-up; docs/openclaw.md, \"The gateway protocol clawshift speaks\").\n\
          Idempotent: nothing is written when it already holds. Returns `#{changed, applied: [..], skipped: [..]}` (one line per step, saying what was done or why not).\n\
-         Errors: a model that is neither `provider/model` nor an alias, a config key set in an `$include`d file, the 2026.9 migration blocker. A gateway that does not answer is a `skipped` line, not an error.\n\
+         Errors: a model that is neither `provider/model` nor an alias, a config key set in an `$include`d file, the 2026.9 migration blocker. A gateway that is absent, does not answer in time, refuses the token, speaks another protocol or refuses the patch (2026.9.6 keeps a session off `openai/*` without the `@openclaw/codex` plugin) is a `skipped` line naming the reason, not an error.\n\
          Example: `set_model(\"anthropic/claude-opus-4-7\")`",
     )
     .register_into_engine(engine, move |model: &str| -> RhaiResult<Map> {
@@ -123,7 +123,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
     def(
         "set_model",
         &["model: String", "profile_id: String", "Map"],
-        "As `set_model(model)`, and also puts `profile_id` first in its provider's order (through `openclaw models auth order set` when OpenClaw is installed, else a locked direct write) and pins it on the main session (`model@profile`).\n\
+        "As `set_model(model)`, and also puts `profile_id` first in its provider's order and pins it on the main session (`model@profile`). The order goes through a running gateway's `models.authOrderSet` (the gateway is then the one writer); without a gateway through `openclaw models auth order set` when OpenClaw is installed, else a locked direct write. The `applied` line says which way was taken.\n\
          After writing, the order is read back; a change a running gateway overwrote is reported in `skipped`.\n\
          Errors: as `set_model(model)`, plus an unknown profile or one of another provider than the model.\n\
          Example: `let r = set_model(\"openai/gpt-5.5\", \"openai:bob\"); if r.changed { print(r.applied); }`",
