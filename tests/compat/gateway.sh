@@ -20,6 +20,7 @@
 #      and a sessions.list refresh): the session still holds the switch's model and account.
 #   5. A `switch` that changes nothing opens one connection and sends only the one read
 #      (sessions.describe + chat.metadata), counted in the gateway's own ws log.
+# Throughout, clawshift never starts the openclaw CLI (its CLAWSHIFT_OPENCLAW_BIN logs calls).
 # Every comparator is first fed a deliberately wrong expectation and must reject it.
 #
 # Network: everything runs in a private network namespace (`unshare -n`, or `unshare -rn`
@@ -30,6 +31,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 
+command -v ip >/dev/null || { echo "gateway: needs \`ip\` (iproute2) to bring loopback up in its network namespace"; exit 1; }
 if [ -z "${CLAWSHIFT_GW_NETNS:-}" ]; then
   if [ "$(id -u)" -eq 0 ]; then ns=(unshare -n); else ns=(unshare -rn); fi
   exec env CLAWSHIFT_GW_NETNS=1 "${ns[@]}" "$0" "$@"
