@@ -212,7 +212,9 @@ must_fail same-order same-order "$s/v2.json" "$s/v4.json"
 
 # 5. A run that changes nothing: one connection, one read, no write.
 mark=$(stat -c %s "$LOG")
+t1=$(date +%s%N)
 cs_at "$(date -u -d '+32 minutes' +%Y-%m-%dT%H:%M:%SZ)" switch --json >"$s/switch3.json"
+echo "  a switch with nothing to change, gateway up: $((($(date +%s%N) - t1) / 1000000)) ms (clawshift process, wall)"
 log_since "$mark" "$s/quiet.log"
 log_since 0 "$s/all.log"
 must_fail quiet quiet "$s/switch3.json" "$s/all.log"
