@@ -290,3 +290,67 @@ fn the_gateway_token_is_never_printed() {
     assert!(!all.contains("wrong-token-not-secret"), "{all}");
     assert!(all.contains("refused the token"), "{all}");
 }
+
+/// The recorded read, with the session's pin (anthropic:me) given `source` instead.
+fn read_with_pin_source(source: &str) -> Vec<Value> {
+    let mut lines = script(&["read.jsonl"]);
+    let sel = &mut lines[6]["frame"]["payload"]["accountSelection"];
+    assert_eq!(sel["authProfileId"], "anthropic:me", "the recorded pin");
+    sel["source"] = json!(source);
+    lines
+}
+
+#[test]
+fn an_automatic_pin_is_not_taken_for_the_account_the_agent_is_on() {
+    // OpenClaw pins the account it rotated to for a turn (source `auto`, e.g. past an
+    // account in cooldown) and goes back to its order's first once that one recovers:
+    // the route is the order's, not the pin's.
+    let (port, _) = fake_gateway(vec![read_with_pin_source("auto")]);
+    let r = report(
+        port,
+        TOKEN,
+        "let s = models_status(); #{profile: s.current_profile}",
+    );
+    assert_eq!(r, json!({"profile": null}));
+    // A pin someone chose is the route.
+    let (port, _) = fake_gateway(vec![read_with_pin_source("user")]);
+    let r = report(
+        port,
+        TOKEN,
+        "let s = models_status(); #{profile: s.current_profile}",
+    );
+    assert_eq!(r, json!({"profile": "anthropic:me"}));
+}
+
+#[test]
+fn set_model_turns_an_automatic_pin_into_the_chosen_one() {
+    let mut lines = read_with_pin_source("auto");
+    lines.pop();
+    let mut patch = script(&["patch.jsonl"]);
+    patch.drain(..3);
+    lines.extend(patch);
+    let (port, sent) = fake_gateway(vec![lines]);
+    let r = report(
+        port,
+        TOKEN,
+        r#"set_model("anthropic/claude-opus-4-7", "anthropic:me")"#,
+    );
+    settle();
+    assert_eq!(
+        methods(&sent),
+        [
+            "connect",
+            "sessions.describe",
+            "chat.metadata",
+            "sessions.patch"
+        ]
+    );
+    assert_eq!(
+        sent.lock().unwrap()[3]["params"],
+        json!({"key": "agent:main:main", "model": "anthropic/claude-opus-4-7@anthropic:me"})
+    );
+    assert_eq!(
+        r["applied"].as_array().unwrap().last().unwrap(),
+        "main session: agent:main:main patched to anthropic/claude-opus-4-7@anthropic:me (sessions.patch; was anthropic/claude-opus-4-7)"
+    );
+}
