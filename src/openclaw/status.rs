@@ -330,7 +330,12 @@ fn session_current(d: &Detected) -> Result<(Option<String>, Option<String>), Err
         (None, Some(m)) if m.contains('/') => Some(m),
         _ => None,
     };
-    Ok((model, s(entry.get("authProfileOverride"))))
+    // An `auto` pin is OpenClaw's own rotation, dropped when the first account in the
+    // order recovers; only a pin someone chose is the session's account (as through a
+    // gateway, `gateway::Gateway::read_session`).
+    let pinned = s(entry.get("authProfileOverride"))
+        .filter(|_| s(entry.get("authProfileOverrideSource")).as_deref() != Some("auto"));
+    Ok((model, pinned))
 }
 
 fn paths(d: &Detected) -> Map<String, Value> {

@@ -223,6 +223,26 @@ out.reduce(|sum, l| sum + l + "\n", "")
 "#;
 
 #[test]
+fn a_session_pin_openclaw_chose_itself_is_not_the_current_account() {
+    let s = Sandbox::new();
+    layout(&s, "legacy");
+    let sessions = s.openclaw().join("agents/main/sessions/sessions.json");
+    let current = "let st = models_status(); `${st.current} ${st.current_profile}`";
+    assert_eq!(
+        ok(eval(&s, current)),
+        "anthropic/claude-opus-4-7 anthropic:me\n"
+    );
+    let text = fs::read_to_string(&sessions).expect("sessions");
+    let auto = text.replace(
+        r#""authProfileOverrideSource": "user""#,
+        r#""authProfileOverrideSource": "auto""#,
+    );
+    assert_ne!(auto, text);
+    fs::write(&sessions, auto).expect("write");
+    assert_eq!(ok(eval(&s, current)), "anthropic/claude-opus-4-7 \n");
+}
+
+#[test]
 fn each_layout_is_detected_from_the_files() {
     for (fixture, name) in [
         ("legacy", "legacy-json"),

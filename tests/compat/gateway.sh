@@ -219,6 +219,13 @@ log_since "$mark" "$s/quiet.log"
 log_since 0 "$s/all.log"
 must_fail quiet quiet "$s/switch3.json" "$s/all.log"
 "${CHECK[@]}" quiet "$s/switch3.json" "$s/quiet.log"
+times=()
+for _ in 1 2 3 4 5; do
+  t1=$(date +%s%N)
+  cs_at "$(date -u -d '+32 minutes' +%Y-%m-%dT%H:%M:%SZ)" switch >/dev/null
+  times+=("$((($(date +%s%N) - t1) / 1000000))")
+done
+echo "  five more runs with nothing to change: ${times[*]} ms"
 view v5
 "${CHECK[@]}" session "$s/v5.json" "$OPUS" anthropic:me
 "${CHECK[@]}" same-order "$s/v4.json" "$s/v5.json"
