@@ -127,6 +127,25 @@ oc_run $V "$S" "\$@"
 EOF
 chmod +x "$S/bin/openclaw"
 oc() { "$S/bin/openclaw" "$@"; }
+# Starts the real gateway on STATE_HOME:PORT and waits (at most 150 s) until CLI answers
+# its health call; GW_PID is the gateway's.
+start_gateway() { # state-home port cli
+  local home=$1 port=$2 cli=$3 start ready=
+  start=$(date +%s)
+  (_OC_EXEC=1 OC_TIMEOUT=1200 OC_EXTRA_ENV="OPENCLAW_GATEWAY_TOKEN=$TOKEN" \
+    oc_run $V "$home" gateway run --allow-unconfigured --auth token --port "$port" --bind loopback \
+    >"$WORK/gw.out" 2>&1) &
+  GW_PID=$!
+  for _ in $(seq 1 60); do
+    kill -0 "$GW_PID" 2>/dev/null || { echo "the gateway exited during start-up"; exit 1; }
+    if "$cli" gateway call health --json --timeout 3000 >"$WORK/health.json" 2>/dev/null \
+      && grep -q '"ok": true' "$WORK/health.json"; then ready=1; break; fi
+    [ $(($(date +%s) - start)) -lt 150 ] || break
+    sleep 2
+  done
+  [ -n "$ready" ] || { echo "the gateway was not ready within 150 s"; exit 1; }
+  echo "  gateway ready after $(($(date +%s) - start)) s"
+}
 cs() {
   env -i PATH=/usr/bin:/bin HOME="$S" OPENCLAW_STATE_DIR="$state" CLAWSHIFT_HOME="$S/cs" \
     CODEX_HOME="$S/codex" CLAWSHIFT_OPENCLAW_BIN="$S/bin/openclaw" "$CS" --timeout 300 "$@"
@@ -178,21 +197,7 @@ check cooldown "$state" openai:alice 60
 order "$WORK/order0.json"
 check first "$WORK/order0.json" openai:alice
 
-start=$(date +%s)
-(_OC_EXEC=1 OC_TIMEOUT=1200 OC_EXTRA_ENV="OPENCLAW_GATEWAY_TOKEN=$TOKEN" \
-  oc_run $V "$S" gateway run --allow-unconfigured --auth token --port "$GW_PORT" --bind loopback \
-  >"$WORK/gw.out" 2>&1) &
-GW_PID=$!
-ready=
-for _ in $(seq 1 60); do
-  kill -0 "$GW_PID" 2>/dev/null || { echo "the gateway exited during start-up"; exit 1; }
-  if oc gateway call health --json --timeout 3000 >"$WORK/health.json" 2>/dev/null \
-    && grep -q '"ok": true' "$WORK/health.json"; then ready=1; break; fi
-  [ $(($(date +%s) - start)) -lt 150 ] || break
-  sleep 2
-done
-[ -n "$ready" ] || { echo "the gateway was not ready within 150 s"; exit 1; }
-echo "  gateway ready after $(($(date +%s) - start)) s"
+start_gateway "$S" "$GW_PORT" oc
 
 # The A2A peer: a loopback stand-in that logs each JSON-RPC SendMessage and takes it.
 inbox_up() {
@@ -337,21 +342,7 @@ tcs --yes add-profile bob --from-auth-json "$S/bob.json" >/dev/null 2>&1
 # minute under load), short enough to wait out before the next turn.
 python3 tests/compat/chatgpt-backend.py "$BACKEND_PORT" "$WORK/backend.log" acct-alice 120 >"$WORK/backend.out" 2>&1 &
 INBOX_PID=$!
-start=$(date +%s)
-(_OC_EXEC=1 OC_TIMEOUT=1200 OC_EXTRA_ENV="OPENCLAW_GATEWAY_TOKEN=$TOKEN" \
-  oc_run $V "$T" gateway run --allow-unconfigured --auth token --port "$GW2_PORT" --bind loopback \
-  >"$WORK/gw.out" 2>&1) &
-GW_PID=$!
-ready=
-for _ in $(seq 1 60); do
-  kill -0 "$GW_PID" 2>/dev/null || { echo "the gateway exited during start-up"; exit 1; }
-  if toc gateway call health --json --timeout 3000 >"$WORK/health.json" 2>/dev/null \
-    && grep -q '"ok": true' "$WORK/health.json"; then ready=1; break; fi
-  [ $(($(date +%s) - start)) -lt 150 ] || break
-  sleep 2
-done
-[ -n "$ready" ] || { echo "the gateway was not ready within 150 s"; exit 1; }
-echo "  gateway ready after $(($(date +%s) - start)) s"
+start_gateway "$T" "$GW2_PORT" toc
 turn() { # out message
   toc agent --agent main --message "$2" --json --timeout 120 >"$1" 2>"$1.err" || {
     echo "openclaw agent failed:"; grep -v '^[│◇├]' "$1" | head -20; tail -n 5 "$1.err"; return 1; }
