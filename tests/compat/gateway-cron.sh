@@ -128,10 +128,10 @@ EOF
 chmod +x "$S/bin/openclaw"
 oc() { "$S/bin/openclaw" "$@"; }
 # Starts the real gateway on STATE_HOME:PORT and waits (at most 150 s) until CLI answers
-# its health call; GW_PID is the gateway's.
+# its health call; GW_PID is the gateway's, GW_STARTED when it was started.
 start_gateway() { # state-home port cli
-  local home=$1 port=$2 cli=$3 start ready=
-  start=$(date +%s)
+  local home=$1 port=$2 cli=$3 ready=
+  GW_STARTED=$(date +%s)
   (_OC_EXEC=1 OC_TIMEOUT=1200 OC_EXTRA_ENV="OPENCLAW_GATEWAY_TOKEN=$TOKEN" \
     oc_run $V "$home" gateway run --allow-unconfigured --auth token --port "$port" --bind loopback \
     >"$WORK/gw.out" 2>&1) &
@@ -140,11 +140,11 @@ start_gateway() { # state-home port cli
     kill -0 "$GW_PID" 2>/dev/null || { echo "the gateway exited during start-up"; exit 1; }
     if "$cli" gateway call health --json --timeout 3000 >"$WORK/health.json" 2>/dev/null \
       && grep -q '"ok": true' "$WORK/health.json"; then ready=1; break; fi
-    [ $(($(date +%s) - start)) -lt 150 ] || break
+    [ $(($(date +%s) - GW_STARTED)) -lt 150 ] || break
     sleep 2
   done
   [ -n "$ready" ] || { echo "the gateway was not ready within 150 s"; exit 1; }
-  echo "  gateway ready after $(($(date +%s) - start)) s"
+  echo "  gateway ready after $(($(date +%s) - GW_STARTED)) s"
 }
 cs() {
   env -i PATH=/usr/bin:/bin HOME="$S" OPENCLAW_STATE_DIR="$state" CLAWSHIFT_HOME="$S/cs" \
@@ -281,7 +281,7 @@ cs doctor >"$WORK/doctor3.txt" || true
 same "doctor after remove" \
   "info: cron: no OpenClaw cron job named clawshift-switch (fix: \`clawshift cron install --via openclaw\` schedules \`clawshift switch\` on the Gateway (or \`clawshift cron install\`, in your crontab))" \
   "$(grep '^[a-z]*: cron: ' "$WORK/doctor3.txt")"
-echo "  ($(($(date +%s) - start)) s with the first gateway)"
+echo "  ($(($(date +%s) - GW_STARTED)) s with the first gateway)"
 stop "$INBOX_PID"; INBOX_PID=
 stop "$GW_PID"; GW_PID=
 
