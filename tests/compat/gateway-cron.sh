@@ -367,4 +367,4 @@ check turn "$WORK/turn2.json" "hello from the stand-in" success
 must_fail backend asked "$WORK/backend.log" - acct-bob acct-bob
 check asked "$WORK/backend.log" acct-bob acct-bob acct-alice
 echo "  turn 2: served by bob straight away"
-echo "gateway-cron: ok (OpenClaw $V gateway; the agent turn $(($(date +%s) - start)) s)"
+echo "gateway-cron: ok (OpenClaw $V gateway; the agent turn $(($(date +%s) - GW_STARTED)) s)"
