@@ -95,8 +95,7 @@ impl Gateway {
             },
         )?;
         let _ = tcp.set_nodelay(true);
-        let g = Gateway::bounded(tcp, deadline, port)?;
-        let mut g = g;
+        let mut g = Gateway::bounded(tcp, deadline, port)?;
         g.handshake(token)?;
         Ok(g)
     }
