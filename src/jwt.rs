@@ -34,11 +34,6 @@ pub fn decode(token: &str) -> Result<Jwt, String> {
     let header = decode_part(parts[0], "header")?;
     let claims = decode_part(parts[1], "payload")?;
     let auth = claims.get(AUTH_CLAIM);
-    let str_at = |v: Option<&Value>, key: &str| {
-        v.and_then(|v| v.get(key))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    };
     Ok(Jwt {
         exp: exp(claims.get("exp"))?,
         account_id: str_at(auth, "chatgpt_account_id"),
@@ -48,6 +43,13 @@ pub fn decode(token: &str) -> Result<Jwt, String> {
         header,
         claims,
     })
+}
+
+/// The string at `key` of an object claim.
+fn str_at(v: Option<&Value>, key: &str) -> Option<String> {
+    v.and_then(|v| v.get(key))
+        .and_then(Value::as_str)
+        .map(str::to_string)
 }
 
 /// `exp` in seconds, `None` when absent; an error when it is not a plausible time.
@@ -92,11 +94,6 @@ pub fn identity(token: &str) -> Option<(Option<String>, Option<String>, Option<S
     }
     let c: Claims = serde_json::from_slice(&payload).ok()?;
     exp(c.exp.as_ref()).ok()?;
-    let str_at = |v: Option<&Value>, key: &str| {
-        v.and_then(|v| v.get(key))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    };
     Some((
         str_at(c.auth.as_ref(), "chatgpt_account_id"),
         c.email

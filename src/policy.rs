@@ -394,15 +394,6 @@ pub fn judge(status: &Status, c: &Candidate, now: i64) -> Verdict {
         return verdict(!blocked, rule, why, ends, Some(id.clone()));
     }
     let profiles = status.profiles_of(&c.provider);
-    if profiles.is_empty() {
-        return verdict(
-            false,
-            "no-profile",
-            format!("no {} profile in the auth store", c.provider),
-            None,
-            None,
-        );
-    }
     let mut soonest: Option<(&'static str, String, Option<i64>, &Rc<Profile>)> = None;
     for p in profiles {
         let (blocked, rule, why, ends) = block_of(p, model, now);
@@ -413,7 +404,8 @@ pub fn judge(status: &Status, c: &Candidate, now: i64) -> Verdict {
             soonest = Some((rule, why, ends, p));
         }
     }
-    // Every profile was blocked, so the loop recorded the one whose block ends first.
+    // Past the loop every profile was blocked and the one whose block ends first is
+    // recorded; nothing is recorded only when the provider has no profile at all.
     let Some((rule, why, ends, p)) = soonest else {
         return verdict(
             false,
