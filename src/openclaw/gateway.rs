@@ -224,14 +224,7 @@ impl Gateway {
     /// The session's model and pinned profile: `sessions.describe` for the model and
     /// `chat.metadata` for the account (the session rows do not carry the auth-profile
     /// override), sent together.
-    ///
-    /// Only a pin someone chose counts (source `user`, `user-link`, as `sessions.patch`
-    /// and `/model …@profile` set it). An `auto` pin is OpenClaw's own rotation for a
-    /// turn, e.g. past an account in cooldown: OpenClaw drops it for the first account
-    /// of the provider's order once that one has recovered from its rate limit, so the
-    /// account the agent is on is that order's first, which is what a switch must move.
-    /// Taking the auto pin for the route made `switch` believe the agent had already
-    /// left the cooled account and stay silent, leaving it first in the order.
+    /// Only a pin someone chose counts (`status::chosen_pin`).
     pub fn read_session(&mut self, key: &str) -> Result<SessionRoute, String> {
         let mut r = self.calls(&[
             ("sessions.describe", json!({ "key": key })),
@@ -259,12 +252,12 @@ impl Gateway {
                 _ => None,
             },
             overridden: session.get("modelOverrideSource").is_some(),
-            profile: meta
-                .get("accountSelection")
-                .filter(|a| a.get("source").and_then(Value::as_str) != Some("auto"))
-                .and_then(|a| a.get("authProfileId"))
-                .and_then(Value::as_str)
-                .map(str::to_string),
+            profile: meta.get("accountSelection").and_then(|a| {
+                super::status::chosen_pin(
+                    a.get("authProfileId").and_then(Value::as_str),
+                    a.get("source").and_then(Value::as_str),
+                )
+            }),
         })
     }
 

@@ -330,12 +330,27 @@ fn session_current(d: &Detected) -> Result<(Option<String>, Option<String>), Err
         (None, Some(m)) if m.contains('/') => Some(m),
         _ => None,
     };
-    // An `auto` pin is OpenClaw's own rotation, dropped when the first account in the
-    // order recovers; only a pin someone chose is the session's account (as through a
-    // gateway, `gateway::Gateway::read_session`).
-    let pinned = s(entry.get("authProfileOverride"))
-        .filter(|_| s(entry.get("authProfileOverrideSource")).as_deref() != Some("auto"));
+    let pinned = chosen_pin(
+        entry.get("authProfileOverride").and_then(Value::as_str),
+        entry
+            .get("authProfileOverrideSource")
+            .and_then(Value::as_str),
+    );
     Ok((model, pinned))
+}
+
+/// The account a session is pinned to, if someone chose it (source `user`,
+/// `user-link`, as `sessions.patch` and `/model …@profile` set it). An `auto` pin is
+/// OpenClaw's own rotation for a turn, e.g. past an account in cooldown: OpenClaw drops
+/// it for the first account of the provider's order once that one has recovered, so
+/// the account the agent is on is that order's first, which is what a switch must
+/// move. Taking the auto pin for the route made `switch` believe the agent had already
+/// left the cooled account and stay silent, leaving it first in the order. Used for
+/// `sessions.json` and for a gateway's `chat.metadata` alike.
+pub fn chosen_pin(profile: Option<&str>, source: Option<&str>) -> Option<String> {
+    profile
+        .filter(|_| source != Some("auto"))
+        .map(str::to_string)
 }
 
 fn paths(d: &Detected) -> Map<String, Value> {
