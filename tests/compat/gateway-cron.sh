@@ -116,16 +116,20 @@ INBOX_PORT=$(free_port)
 TOKEN=compat-$RANDOM$RANDOM
 mkdir -p "$state" "$S/bin" "$S/cs"
 
-# The `openclaw` clawshift and the cron job find (through CLAWSHIFT_OPENCLAW_BIN, as a
-# user's PATH would): the real CLI, with the gateway token from the environment.
-cat >"$S/bin/openclaw" <<EOF
+# Writes HOME/bin/openclaw, the `openclaw` clawshift and the cron job find (through
+# CLAWSHIFT_OPENCLAW_BIN, as a user's PATH would): the real CLI on the state in HOME,
+# with the gateway token from the environment.
+write_openclaw() { # home
+  cat >"$1/bin/openclaw" <<EOF
 #!/usr/bin/env bash
 export CLAWSHIFT_COMPAT_CACHE="$CLAWSHIFT_COMPAT_CACHE" OC_SHARED_COMPILE_CACHE=1 OC_NET=1
 export OC_EXTRA_ENV="OPENCLAW_GATEWAY_TOKEN=$TOKEN"
 . "$ROOT/tests/compat/oc.sh"
-oc_run $V "$S" "\$@"
+oc_run $V "$1" "\$@"
 EOF
-chmod +x "$S/bin/openclaw"
+  chmod +x "$1/bin/openclaw"
+}
+write_openclaw "$S"
 oc() { "$S/bin/openclaw" "$@"; }
 # Starts the real gateway on STATE_HOME:PORT and waits (at most 150 s) until CLI answers
 # its health call; GW_PID is the gateway's, GW_STARTED when it was started.
@@ -322,14 +326,7 @@ cat >"$tstate/openclaw.json" <<CONF
   ] } } } } },
 }
 CONF
-cat >"$T/bin/openclaw" <<WRAP
-#!/usr/bin/env bash
-export CLAWSHIFT_COMPAT_CACHE="$CLAWSHIFT_COMPAT_CACHE" OC_SHARED_COMPILE_CACHE=1 OC_NET=1
-export OC_EXTRA_ENV="OPENCLAW_GATEWAY_TOKEN=$TOKEN"
-. "$ROOT/tests/compat/oc.sh"
-oc_run $V "$T" "\$@"
-WRAP
-chmod +x "$T/bin/openclaw"
+write_openclaw "$T"
 toc() { "$T/bin/openclaw" "$@"; }
 tcs() {
   env -i PATH=/usr/bin:/bin HOME="$T" OPENCLAW_STATE_DIR="$tstate" CLAWSHIFT_HOME="$T/cs" \
