@@ -2,6 +2,8 @@
 //! signature (Codex does not check it either; the token is only ever shown to the server
 //! that issued it). The token itself never appears in an error.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -69,15 +71,6 @@ fn exp(v: Option<&Value>) -> Result<Option<i64>, String> {
 /// building the tree of every claim (a status of a thousand accounts reads a thousand
 /// tokens). `None` wherever [`decode`] fails.
 pub fn identity(token: &str) -> Option<(Option<String>, Option<String>, Option<String>)> {
-    #[derive(serde::Deserialize)]
-    struct Claims {
-        exp: Option<Value>,
-        email: Option<Value>,
-        #[serde(rename = "https://api.openai.com/auth")]
-        auth: Option<Value>,
-        #[serde(rename = "https://api.openai.com/profile")]
-        profile: Option<Value>,
-    }
     let mut parts = token.trim().split('.');
     let (Some(header), Some(payload), Some(_), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -85,25 +78,150 @@ pub fn identity(token: &str) -> Option<(Option<String>, Option<String>, Option<S
         return None;
     };
     // The header only has to be a JSON object, as `decode` requires.
-    type Header = std::collections::BTreeMap<String, serde::de::IgnoredAny>;
-    serde_json::from_slice::<Header>(&part_bytes(header, "header").ok()?).ok()?;
+    let header = part_bytes(header, "header").ok()?;
+    let mut de = serde_json::Deserializer::from_slice(&header);
+    serde::Deserializer::deserialize_map(&mut de, serde::de::IgnoredAny).ok()?;
+    de.end().ok()?;
     let payload = part_bytes(payload, "payload").ok()?;
-    // A struct also reads from a JSON array; `decode` wants an object.
-    if payload.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return None;
-    }
-    let c: Claims = serde_json::from_slice(&payload).ok()?;
+    let mut de = serde_json::Deserializer::from_slice(&payload);
+    let c = serde::Deserializer::deserialize_map(&mut de, Claims::default()).ok()?;
+    de.end().ok()?;
     exp(c.exp.as_ref()).ok()?;
-    Some((
-        str_at(c.auth.as_ref(), "chatgpt_account_id"),
-        c.email
-            .as_ref()
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .or_else(|| str_at(c.profile.as_ref(), "email")),
-        str_at(c.auth.as_ref(), "chatgpt_plan_type"),
-    ))
+    Some((c.auth.account_id, c.email.or(c.profile.email), c.auth.plan))
 }
+
+/// The claims [`identity`] reads, filled in as the payload is read: every other member
+/// is skipped unparsed, and a repeated name keeps its last value, as in a parsed
+/// `Value`. A member of the wrong type reads as absent, as `str_at` reads it.
+#[derive(Default)]
+struct Claims {
+    exp: Option<Value>,
+    email: Option<String>,
+    auth: Claim,
+    profile: Claim,
+}
+
+/// The strings `identity` takes from the auth or profile claim.
+#[derive(Default)]
+struct Claim {
+    account_id: Option<String>,
+    plan: Option<String>,
+    email: Option<String>,
+}
+
+/// A member's string value, `None` for any other JSON value.
+struct Text(Option<String>);
+
+impl<'de> serde::de::Visitor<'de> for Claims {
+    type Value = Claims;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut m: A) -> Result<Claims, A::Error> {
+        while let Some(key) = m.next_key::<Key>()? {
+            match &*key.0 {
+                "exp" => self.exp = Some(m.next_value()?),
+                "email" => self.email = m.next_value::<Text>()?.0,
+                AUTH_CLAIM => self.auth = m.next_value()?,
+                PROFILE_CLAIM => self.profile = m.next_value()?,
+                _ => {
+                    m.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Claim {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Claim, D::Error> {
+        d.deserialize_any(Claim::default())
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Claim {
+    type Value = Claim;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut m: A) -> Result<Claim, A::Error> {
+        while let Some(key) = m.next_key::<Key>()? {
+            let slot = match &*key.0 {
+                "chatgpt_account_id" => &mut self.account_id,
+                "chatgpt_plan_type" => &mut self.plan,
+                "email" => &mut self.email,
+                _ => {
+                    m.next_value::<serde::de::IgnoredAny>()?;
+                    continue;
+                }
+            };
+            *slot = m.next_value::<Text>()?.0;
+        }
+        Ok(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, s: A) -> Result<Claim, A::Error> {
+        serde::de::IgnoredAny.visit_seq(s).map(|_| Claim::default())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Claim, E> {
+        Ok(Claim::default())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Claim, E> {
+        Ok(Claim::default())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Claim, E> {
+        Ok(Claim::default())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Claim, E> {
+        Ok(Claim::default())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Claim, E> {
+        Ok(Claim::default())
+    }
+    fn visit_unit<E>(self) -> Result<Claim, E> {
+        Ok(Claim::default())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Text;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Text, E> {
+                Ok(Text(Some(s.to_string())))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, m: A) -> Result<Text, A::Error> {
+                serde::de::IgnoredAny.visit_map(m).map(|_| Text(None))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, s: A) -> Result<Text, A::Error> {
+                serde::de::IgnoredAny.visit_seq(s).map(|_| Text(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_unit<E>(self) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A member name, borrowed unless it holds escapes.
+#[derive(serde::Deserialize)]
+struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
 
 fn part_bytes(part: &str, name: &str) -> Result<Vec<u8>, String> {
     if part.is_empty() {
@@ -205,6 +323,29 @@ mod tests {
             format!("{h}.{}.s.t", part("{}")),
             format!("{h}.!!.s"),
             format!("{h}.{}.s", part("{")),
+            // Repeated names keep the last value; escaped names are the same names;
+            // a claim of the wrong shape reads as absent.
+            format!(
+                "{h}.{}.s",
+                part(r#"{"email":"a@example.com","email":"b@example.com"}"#)
+            ),
+            format!(
+                "{h}.{}.s",
+                part(r#"{"em\u0061il":"e@example.com","exp":1.5e9}"#)
+            ),
+            format!(
+                "{h}.{}.s",
+                part(
+                    r#"{"https://api.openai.com/auth":["acct"],"https://api.openai.com/profile":"p"}"#
+                )
+            ),
+            format!(
+                "{h}.{}.s",
+                part(
+                    r#"{"https://api.openai.com/auth":{"chatgpt_account_id":{"id":1},"chatgpt_plan_type":"pro","x":[{"y":null}]},"email":false}"#
+                )
+            ),
+            format!("{}.{}.s", part(r#"{"alg":"none"} x"#), part("{}")),
         ];
         for t in &tokens {
             let expected = decode(t).ok().map(|j| (j.account_id, j.email, j.plan));

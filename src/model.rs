@@ -216,7 +216,7 @@ pub struct Status {
 /// a walk through the list each time. It is a cache of `profiles`, so two statuses are
 /// equal whatever their caches hold.
 #[derive(Debug, Clone, Default)]
-pub struct ProfileIndex(std::cell::OnceCell<std::collections::HashMap<String, usize>>);
+pub struct ProfileIndex(std::cell::OnceCell<foldhash::HashMap<String, usize>>);
 
 impl PartialEq for ProfileIndex {
     fn eq(&self, _: &Self) -> bool {
@@ -227,7 +227,10 @@ impl PartialEq for ProfileIndex {
 impl Status {
     pub fn profile(&self, id: &str) -> Option<&Rc<Profile>> {
         let index = self.index.0.get_or_init(|| {
-            let mut index = std::collections::HashMap::with_capacity(self.profiles.len());
+            let mut index = foldhash::HashMap::with_capacity_and_hasher(
+                self.profiles.len(),
+                Default::default(),
+            );
             for (i, p) in self.profiles.iter().enumerate() {
                 index.entry(p.id.clone()).or_insert(i);
             }

@@ -7,7 +7,7 @@
 //!
 //! Pure: no file, clock or environment. The saved switch state comes in as JSON.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 use std::rc::Rc;
 
 use serde::Serialize;
@@ -221,7 +221,7 @@ fn expand(
         };
         let profiles = status.profiles_of(cp);
         let ids: Vec<String> = profiles.iter().map(|p| p.id.clone()).collect();
-        let by_id: std::collections::HashMap<&str, &Rc<Profile>> =
+        let by_id: foldhash::HashMap<&str, &Rc<Profile>> =
             profiles.iter().map(|p| (p.id.as_str(), p)).collect();
         let mut out: Vec<Candidate> = account_order(state, cp, ids)
             .iter()

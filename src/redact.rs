@@ -51,7 +51,7 @@ static KNOWN: Mutex<Option<Registry>> = Mutex::new(None);
 /// but not their ends (signatures, account ids).
 #[derive(Default)]
 struct Registry {
-    values: HashSet<Arc<str>>,
+    values: foldhash::HashSet<Arc<str>>,
     /// Tokens that end alike (unsigned test JWTs) share a bucket; real ones rarely do.
     by_tail: HashMap<u64, Vec<Arc<str>>, BuildHasherDefault<TailHasher>>,
     /// A one-hash Bloom filter of the values' last four bytes: most positions of a
@@ -99,7 +99,7 @@ impl Registry {
     /// another is masked whole).
     fn find(&self, text: &str) -> Vec<(usize, usize)> {
         let b = text.as_bytes();
-        if self.values.is_empty() {
+        if self.tail_bits.is_empty() {
             return Vec::new();
         }
         let mut found = Vec::new();
@@ -297,10 +297,8 @@ fn walk(v: &Value, found: &mut dyn FnMut(&str, &str)) {
 static LEARNED_TEXTS: Mutex<Option<HashSet<u64>>> = Mutex::new(None);
 
 fn text_hash(text: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut h);
-    h.finish()
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::default().hash_one(text)
 }
 
 /// Whether a document with exactly this text was learned in this run.

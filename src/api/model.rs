@@ -305,16 +305,14 @@ fn status(engine: &mut Engine) {
          Example: `for c in st.candidates([\"opus\", \"codex\"], #{}) { print(c.key); }`")
         .with_volatility(false)
         .register_into_engine(engine, |s: &mut S, priority: Array, state: Map| -> RhaiResult<Array> {
-            let (list, _) = expand(s, &priority, &state)?;
-            Ok(list.into_iter().map(Dynamic::from).collect())
+            Ok(expand(s, &priority, &state)?.0.iter().cloned().map(Dynamic::from).collect())
         });
     def("candidate_notes", &["status: Status", "priority: Array", "state: Map", "Array"],
         "Why entries of a priority list name nothing for this status (e.g. `\"opus\": the agent has no Claude Opus model`), as sentences.\n\
          Example: `for n in st.candidate_notes(PRIORITY, state) { print(n); }`")
         .with_volatility(false)
         .register_into_engine(engine, |s: &mut S, priority: Array, state: Map| -> RhaiResult<Array> {
-            let (_, notes) = expand(s, &priority, &state)?;
-            Ok(strings(&notes))
+            Ok(strings(&expand(s, &priority, &state)?.1))
         });
     def("validate", &["status: Status", "priority: Array", "state: Map", "Array"],
         "Checks a priority list against this status without judging anything: unknown entries, models the agent does not know and profiles that are not in the auth store, each a sentence naming the entry (with the nearest known name). `clawshift check` runs it on the switch script's `PRIORITY`.\n\
@@ -338,11 +336,41 @@ fn entries(priority: &Array) -> RhaiResult<Vec<String>> {
         .collect()
 }
 
-fn expand(s: &Status, priority: &Array, state: &Map) -> RhaiResult<(Vec<Candidate>, Vec<String>)> {
+/// The candidates of `priority` for this status and their notes. `decide`, its notes
+/// and the switch script's fallback chain all ask for the same list in one run, so the
+/// last expansion is kept and handed out again while status, list and state agree.
+fn expand(s: &S, priority: &Array, state: &Map) -> RhaiResult<Rc<Expansion>> {
+    type Last = Option<(S, Vec<String>, Value, Rc<Expansion>)>;
+    thread_local! {
+        // Never dropped at exit: it may hold the run's status, and freeing that tree
+        // as the process ends is wasted time.
+        static LAST: std::mem::ManuallyDrop<std::cell::RefCell<Last>> = Default::default();
+    }
     let priority = entries(priority)?;
-    let state = to_json(&state.clone().into(), "candidates")?;
-    policy::candidates(s, &priority, &state).map_err(|e| format!("policy: {e}").into())
+    // Only these keys of the switch state change what a priority list names; a state
+    // file with a thousand profiles' statuses is not converted for them.
+    let mut used = serde_json::Map::new();
+    for key in ["knownModels", "accountOrder", "lastOrder"] {
+        if let Some(v) = state.get(key) {
+            used.insert(key.to_string(), to_json(v, "candidates")?);
+        }
+    }
+    let state = Value::Object(used);
+    let hit = LAST.with(|l| {
+        l.borrow().as_ref().and_then(|(ls, lp, lst, e)| {
+            (Rc::ptr_eq(ls, s) && *lp == priority && *lst == state).then(|| e.clone())
+        })
+    });
+    if let Some(e) = hit {
+        return Ok(e);
+    }
+    let e: Rc<Expansion> =
+        Rc::new(policy::candidates(s, &priority, &state).map_err(|e| format!("policy: {e}"))?);
+    LAST.with(|l| *l.borrow_mut() = Some((s.clone(), priority, state, e.clone())));
+    Ok(e)
 }
+
+type Expansion = (Vec<Candidate>, Vec<String>);
 
 type P = Rc<Profile>;
 

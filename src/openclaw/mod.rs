@@ -465,22 +465,21 @@ fn empty_doc(with_profiles: bool) -> Map<String, Value> {
     m
 }
 
-fn file_doc(
+fn file_source(
     path: &Path,
     profiles: bool,
     state: bool,
     agent: &str,
     purpose: Purpose,
-) -> Result<Doc, Error> {
-    let before = file_text(path)?;
-    Doc::parse(
-        Loc::File(path.to_path_buf()),
-        before,
+) -> Result<Source, Error> {
+    Ok(Source {
+        text: file_text(path)?,
+        loc: Loc::File(path.to_path_buf()),
         profiles,
         state,
-        Some(agent.to_string()),
+        agent: Some(agent.to_string()),
         purpose,
-    )
+    })
 }
 
 /// A store file's text, `None` when it does not exist.
@@ -496,22 +495,35 @@ fn file_text(path: &Path) -> Result<Option<String>, Error> {
     })
 }
 
-impl Doc {
-    /// A document from its text (`None` when the file or row does not exist yet), keeping
-    /// what `purpose` needs.
-    fn parse(
-        loc: Loc,
-        before: Option<String>,
-        profiles: bool,
-        state: bool,
-        agent: Option<String>,
-        purpose: Purpose,
-    ) -> Result<Doc, Error> {
-        let value = match &before {
+/// A store document as read, before it is parsed: a reader that finds the same texts
+/// as a moment ago reuses that parse (a switch reads the store for the status and
+/// again for `set_model`).
+struct Source {
+    loc: Loc,
+    /// `None` when the file or row does not exist yet.
+    text: Option<String>,
+    profiles: bool,
+    state: bool,
+    agent: Option<String>,
+    purpose: Purpose,
+}
+
+impl Source {
+    /// The document, keeping what its purpose needs.
+    fn parse(self) -> Result<Doc, Error> {
+        let Source {
+            loc,
+            text,
+            profiles,
+            state,
+            agent,
+            purpose,
+        } = self;
+        let value = match &text {
             Some(t) => parse_doc(t, &loc)?,
             None => empty_doc(profiles),
         };
-        let (before, original) = keep(purpose, before, &value);
+        let (before, original) = keep(purpose, text, &value);
         Ok(Doc {
             loc,
             before,
@@ -527,6 +539,15 @@ impl Doc {
     }
 }
 
+fn parse_all(sources: Vec<Source>) -> Result<Docs, Error> {
+    Ok(Docs {
+        docs: sources
+            .into_iter()
+            .map(Source::parse)
+            .collect::<Result<_, _>>()?,
+    })
+}
+
 /// The text and the copy of the value a document keeps for `purpose`.
 fn keep(
     purpose: Purpose,
@@ -539,7 +560,7 @@ fn keep(
     }
 }
 
-fn row_doc(
+fn row_source(
     conn: &rusqlite::Connection,
     db: &Path,
     table: &'static str,
@@ -547,22 +568,20 @@ fn row_doc(
     profiles: bool,
     agent: Option<&str>,
     purpose: Purpose,
-) -> Result<Doc, Error> {
-    let loc = Loc::Row {
-        db: db.to_path_buf(),
-        table,
-        key: key.to_string(),
-    };
-    let before = sqlite::read_row(conn, db, table, key)?;
-    // A row holds either the credentials or the runtime state, never both.
-    Doc::parse(
-        loc,
-        before,
+) -> Result<Source, Error> {
+    Ok(Source {
+        text: sqlite::read_row(conn, db, table, key)?,
+        loc: Loc::Row {
+            db: db.to_path_buf(),
+            table,
+            key: key.to_string(),
+        },
+        // A row holds either the credentials or the runtime state, never both.
         profiles,
-        !profiles,
-        agent.map(str::to_string),
+        state: !profiles,
+        agent: agent.map(str::to_string),
         purpose,
-    )
+    })
 }
 
 /// The documents of one agent's effective store, lowest priority first: later
@@ -696,9 +715,35 @@ pub fn render(doc: &Doc) -> String {
 }
 
 /// Reads the detected agent's store and merges its documents (no locks: readers need
-/// none).
-pub fn read_auth(d: &Detected) -> Result<Auth, Error> {
-    Ok(read_docs(d)?.into_effective())
+/// none). The merged view is shared: a second read in the same run that finds the
+/// same texts returns it without parsing them again.
+pub fn read_auth(d: &Detected) -> Result<Rc<Auth>, Error> {
+    thread_local! {
+        // Never dropped: freeing a thousand profiles' tree at exit is wasted time.
+        static LAST: std::mem::ManuallyDrop<std::cell::RefCell<Option<(u64, Rc<Auth>)>>> =
+            Default::default();
+    }
+    let sources = read_sources(d)?;
+    let key = {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut h = foldhash::fast::FixedState::default().build_hasher();
+        for s in &sources {
+            s.loc.location().hash(&mut h);
+            s.text.hash(&mut h);
+        }
+        h.finish()
+    };
+    if let Some(auth) = LAST.with(|l| {
+        l.borrow()
+            .as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, a)| a.clone())
+    }) {
+        return Ok(auth);
+    }
+    let auth = Rc::new(parse_all(sources)?.into_effective());
+    LAST.with(|l| *l.borrow_mut() = Some((key, auth.clone())));
+    Ok(auth)
 }
 
 /// The databases of a SQLite layout that exist: the shared state DB (in `sqlite` only)
@@ -721,24 +766,24 @@ fn open_dbs(d: &Detected) -> Result<Dbs, Error> {
     Ok((shared, agent))
 }
 
-/// Reads the documents of the detected agent's store, for reading only.
-fn read_docs(d: &Detected) -> Result<Docs, Error> {
+/// The documents of the detected agent's store as read, for reading only.
+fn read_sources(d: &Detected) -> Result<Vec<Source>, Error> {
     match d.layout {
-        Layout::LegacyJson | Layout::SplitJson => json_docs(d, false),
+        Layout::LegacyJson | Layout::SplitJson => json_sources(d, false),
         Layout::Sqlite | Layout::AgentSqlite => {
             let (shared, agent) = open_dbs(d)?;
-            sqlite_docs(d, shared.as_deref(), agent.as_deref(), false)
+            sqlite_sources(d, shared.as_deref(), agent.as_deref(), false)
         }
     }
 }
 
 /// The documents of a JSON store; `update`: read to change them.
-fn json_docs(d: &Detected, update: bool) -> Result<Docs, Error> {
-    let mut docs = Vec::new();
+fn json_sources(d: &Detected, update: bool) -> Result<Vec<Source>, Error> {
+    let mut out = Vec::new();
     let split = d.layout == Layout::SplitJson;
     let mut add_dir = |dir: &Path, agent: &str, own: bool| -> Result<(), Error> {
         let purpose = Purpose::new(update && own, own);
-        docs.push(file_doc(
+        out.push(file_source(
             &dir.join(STORE_FILE),
             true,
             !split,
@@ -746,7 +791,7 @@ fn json_docs(d: &Detected, update: bool) -> Result<Docs, Error> {
             purpose,
         )?);
         if split {
-            docs.push(file_doc(
+            out.push(file_source(
                 &dir.join(STATE_FILE),
                 false,
                 true,
@@ -761,22 +806,22 @@ fn json_docs(d: &Detected, update: bool) -> Result<Docs, Error> {
         add_dir(&d.main_agent_dir, "main", false)?;
     }
     add_dir(&d.agent_dir, &d.agent, true)?;
-    Ok(Docs { docs })
+    Ok(out)
 }
 
 /// The documents of a SQLite store; `update`: read to change them.
-fn sqlite_docs(
+fn sqlite_sources(
     d: &Detected,
     shared: Option<&rusqlite::Connection>,
     agent: Option<&rusqlite::Connection>,
     update: bool,
-) -> Result<Docs, Error> {
-    let mut docs = Vec::new();
+) -> Result<Vec<Source>, Error> {
+    let mut out = Vec::new();
     let shared_target = d.layout == Layout::Sqlite;
     if let Some(c) = shared {
         let purpose = Purpose::new(update, true);
         for (key, profiles) in [(sqlite::STORE_KEY, true), (sqlite::STATE_KEY, false)] {
-            docs.push(row_doc(
+            out.push(row_source(
                 c,
                 &d.shared_db,
                 sqlite::SHARED_TABLE,
@@ -793,7 +838,7 @@ fn sqlite_docs(
             (sqlite::AGENT_STORE_TABLE, true),
             (sqlite::AGENT_STATE_TABLE, false),
         ] {
-            docs.push(row_doc(
+            out.push(row_source(
                 c,
                 &d.agent_db,
                 table,
@@ -804,7 +849,7 @@ fn sqlite_docs(
             )?);
         }
     }
-    Ok(Docs { docs })
+    Ok(out)
 }
 
 /// Reads, changes and writes the detected store: under OpenClaw's lock for JSON files,
@@ -830,7 +875,7 @@ pub fn update<R>(
             } else {
                 Some(lock::acquire(host, &d.json_store)?)
             };
-            let mut docs = json_docs(d, true)?;
+            let mut docs = parse_all(json_sources(d, true)?)?;
             let r = f(&mut docs)?;
             // Refuse before the first write, not between two: a split store whose
             // `auth-state.json` is a link must not end with `auth-profiles.json` changed.
@@ -971,7 +1016,12 @@ fn update_sqlite<R>(
             }
             docs
         } else {
-            sqlite_docs(d, shared.as_deref(), agent.as_deref(), true)?
+            parse_all(sqlite_sources(
+                d,
+                shared.as_deref(),
+                agent.as_deref(),
+                true,
+            )?)?
         };
         let r = f(&mut docs)?;
         let mut written = Vec::new();
@@ -1168,5 +1218,5 @@ fn store_texts(host: &Host) -> Result<Vec<(Option<String>, Loc, String)>, Error>
 /// never show them.
 pub fn stored_credentials(host: &Host) -> Result<Map<String, Value>, Error> {
     let d = detect(host)?;
-    Ok(read_docs(&d)?.effective().profiles)
+    Ok(read_auth(&d)?.profiles.clone())
 }

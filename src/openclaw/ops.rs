@@ -515,7 +515,7 @@ fn root_config(d: &Detected) -> Result<Value, Error> {
 }
 
 fn effective_order(d: &Detected, cfg: &Value, provider: &str) -> Result<Vec<String>, Error> {
-    Ok(order_of(&read_auth(d)?, cfg, provider))
+    Ok(order_of(&*read_auth(d)?, cfg, provider))
 }
 
 fn order_of(auth: &super::Auth, cfg: &Value, provider: &str) -> Vec<String> {

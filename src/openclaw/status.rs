@@ -3,7 +3,7 @@
 //! `openclaw models status --json` with `source: "openclaw"`. The shape is the contract
 //! in docs/architecture.md.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::rc::Rc;
 use std::time::Duration;
 
