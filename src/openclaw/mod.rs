@@ -718,10 +718,10 @@ pub fn render(doc: &Doc) -> String {
 /// none). The merged view is shared: a second read in the same run that finds the
 /// same texts returns it without parsing them again.
 pub fn read_auth(d: &Detected) -> Result<Rc<Auth>, Error> {
+    type Last = Option<(u64, Rc<Auth>)>;
     thread_local! {
         // Never dropped: freeing a thousand profiles' tree at exit is wasted time.
-        static LAST: std::mem::ManuallyDrop<std::cell::RefCell<Option<(u64, Rc<Auth>)>>> =
-            Default::default();
+        static LAST: std::mem::ManuallyDrop<std::cell::RefCell<Last>> = Default::default();
     }
     let sources = read_sources(d)?;
     let key = {
