@@ -3,7 +3,7 @@
 //! 3, 100 and 1,000 Codex profiles, plus the in-process parts. Writes
 //! `docs/performance.md`.
 //!
-//!   cargo bench --bench compare            # needs `cargo build --release` first
+//!   cargo bench --bench compare            # builds the release binary it measures
 //!
 //! The real OpenClaw is used when `tests/compat/install.sh` has installed it (its
 //! `env.sh` in `$CLAWSHIFT_COMPAT_CACHE` or `~/.cache/clawshift-compat`).
@@ -36,12 +36,13 @@ fn main() {
         launcher(&args[2..]);
         return;
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let bin = root.join("target/release/clawshift");
-    if !bin.exists() {
-        eprintln!("build the release binary first: cargo build --release");
-        std::process::exit(2);
+    // `cargo bench` adds `--bench` after the arguments it passes on.
+    if let Some(i) = args.iter().position(|a| a == "--states") {
+        write_states(Path::new(args.get(i + 1).expect("--states DIR")));
+        return;
     }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bin = release_binary(root);
     let openclaw = find_openclaw();
     let work = tempfile::Builder::new()
         .prefix("clawshift-bench-")
@@ -281,7 +282,7 @@ fn render(
     let mut s = String::new();
     let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
     writeln!(s, "# Performance\n").ok();
-    writeln!(s, "Measured by `cargo build --release && cargo bench --bench compare` on this project's CI machine (2 cores), all in one run, on the same generated OpenClaw SQLite state for each size (a third of the Codex profiles cooling down, every tenth disabled). Whole processes: median wall time of 20 runs (3 for OpenClaw) after a warm-up, and peak RSS (`wait4`, runs started from a small launcher process so that no run is charged the benchmark's own memory). Each size is measured on the state as generated, then once more after OpenClaw itself has run on it: OpenClaw gives its state database its whole schema (~330 tables, indexes and triggers) and WAL mode, which every real installation has and which costs a reader more. Timings are never pass/fail conditions in `cargo test`.\n").ok();
+    writeln!(s, "Measured by `cargo bench --bench compare` (which builds the release binary as `cargo build --release` does) on this project's CI machine (2 cores), all in one run, on the same generated OpenClaw SQLite state for each size (a third of the Codex profiles cooling down, every tenth disabled). Whole processes: median wall time of 20 runs (3 for OpenClaw) after a warm-up, and peak RSS (`wait4`, runs started from a small launcher process so that no run is charged the benchmark's own memory). Each size is measured on the state as generated, then once more after OpenClaw itself has run on it: OpenClaw gives its state database its whole schema (~330 tables, indexes and triggers) and WAL mode, which every real installation has and which costs a reader more. Timings are never pass/fail conditions in `cargo test`.\n").ok();
     writeln!(s, "| profiles | command | wall (median) | peak RSS |").ok();
     writeln!(s, "|---:|---|---:|---:|").ok();
     for (n, label, x) in rows {
@@ -591,6 +592,53 @@ fn find_openclaw() -> Option<(PathBuf, PathBuf)> {
 }
 
 /// An OpenClaw 2026.9 state (SQLite) with `n` Codex profiles plus an Anthropic token.
+/// The binary `cargo build --release` makes, built into its own target dir: the one
+/// `cargo bench` leaves in target/release carries the test hooks (the tests' dev-dependency
+/// on this package turns them on) and other symbol names, so build.rs's function order
+/// would not apply to it.
+fn release_binary(root: &Path) -> PathBuf {
+    let dir = root.join("target/bench-release");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let built = Command::new(cargo)
+        .current_dir(root)
+        .args(["build", "--release", "--bin", "clawshift", "--target-dir"])
+        .arg(&dir)
+        .status()
+        .expect("run cargo build");
+    assert!(built.success(), "cargo build --release failed");
+    dir.join("release/clawshift")
+}
+
+/// `cargo bench --bench compare -- --states DIR`: the benchmark's states without the
+/// measuring, for `tools/hot-symbols.sh`: `DIR/n<size>` for each size, and
+/// `DIR/n<size>-after` once OpenClaw has read it (when OpenClaw is installed).
+fn write_states(dir: &Path) {
+    let openclaw = find_openclaw();
+    for &n in SIZES {
+        for after in [false, true] {
+            if after && openclaw.is_none() {
+                continue;
+            }
+            let home = dir.join(format!("n{n}{}", if after { "-after" } else { "" }));
+            build_state(&home.join(".openclaw"), n);
+            if let (true, Some((node, mjs))) = (after, &openclaw) {
+                let ran = Command::new(node)
+                    .env_clear()
+                    .env("HOME", &home)
+                    .env("PATH", "/usr/bin:/bin")
+                    .env("OPENCLAW_STATE_DIR", home.join(".openclaw"))
+                    .env("TMPDIR", &home)
+                    .env("npm_config_offline", "true")
+                    .arg(mjs)
+                    .args(["models", "status", "--json"])
+                    .output()
+                    .expect("run openclaw");
+                assert!(ran.status.success(), "openclaw models status failed");
+            }
+        }
+    }
+}
+
 fn build_state(state: &Path, n: usize) {
     std::fs::create_dir_all(state.join("state")).expect("mkdir");
     std::fs::create_dir_all(state.join("agents/main/agent")).expect("mkdir");
