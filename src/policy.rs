@@ -1010,7 +1010,33 @@ impl Decision {
     /// leaves it), and `lastNotice` when it is announced. `accountOrder` and
     /// `knownModels` change only when OpenClaw's order or the agent's models did;
     /// `usageLeft` keeps, per account left for its usage, the window until it resets.
-    pub fn next_state(&self, state: &Value, status: &Status) -> Value {
+    ///
+    /// Returned as what changes: each top-level key set to a new value (`Some`) or
+    /// removed (`None`). Only the [`STATE_READS`] keys of `state` are read and every
+    /// other key stays as it is, so a caller holding the state as script values
+    /// converts those few keys, not a thousand profiles' statuses.
+    pub fn state_changes(&self, state: &Value, status: &Status) -> Vec<(String, Option<Value>)> {
+        let read: Map<String, Value> = STATE_READS
+            .iter()
+            .filter_map(|k| Some((k.to_string(), state.get(*k)?.clone())))
+            .collect();
+        let Value::Object(next) = self.next_state(&Value::Object(read.clone()), status) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(String, Option<Value>)> = read
+            .keys()
+            .filter(|k| !next.contains_key(*k))
+            .map(|k| (k.clone(), None))
+            .collect();
+        out.extend(
+            next.into_iter()
+                .filter(|(k, v)| read.get(k) != Some(v))
+                .map(|(k, v)| (k, Some(v))),
+        );
+        out
+    }
+
+    fn next_state(&self, state: &Value, status: &Status) -> Value {
         let mut s = match state {
             Value::Object(m) => m.clone(),
             _ => Map::new(),
@@ -1118,6 +1144,16 @@ impl Decision {
         Value::Object(s)
     }
 }
+
+/// The keys of a saved switch state that [`Decision::state_changes`] reads.
+pub const STATE_READS: [&str; 6] = [
+    "lastEffectiveModel",
+    "userChoice",
+    "accountOrder",
+    "lastOrder",
+    "knownModels",
+    "usageLeft",
+];
 
 /// When the route the agent is on was chosen by hand (it is not what clawshift last
 /// set): from the recorded `userChoice`, or now when it is new. `None` when the current

@@ -30,10 +30,7 @@ pub fn register(engine: &mut Engine, _host: &Rc<Host>) {
          Errors: the value holds something JSON cannot represent, such as a function pointer.\n\
          Example: `print(json::stringify(#{a: [1, 2]}));  // {\"a\":[1,2]}`",
     )
-    .set_into_module(&mut m, |value: Dynamic| -> RhaiResult<String> {
-        let v = to_value(&value)?;
-        Ok(v.to_string())
-    });
+    .set_into_module(&mut m, |value: Dynamic| to_text(&value, false));
     def(
         "pretty",
         &["value: Dynamic", "String"],
@@ -41,10 +38,7 @@ pub fn register(engine: &mut Engine, _host: &Rc<Host>) {
          Errors: as `json::stringify`.\n\
          Example: `print(json::pretty(models_status()));`",
     )
-    .set_into_module(&mut m, |value: Dynamic| -> RhaiResult<String> {
-        let v = to_value(&value)?;
-        serde_json::to_string_pretty(&v).map_err(|e| format!("json::pretty: {e}").into())
-    });
+    .set_into_module(&mut m, |value: Dynamic| to_text(&value, true));
     engine.register_static_module("json", m.into());
 }
 
@@ -87,6 +81,49 @@ pub fn to_value(d: &Dynamic) -> RhaiResult<Value> {
     // Anything else (function pointers, blobs, timestamps, custom types, shared values
     // inside) goes through serde as before, which converts it or says why it cannot.
     rhai::serde::from_dynamic::<Value>(d).map_err(|e| format!("cannot convert to JSON: {e}").into())
+}
+
+/// `d` as JSON text (indented by two spaces when `pretty`), as `to_value` converts it.
+/// A value made only of plain parts is written straight from the script value: a
+/// switch state with a thousand profiles' statuses is not built as a JSON tree first.
+pub fn to_text(d: &Dynamic, pretty: bool) -> RhaiResult<String> {
+    let text = if is_plain(d) {
+        if pretty {
+            serde_json::to_string_pretty(d)
+        } else {
+            serde_json::to_string(d)
+        }
+    } else {
+        let v = to_value(d)?;
+        if pretty {
+            serde_json::to_string_pretty(&v)
+        } else {
+            Ok(v.to_string())
+        }
+    };
+    text.map_err(|e| format!("cannot convert to JSON: {e}").into())
+}
+
+/// Whether `d` holds only `()`, booleans, integers, floats, strings, characters, arrays
+/// and maps, which Rhai's own serialisation writes exactly as `plain_value` converts them.
+fn is_plain(d: &Dynamic) -> bool {
+    if d.is_shared() {
+        false
+    } else if d.is_unit()
+        || d.is_bool()
+        || d.is_int()
+        || d.is_float()
+        || d.is_string()
+        || d.is_char()
+    {
+        true
+    } else if let Some(a) = d.read_lock::<rhai::Array>() {
+        a.iter().all(is_plain)
+    } else if let Some(m) = d.read_lock::<rhai::Map>() {
+        m.values().all(is_plain)
+    } else {
+        false
+    }
 }
 
 /// A script value made of `()`, booleans, integers, floats, strings, characters, arrays
@@ -171,6 +208,20 @@ mod tests {
         assert_eq!(
             new,
             old.map_err(|e| format!("Runtime error: cannot convert to JSON: {e}"))
+        );
+        // Written straight from the script value, the text is the same.
+        let mut plain = into_dynamic(sample());
+        if let Some(mut m) = plain.write_lock::<rhai::Map>() {
+            m.insert("c".into(), Dynamic::from_char('x'));
+            m.insert("nan".into(), Dynamic::from_float(f64::NAN));
+        }
+        assert!(is_plain(&plain) && !is_plain(&d));
+        let via = to_value(&plain).unwrap_or_else(|e| panic!("{e}"));
+        let text = |pretty| to_text(&plain, pretty).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(text(false), via.to_string());
+        assert_eq!(
+            text(true),
+            serde_json::to_string_pretty(&via).unwrap_or_default()
         );
         // What JSON cannot hold fails the same way as before.
         let f = Dynamic::from(rhai::FnPtr::new("f").unwrap_or_else(|e| panic!("{e}")));

@@ -314,6 +314,19 @@ fn status(engine: &mut Engine) {
         .register_into_engine(engine, |s: &mut S, priority: Array, state: Map| -> RhaiResult<Array> {
             Ok(strings(&expand(s, &priority, &state)?.1))
         });
+    def("candidate_models", &["status: Status", "priority: Array", "state: Map", "Array"],
+        "The models of `candidates(priority, state)`, each once, best first: the fallback chain the switch script hands to `set_model`.\n\
+         Example: `print(st.candidate_models([\"opus\", \"codex\"], #{}));`")
+        .with_volatility(false)
+        .register_into_engine(engine, |s: &mut S, priority: Array, state: Map| -> RhaiResult<Array> {
+            let mut models: Vec<String> = Vec::new();
+            for c in &expand(s, &priority, &state)?.0 {
+                if !models.contains(&c.model) {
+                    models.push(c.model.clone());
+                }
+            }
+            Ok(strings(&models))
+        });
     def("validate", &["status: Status", "priority: Array", "state: Map", "Array"],
         "Checks a priority list against this status without judging anything: unknown entries, models the agent does not know and profiles that are not in the auth store, each a sentence naming the entry (with the nearest known name). `clawshift check` runs it on the switch script's `PRIORITY`.\n\
          Example: `for p in models_status().validate([\"opsu\"], #{}) { print(p); }`")
@@ -969,8 +982,19 @@ fn decision(engine: &mut Engine) {
         "The switch state to save after this decision: `lastCheckedAt` always; on a switch `lastEffectiveModel`, `lastSwitchAt`, `lastSwitch`, `profileStatuses`, `lastOrder`; `lastNotice` when announced; `accountOrder` and `knownModels` when they changed; `usageLeft` in usage mode.\n\
          Example: `state::save(\"switch-state\", d.next_state(state, status));`")
         .with_volatility(false)
-        .register_into_engine(engine, |d: &mut D, state: Map, s: S| -> RhaiResult<Dynamic> {
-            let state = to_json(&state.into(), "next_state")?;
-            Ok(super::json::into_dynamic(d.next_state(&state, &s)))
+        .register_into_engine(engine, |d: &mut D, mut state: Map, s: S| -> RhaiResult<Dynamic> {
+            let mut read = serde_json::Map::new();
+            for key in policy::STATE_READS {
+                if let Some(v) = state.get(key) {
+                    read.insert(key.to_string(), to_json(v, "next_state")?);
+                }
+            }
+            for (key, value) in d.state_changes(&Value::Object(read), &s) {
+                match value {
+                    Some(v) => state.insert(key.into(), super::json::into_dynamic(v)),
+                    None => state.remove(key.as_str()),
+                };
+            }
+            Ok(Dynamic::from_map(state))
         });
 }

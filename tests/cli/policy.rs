@@ -316,3 +316,34 @@ fn check_names_bad_priority_entries_and_set_model_refuses_unknown_models() {
     );
     assert_eq!(crate::openclaw::snapshot(&s.openclaw()), before);
 }
+
+/// `next_state` converts only the keys of the saved state it reads: what else a state
+/// holds (a user's own keys, the old profiles' statuses) is carried over, or replaced
+/// when the decision records something new.
+#[test]
+fn next_state_keeps_what_it_does_not_read_and_replaces_what_it_records() {
+    let s = Sandbox::new();
+    crate::switch::seed(&s, "opus-available");
+    let snippet = r#"import "policy" as p; let st = models_status();
+        let old = #{mine: [1, #{x: "y"}], profileStatuses: #{gone: 1}, lastNotice: "kept",
+                    userChoice: #{route: "openai/gpt-5.5@openai:work", at: now() - 60000},
+                    lastEffectiveModel: "openai/gpt-5.5@openai:work"};
+        let d = p::decide(["opus", "codex"], st, old, #{now: now(), min_hold_ms: 0, all: false});
+        let n = d.next_state(old, st);
+        [d.change, n.mine, n.lastNotice, n.profileStatuses.keys(), n.userChoice, n.lastEffectiveModel, n.lastCheckedAt == now()]"#;
+    let out = s.cmd().args(["eval", snippet]).output().expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        v,
+        serde_json::json!([
+            true,
+            [1, {"x": "y"}],
+            {"at": 1795608000000_i64, "from": "openai/gpt-5.5@openai:work", "to": "anthropic/claude-opus-4-7", "text": "switched openai/gpt-5.5@openai:work → anthropic/claude-opus-4-7: anthropic:me usable; preferred over openai/gpt-5.5@openai:work"},
+            ["anthropic:me", "openai:alice", "openai:bob", "openai:work"],
+            null,
+            "anthropic/claude-opus-4-7",
+            true
+        ])
+    );
+}
