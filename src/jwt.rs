@@ -110,7 +110,33 @@ struct Claim {
 }
 
 /// A member's string value, `None` for any other JSON value.
+#[derive(Default)]
 struct Text(Option<String>);
+
+/// The visits of the JSON values a visitor does not read: each reads as absent (its
+/// type's default), skipping what it holds.
+macro_rules! others_absent {
+    ($t:ty) => {
+        fn visit_bool<E>(self, _: bool) -> Result<$t, E> {
+            Ok(<$t>::default())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<$t, E> {
+            Ok(<$t>::default())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<$t, E> {
+            Ok(<$t>::default())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<$t, E> {
+            Ok(<$t>::default())
+        }
+        fn visit_unit<E>(self) -> Result<$t, E> {
+            Ok(<$t>::default())
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, s: A) -> Result<$t, A::Error> {
+            serde::de::IgnoredAny.visit_seq(s).map(|_| <$t>::default())
+        }
+    };
+}
 
 impl<'de> serde::de::Visitor<'de> for Claims {
     type Value = Claims;
@@ -159,27 +185,10 @@ impl<'de> serde::de::Visitor<'de> for Claim {
         }
         Ok(self)
     }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, s: A) -> Result<Claim, A::Error> {
-        serde::de::IgnoredAny.visit_seq(s).map(|_| Claim::default())
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Claim, E> {
-        Ok(Claim::default())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Claim, E> {
-        Ok(Claim::default())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Claim, E> {
-        Ok(Claim::default())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Claim, E> {
-        Ok(Claim::default())
-    }
     fn visit_str<E>(self, _: &str) -> Result<Claim, E> {
         Ok(Claim::default())
     }
-    fn visit_unit<E>(self) -> Result<Claim, E> {
-        Ok(Claim::default())
-    }
+    others_absent!(Claim);
 }
 
 impl<'de> serde::Deserialize<'de> for Text {
@@ -196,24 +205,7 @@ impl<'de> serde::Deserialize<'de> for Text {
             fn visit_map<A: serde::de::MapAccess<'de>>(self, m: A) -> Result<Text, A::Error> {
                 serde::de::IgnoredAny.visit_map(m).map(|_| Text(None))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, s: A) -> Result<Text, A::Error> {
-                serde::de::IgnoredAny.visit_seq(s).map(|_| Text(None))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Text, E> {
-                Ok(Text(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Text, E> {
-                Ok(Text(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Text, E> {
-                Ok(Text(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Text, E> {
-                Ok(Text(None))
-            }
-            fn visit_unit<E>(self) -> Result<Text, E> {
-                Ok(Text(None))
-            }
+            others_absent!(Text);
         }
         d.deserialize_any(V)
     }

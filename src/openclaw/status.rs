@@ -128,7 +128,10 @@ pub fn profile_status(id: &str, cred: &Value, usage: Option<&Value>, now: i64) -
     let ty = s(cred.get("type")).or_else(|| s(cred.get("mode")));
     let expires = num(cred.get("expires"));
     let fenced = failed_fence(cred);
-    let access = s(cred.get("access")).filter(|_| !fenced);
+    let access = cred
+        .get("access")
+        .and_then(Value::as_str)
+        .filter(|_| !fenced);
     let (mut account_id, mut email, mut plan) = (
         s(cred.get("accountId")),
         s(cred.get("email")),
@@ -136,7 +139,7 @@ pub fn profile_status(id: &str, cred: &Value, usage: Option<&Value>, now: i64) -
     );
     // The token fills in what the store leaves out.
     if (account_id.is_none() || email.is_none() || plan.is_none())
-        && let Some((a, e, p)) = access.as_deref().and_then(crate::jwt::identity)
+        && let Some((a, e, p)) = access.and_then(crate::jwt::identity)
     {
         account_id = account_id.or(a);
         email = email.or(e);
