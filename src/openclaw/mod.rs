@@ -718,31 +718,34 @@ pub fn render(doc: &Doc) -> String {
 /// none). The merged view is shared: a second read in the same run that finds the
 /// same texts returns it without parsing them again.
 pub fn read_auth(d: &Detected) -> Result<Rc<Auth>, Error> {
-    type Last = Option<(u64, Rc<Auth>)>;
+    type Texts = Vec<(Loc, Option<String>)>;
+    type Last = Option<(Texts, Rc<Auth>)>;
     thread_local! {
         // Never dropped: freeing a thousand profiles' tree at exit is wasted time.
         static LAST: std::mem::ManuallyDrop<std::cell::RefCell<Last>> = Default::default();
     }
     let sources = read_sources(d)?;
-    let key = {
-        use std::hash::{BuildHasher, Hash, Hasher};
-        let mut h = foldhash::fast::FixedState::default().build_hasher();
-        for s in &sources {
-            s.loc.location().hash(&mut h);
-            s.text.hash(&mut h);
-        }
-        h.finish()
-    };
-    if let Some(auth) = LAST.with(|l| {
-        l.borrow()
-            .as_ref()
-            .filter(|(k, _)| *k == key)
-            .map(|(_, a)| a.clone())
-    }) {
+    // The texts are compared whole, not by a hash: a view of other credentials must
+    // never stand in for these.
+    let hit = LAST.with(|l| {
+        l.borrow().as_ref().and_then(|(texts, auth)| {
+            let same = texts.len() == sources.len()
+                && texts
+                    .iter()
+                    .zip(&sources)
+                    .all(|((loc, text), s)| *loc == s.loc && *text == s.text);
+            same.then(|| auth.clone())
+        })
+    });
+    if let Some(auth) = hit {
         return Ok(auth);
     }
+    let texts: Texts = sources
+        .iter()
+        .map(|s| (s.loc.clone(), s.text.clone()))
+        .collect();
     let auth = Rc::new(parse_all(sources)?.into_effective());
-    LAST.with(|l| *l.borrow_mut() = Some((key, auth.clone())));
+    LAST.with(|l| *l.borrow_mut() = Some((texts, auth.clone())));
     Ok(auth)
 }
 

@@ -1473,3 +1473,30 @@ fn set_model_through_openclaw_4_21_reports_the_order_it_split_out_as_applied() {
         "openai-codex:bob\n"
     );
 }
+
+/// `set_model` reuses the status's reading of the store only while the store's texts
+/// are the same: an account added in between (here by the same script; in life by
+/// OpenClaw or another clawshift) is seen.
+#[test]
+fn set_model_reads_a_store_changed_since_the_status_afresh() {
+    for (fixture, provider) in [("legacy", "openai-codex"), ("sqlite", "openai")] {
+        let s = Sandbox::new();
+        layout(&s, fixture);
+        let snippet = format!(
+            r#"let before = models_status().profiles.len();
+               merge_profile("{provider}:dave", {cred});
+               let r = set_model("{provider}/gpt-5.4", "{provider}:dave");
+               `${{before}} ${{models_status().profiles.len()}} ${{r.changed}}`"#,
+            cred = cred("dave")
+        );
+        let out = ok(eval(&s, &snippet));
+        let n: Vec<&str> = out.split_whitespace().collect();
+        assert_eq!(n.len(), 3, "{fixture}: {out}");
+        assert_eq!(
+            n[1].parse::<usize>().ok(),
+            n[0].parse::<usize>().ok().map(|b| b + 1),
+            "{fixture}: {out}"
+        );
+        assert_eq!(n[2], "true", "{fixture}: {out}");
+    }
+}
