@@ -1145,6 +1145,10 @@ impl Decision {
     }
 }
 
+/// The keys of a saved switch state that [`candidates`] reads (through [`agent_models`]
+/// and [`account_order`]).
+pub const CANDIDATE_READS: [&str; 3] = ["knownModels", "accountOrder", "lastOrder"];
+
 /// The keys of a saved switch state that [`Decision::state_changes`] reads.
 pub const STATE_READS: [&str; 6] = [
     "lastEffectiveModel",

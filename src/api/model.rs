@@ -360,15 +360,7 @@ fn expand(s: &S, priority: &Array, state: &Map) -> RhaiResult<Rc<Expansion>> {
         static LAST: std::mem::ManuallyDrop<std::cell::RefCell<Last>> = Default::default();
     }
     let priority = entries(priority)?;
-    // Only these keys of the switch state change what a priority list names; a state
-    // file with a thousand profiles' statuses is not converted for them.
-    let mut used = serde_json::Map::new();
-    for key in ["knownModels", "accountOrder", "lastOrder"] {
-        if let Some(v) = state.get(key) {
-            used.insert(key.to_string(), to_json(v, "candidates")?);
-        }
-    }
-    let state = Value::Object(used);
+    let state = keys_as_json(state, &policy::CANDIDATE_READS, "candidates")?;
     let hit = LAST.with(|l| {
         l.borrow().as_ref().and_then(|(ls, lp, lst, e)| {
             (Rc::ptr_eq(ls, s) && *lp == priority && *lst == state).then(|| e.clone())
@@ -384,6 +376,18 @@ fn expand(s: &S, priority: &Array, state: &Map) -> RhaiResult<Rc<Expansion>> {
 }
 
 type Expansion = (Vec<Candidate>, Vec<String>);
+
+/// The `keys` of a switch state as a JSON object: the policy reads only these, and a
+/// state file with a thousand profiles' statuses is not converted for them.
+fn keys_as_json(state: &Map, keys: &[&str], what: &str) -> RhaiResult<Value> {
+    let mut out = serde_json::Map::new();
+    for key in keys {
+        if let Some(v) = state.get(*key) {
+            out.insert(key.to_string(), to_json(v, what)?);
+        }
+    }
+    Ok(Value::Object(out))
+}
 
 type P = Rc<Profile>;
 
@@ -983,13 +987,8 @@ fn decision(engine: &mut Engine) {
          Example: `state::save(\"switch-state\", d.next_state(state, status));`")
         .with_volatility(false)
         .register_into_engine(engine, |d: &mut D, mut state: Map, s: S| -> RhaiResult<Dynamic> {
-            let mut read = serde_json::Map::new();
-            for key in policy::STATE_READS {
-                if let Some(v) = state.get(key) {
-                    read.insert(key.to_string(), to_json(v, "next_state")?);
-                }
-            }
-            for (key, value) in d.state_changes(&Value::Object(read), &s) {
+            let read = keys_as_json(&state, &policy::STATE_READS, "next_state")?;
+            for (key, value) in d.state_changes(&read, &s) {
                 match value {
                     Some(v) => state.insert(key.into(), super::json::into_dynamic(v)),
                     None => state.remove(key.as_str()),
