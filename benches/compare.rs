@@ -83,20 +83,11 @@ fn main() {
             rows.push((n, label.to_string(), measure(|| cs(&args), 20)));
         }
         if let Some((node, mjs)) = &openclaw {
-            let mut oc = || {
-                let mut c = Command::new(node);
-                c.env_clear()
-                    .env("HOME", &home)
-                    .env("PATH", "/usr/bin:/bin")
-                    .env("OPENCLAW_STATE_DIR", home.join(".openclaw"))
-                    .env("TMPDIR", &home)
-                    .env("TZ", "UTC")
-                    .env("npm_config_offline", "true")
-                    .arg(mjs)
-                    .args(["models", "status", "--json"]);
-                c
-            };
-            rows.push((n, OPENCLAW.into(), measure(&mut oc, 3)));
+            rows.push((
+                n,
+                OPENCLAW.into(),
+                measure(|| openclaw_status(node, mjs, &home), 3),
+            ));
             // OpenClaw has now given the state database its whole schema and WAL mode, as
             // on any machine that runs it; reading that costs clawshift more.
             for (label, args) in [
@@ -662,21 +653,28 @@ fn write_states(dir: &Path) {
             let home = dir.join(format!("n{n}{}", if after { "-after" } else { "" }));
             build_state(&home.join(".openclaw"), n);
             if let (true, Some((node, mjs))) = (after, &openclaw) {
-                let ran = Command::new(node)
-                    .env_clear()
-                    .env("HOME", &home)
-                    .env("PATH", "/usr/bin:/bin")
-                    .env("OPENCLAW_STATE_DIR", home.join(".openclaw"))
-                    .env("TMPDIR", &home)
-                    .env("npm_config_offline", "true")
-                    .arg(mjs)
-                    .args(["models", "status", "--json"])
+                let ran = openclaw_status(node, mjs, &home)
                     .output()
                     .expect("run openclaw");
                 assert!(ran.status.success(), "openclaw models status failed");
             }
         }
     }
+}
+
+/// `openclaw models status --json` on the state under `home`, offline.
+fn openclaw_status(node: &Path, mjs: &Path, home: &Path) -> Command {
+    let mut c = Command::new(node);
+    c.env_clear()
+        .env("HOME", home)
+        .env("PATH", "/usr/bin:/bin")
+        .env("OPENCLAW_STATE_DIR", home.join(".openclaw"))
+        .env("TMPDIR", home)
+        .env("TZ", "UTC")
+        .env("npm_config_offline", "true")
+        .arg(mjs)
+        .args(["models", "status", "--json"]);
+    c
 }
 
 fn build_state(state: &Path, n: usize) {

@@ -87,19 +87,17 @@ pub fn to_value(d: &Dynamic) -> RhaiResult<Value> {
 /// A value made only of plain parts is written straight from the script value: a
 /// switch state with a thousand profiles' statuses is not built as a JSON tree first.
 pub fn to_text(d: &Dynamic, pretty: bool) -> RhaiResult<String> {
+    fn write<T: serde::Serialize>(v: &T, pretty: bool) -> serde_json::Result<String> {
+        if pretty {
+            serde_json::to_string_pretty(v)
+        } else {
+            serde_json::to_string(v)
+        }
+    }
     let text = if is_plain(d) {
-        if pretty {
-            serde_json::to_string_pretty(d)
-        } else {
-            serde_json::to_string(d)
-        }
+        write(d, pretty)
     } else {
-        let v = to_value(d)?;
-        if pretty {
-            serde_json::to_string_pretty(&v)
-        } else {
-            Ok(v.to_string())
-        }
+        write(&to_value(d)?, pretty)
     };
     text.map_err(|e| format!("cannot convert to JSON: {e}").into())
 }

@@ -111,6 +111,23 @@ fn fake_gateway(conns: Vec<Vec<Value>>) -> (u16, Arc<Mutex<Vec<Value>>>) {
     (port, sent)
 }
 
+/// One connection read the main session, then patched it to `model` (a route).
+fn assert_one_patch(sent: &Arc<Mutex<Vec<Value>>>, model: &str) {
+    assert_eq!(
+        methods(sent),
+        [
+            "connect",
+            "sessions.describe",
+            "chat.metadata",
+            "sessions.patch"
+        ]
+    );
+    assert_eq!(
+        sent.lock().unwrap()[3]["params"],
+        json!({"key": "agent:main:main", "model": model})
+    );
+}
+
 fn methods(sent: &Arc<Mutex<Vec<Value>>>) -> Vec<String> {
     sent.lock()
         .unwrap()
@@ -166,19 +183,7 @@ fn set_model_patches_the_session_when_its_route_differs() {
     let (port, sent) = fake_gateway(vec![script(&["read.jsonl", "patch.jsonl"])]);
     let r = report(port, TOKEN, r#"set_model("openai/gpt-5.5")"#);
     settle();
-    assert_eq!(
-        methods(&sent),
-        [
-            "connect",
-            "sessions.describe",
-            "chat.metadata",
-            "sessions.patch"
-        ]
-    );
-    assert_eq!(
-        sent.lock().unwrap()[3]["params"],
-        json!({"key": "agent:main:main", "model": "openai/gpt-5.5"})
-    );
+    assert_one_patch(&sent, "openai/gpt-5.5");
     assert_eq!(
         r["applied"],
         json!([
@@ -336,19 +341,7 @@ fn set_model_turns_an_automatic_pin_into_the_chosen_one() {
         r#"set_model("anthropic/claude-opus-4-7", "anthropic:me")"#,
     );
     settle();
-    assert_eq!(
-        methods(&sent),
-        [
-            "connect",
-            "sessions.describe",
-            "chat.metadata",
-            "sessions.patch"
-        ]
-    );
-    assert_eq!(
-        sent.lock().unwrap()[3]["params"],
-        json!({"key": "agent:main:main", "model": "anthropic/claude-opus-4-7@anthropic:me"})
-    );
+    assert_one_patch(&sent, "anthropic/claude-opus-4-7@anthropic:me");
     assert_eq!(
         r["applied"].as_array().unwrap().last().unwrap(),
         "main session: agent:main:main patched to anthropic/claude-opus-4-7@anthropic:me (sessions.patch; was anthropic/claude-opus-4-7)"
