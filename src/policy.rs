@@ -1011,32 +1011,39 @@ impl Decision {
     /// `knownModels` change only when OpenClaw's order or the agent's models did;
     /// `usageLeft` keeps, per account left for its usage, the window until it resets.
     ///
-    /// Returned as what changes: each top-level key set to a new value (`Some`) or
-    /// removed (`None`). Only the [`STATE_READS`] keys of `state` are read and every
-    /// other key stays as it is, so a caller holding the state as script values
-    /// converts those few keys, not a thousand profiles' statuses.
-    pub fn state_changes(&self, state: &Value, status: &Status) -> Vec<(String, Option<Value>)> {
+    /// Returned as what changes: each top-level key set to a new value, removed, or
+    /// set to [`profile_statuses`] (left to the caller to build, so that one holding
+    /// the state as script values builds a thousand profiles' entries straight from the
+    /// status, not through JSON maps). Only the [`STATE_READS`] keys of `state` are
+    /// read and every other key stays as it is, so such a caller converts those few
+    /// keys, not the statuses saved before.
+    pub fn state_changes(&self, state: &Value, status: &Status) -> Vec<(String, Change)> {
         let read: Map<String, Value> = STATE_READS
             .iter()
             .filter_map(|k| Some((k.to_string(), state.get(*k)?.clone())))
             .collect();
-        let Value::Object(next) = self.next_state(&Value::Object(read.clone()), status) else {
+        let (Value::Object(next), statuses) = self.next_state(&Value::Object(read.clone()), status)
+        else {
             return Vec::new();
         };
-        let mut out: Vec<(String, Option<Value>)> = read
+        let mut out: Vec<(String, Change)> = read
             .keys()
             .filter(|k| !next.contains_key(*k))
-            .map(|k| (k.clone(), None))
+            .map(|k| (k.clone(), Change::Remove))
             .collect();
         out.extend(
             next.into_iter()
                 .filter(|(k, v)| read.get(k) != Some(v))
-                .map(|(k, v)| (k, Some(v))),
+                .map(|(k, v)| (k, Change::Set(v))),
         );
+        if statuses {
+            out.push(("profileStatuses".into(), Change::ProfileStatuses));
+        }
         out
     }
 
-    fn next_state(&self, state: &Value, status: &Status) -> Value {
+    /// The next state but `profileStatuses`, and whether that is to be recorded anew.
+    fn next_state(&self, state: &Value, status: &Status) -> (Value, bool) {
         let mut s = match state {
             Value::Object(m) => m.clone(),
             _ => Map::new(),
@@ -1072,9 +1079,10 @@ impl Decision {
         } else if !known && mine.is_some() && cur.is_some_and(|c| Some(c) != mine) {
             s.insert("userChoice".into(), json!({"route": cur, "at": self.now}));
         }
-        if self.change || s.get("lastEffectiveModel").and_then(Value::as_str) != Some(&self.to) {
+        let statuses =
+            self.change || s.get("lastEffectiveModel").and_then(Value::as_str) != Some(&self.to);
+        if statuses {
             s.insert("lastEffectiveModel".into(), self.to.clone().into());
-            s.insert("profileStatuses".into(), profile_statuses(status, self.now));
         }
         if self.change {
             s.insert("lastSwitchAt".into(), self.now.into());
@@ -1141,13 +1149,22 @@ impl Decision {
                 s.insert("usageLeft".into(), Value::Object(kept));
             }
         }
-        Value::Object(s)
+        (Value::Object(s), statuses)
     }
 }
 
 /// The keys of a saved switch state that [`candidates`] reads (through [`agent_models`]
 /// and [`account_order`]).
 pub const CANDIDATE_READS: [&str; 3] = ["knownModels", "accountOrder", "lastOrder"];
+
+/// What [`Decision::state_changes`] does to one key of the state.
+#[derive(Debug, PartialEq)]
+pub enum Change {
+    Set(Value),
+    Remove,
+    /// Set to this status's [`profile_statuses`].
+    ProfileStatuses,
+}
 
 /// The keys of a saved switch state that [`Decision::state_changes`] reads.
 pub const STATE_READS: [&str; 6] = [
@@ -1190,20 +1207,31 @@ fn same_route(route: &str, key: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('@'))
 }
 
-/// Per-profile status worth remembering: `{<id>: {usable, kind, reason, until, model}}`.
-fn profile_statuses(status: &Status, now: i64) -> Value {
-    let mut out = Map::new();
-    for p in &status.profiles {
-        out.insert(
-            p.id.clone(),
-            json!({
-                "usable": !block_of(p, None, now).0,
-                "kind": p.kind,
-                "reason": p.reason,
-                "until": p.until,
-                "model": p.model,
-            }),
-        );
-    }
-    Value::Object(out)
+/// One profile as a switch records it in the state's `profileStatuses`:
+/// `{usable, kind, reason, until, model}`.
+pub struct ProfileStatus<'a> {
+    pub usable: bool,
+    pub kind: Option<BlockKind>,
+    pub reason: Option<&'a str>,
+    pub until: Option<i64>,
+    pub model: Option<&'a str>,
+}
+
+/// Per-profile status worth remembering, by profile id.
+pub fn profile_statuses(
+    status: &Status,
+    now: i64,
+) -> impl Iterator<Item = (&str, ProfileStatus<'_>)> {
+    status.profiles.iter().map(move |p| {
+        (
+            p.id.as_str(),
+            ProfileStatus {
+                usable: !block_of(p, None, now).0,
+                kind: p.kind,
+                reason: p.reason.as_deref(),
+                until: p.until,
+                model: p.model.as_deref(),
+            },
+        )
+    })
 }

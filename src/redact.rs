@@ -131,6 +131,7 @@ impl Registry {
 }
 
 /// Which of the filter's 65,536 bits the last four bytes of `b` set.
+#[inline(always)]
 fn tail_bit(b: &[u8]) -> usize {
     let mut t = [0u8; 4];
     t.copy_from_slice(&b[b.len() - 4..]);

@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::{RhaiResult, def};
 use crate::host::Host;
 use crate::model::{Block, Profile, Provider, Route, Status};
-use crate::policy::{self, Candidate, Choice, Decision, Verdict};
+use crate::policy::{self, Candidate, Change, Choice, Decision, Verdict};
 
 fn opt<T: Into<Dynamic>>(v: Option<T>) -> Dynamic {
     v.map_or(Dynamic::UNIT, Into::into)
@@ -988,12 +988,35 @@ fn decision(engine: &mut Engine) {
         .with_volatility(false)
         .register_into_engine(engine, |d: &mut D, mut state: Map, s: S| -> RhaiResult<Dynamic> {
             let read = keys_as_json(&state, &policy::STATE_READS, "next_state")?;
-            for (key, value) in d.state_changes(&read, &s) {
-                match value {
-                    Some(v) => state.insert(key.into(), super::json::into_dynamic(v)),
-                    None => state.remove(key.as_str()),
+            for (key, change) in d.state_changes(&read, &s) {
+                match change {
+                    Change::Set(v) => state.insert(key.into(), super::json::into_dynamic(v)),
+                    Change::ProfileStatuses => state.insert(key.into(), profile_statuses(&s, d.now)),
+                    Change::Remove => state.remove(key.as_str()),
                 };
             }
             Ok(Dynamic::from_map(state))
         });
+}
+
+/// The state's `profileStatuses` as script values, built from the typed statuses: a
+/// thousand small maps, each `#{usable, kind, reason, until, model}`.
+fn profile_statuses(status: &Status, now: i64) -> Dynamic {
+    let text = |t: Option<&str>| t.map_or(Dynamic::UNIT, |t| Dynamic::from(t.to_string()));
+    let map: Map = policy::profile_statuses(status, now)
+        .map(|(id, p)| {
+            let entry: Map = [
+                ("usable", Dynamic::from_bool(p.usable)),
+                ("kind", text(p.kind.map(|k| k.name()))),
+                ("reason", text(p.reason)),
+                ("until", p.until.map_or(Dynamic::UNIT, Dynamic::from_int)),
+                ("model", text(p.model)),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.into(), v))
+            .collect();
+            (id.into(), Dynamic::from_map(entry))
+        })
+        .collect();
+    Dynamic::from_map(map)
 }

@@ -53,45 +53,93 @@ fn json_kind(v: &Value) -> &'static str {
     }
 }
 
-/// The fields of a stored profile that have the wrong type, each as (field, what is
-/// wrong): `expires` must be a number (ms since the epoch), the text fields strings.
-/// Status shows such a field as unknown; this says why, so neither `status` nor
-/// `doctor` is silent about it. Secret fields are named, never quoted.
-pub fn malformed(cred: &Value) -> Vec<(&'static str, String)> {
-    let mut out = Vec::new();
-    match cred.get("expires") {
-        None | Some(Value::Number(_)) => {}
-        Some(Value::String(text)) => {
-            let shown: String = text.chars().take(40).collect();
-            let ell = if text.chars().count() > 40 { "…" } else { "" };
-            out.push((
+/// The members of a stored profile that status reads, found in one pass over the
+/// object: looking each up by name hashed it with SipHash (serde_json's map), a dozen
+/// times per profile.
+#[derive(Default)]
+pub struct Cred<'a> {
+    ty: Option<&'a Value>,
+    mode: Option<&'a Value>,
+    provider: Option<&'a Value>,
+    access: Option<&'a Value>,
+    refresh: Option<&'a Value>,
+    expires: Option<&'a Value>,
+    account_id: Option<&'a Value>,
+    email: Option<&'a Value>,
+    plan: Option<&'a Value>,
+}
+
+impl<'a> Cred<'a> {
+    pub fn of(cred: &'a Value) -> Cred<'a> {
+        let mut c = Cred::default();
+        if let Value::Object(m) = cred {
+            for (k, v) in m {
+                let slot = match k.as_str() {
+                    "type" => &mut c.ty,
+                    "mode" => &mut c.mode,
+                    "provider" => &mut c.provider,
+                    "access" => &mut c.access,
+                    "refresh" => &mut c.refresh,
+                    "expires" => &mut c.expires,
+                    "accountId" => &mut c.account_id,
+                    "email" => &mut c.email,
+                    "chatgptPlanType" => &mut c.plan,
+                    _ => continue,
+                };
+                *slot = Some(v);
+            }
+        }
+        c
+    }
+
+    /// The fields that have the wrong type, each as (field, what is wrong): `expires`
+    /// must be a number (ms since the epoch), the text fields strings. Status shows
+    /// such a field as unknown; this says why, so neither `status` nor `doctor` is
+    /// silent about it. Secret fields are named, never quoted.
+    pub fn malformed(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        match self.expires {
+            None | Some(Value::Number(_)) => {}
+            Some(Value::String(text)) => {
+                let shown: String = text.chars().take(40).collect();
+                let ell = if text.chars().count() > 40 { "…" } else { "" };
+                out.push((
+                    "expires",
+                    format!(
+                        "is a string (\"{shown}{ell}\"), not a number of milliseconds since the epoch"
+                    ),
+                ));
+            }
+            Some(v) => out.push((
                 "expires",
                 format!(
-                    "is a string (\"{shown}{ell}\"), not a number of milliseconds since the epoch"
+                    "is {}, not a number of milliseconds since the epoch",
+                    json_kind(v)
                 ),
-            ));
+            )),
         }
-        Some(v) => out.push((
-            "expires",
-            format!(
-                "is {}, not a number of milliseconds since the epoch",
-                json_kind(v)
-            ),
-        )),
-    }
-    for field in [
-        "type",
-        "provider",
-        "access",
-        "refresh",
-        "accountId",
-        "email",
-    ] {
-        if let Some(v) = cred.get(field).filter(|v| !v.is_string()) {
-            out.push((field, format!("is {}, not a string", json_kind(v))));
+        for (field, v) in [
+            ("type", self.ty),
+            ("provider", self.provider),
+            ("access", self.access),
+            ("refresh", self.refresh),
+            ("accountId", self.account_id),
+            ("email", self.email),
+        ] {
+            if let Some(v) = v.filter(|v| !v.is_string()) {
+                out.push((field, format!("is {}, not a string", json_kind(v))));
+            }
         }
+        out
     }
-    out
+
+    /// Whether OpenClaw rewrote this credential after a refresh failed.
+    fn failed_fence(&self) -> bool {
+        [self.access, self.refresh].iter().any(|v| {
+            v.and_then(Value::as_str)
+                .is_some_and(|t| t.starts_with(REFRESH_FENCE) && t.contains(":failed:"))
+        })
+    }
 }
 
 /// A sentence naming a malformed field of a profile, for `status` and `doctor`.
@@ -104,12 +152,40 @@ pub fn malformed_text(id: &str, field: &str, what: &str) -> String {
 /// and `expires` 1): never usable again until a new sign-in.
 const REFRESH_FENCE: &str = "openclaw-oauth-refresh-fence:v1:";
 
-fn failed_fence(cred: &Value) -> bool {
-    ["access", "refresh"].iter().any(|k| {
-        cred.get(*k)
-            .and_then(Value::as_str)
-            .is_some_and(|t| t.starts_with(REFRESH_FENCE) && t.contains(":failed:"))
-    })
+/// The members of a profile's `usageStats` entry that status reads, in one pass.
+#[derive(Default)]
+struct Usage<'a> {
+    disabled_until: Option<&'a Value>,
+    disabled_reason: Option<&'a Value>,
+    cooldown_until: Option<&'a Value>,
+    cooldown_reason: Option<&'a Value>,
+    cooldown_model: Option<&'a Value>,
+    blocked_until: Option<&'a Value>,
+    blocked_reason: Option<&'a Value>,
+    blocked_model: Option<&'a Value>,
+}
+
+impl<'a> Usage<'a> {
+    fn of(usage: Option<&'a Value>) -> Usage<'a> {
+        let mut u = Usage::default();
+        if let Some(Value::Object(m)) = usage {
+            for (k, v) in m {
+                let slot = match k.as_str() {
+                    "disabledUntil" => &mut u.disabled_until,
+                    "disabledReason" => &mut u.disabled_reason,
+                    "cooldownUntil" => &mut u.cooldown_until,
+                    "cooldownReason" => &mut u.cooldown_reason,
+                    "cooldownModel" => &mut u.cooldown_model,
+                    "blockedUntil" => &mut u.blocked_until,
+                    "blockedReason" => &mut u.blocked_reason,
+                    "blockedModel" => &mut u.blocked_model,
+                    _ => continue,
+                };
+                *slot = Some(v);
+            }
+        }
+        u
+    }
 }
 
 /// One profile's status at `now` (see the `<profile>` shape in docs/architecture.md).
@@ -119,24 +195,17 @@ fn failed_fence(cred: &Value) -> bool {
 /// credential is eligible unless it is a refresh fence or has neither token). Only
 /// what OpenClaw itself records makes a profile unusable: its cooldown, blocked and
 /// disabled windows, and a refresh it recorded as failed.
-pub fn profile_status(id: &str, cred: &Value, usage: Option<&Value>, now: i64) -> Profile {
-    let provider = s(cred.get("provider")).unwrap_or_else(|| {
+pub fn profile_status(id: &str, cred: &Cred, usage: Option<&Value>, now: i64) -> Profile {
+    let provider = s(cred.provider).unwrap_or_else(|| {
         id.split_once(':')
             .map(|(p, _)| p.to_string())
             .unwrap_or_default()
     });
-    let ty = s(cred.get("type")).or_else(|| s(cred.get("mode")));
-    let expires = num(cred.get("expires"));
-    let fenced = failed_fence(cred);
-    let access = cred
-        .get("access")
-        .and_then(Value::as_str)
-        .filter(|_| !fenced);
-    let (mut account_id, mut email, mut plan) = (
-        s(cred.get("accountId")),
-        s(cred.get("email")),
-        s(cred.get("chatgptPlanType")),
-    );
+    let ty = s(cred.ty).or_else(|| s(cred.mode));
+    let expires = num(cred.expires);
+    let fenced = cred.failed_fence();
+    let access = cred.access.and_then(Value::as_str).filter(|_| !fenced);
+    let (mut account_id, mut email, mut plan) = (s(cred.account_id), s(cred.email), s(cred.plan));
     // The token fills in what the store leaves out.
     if (account_id.is_none() || email.is_none() || plan.is_none())
         && let Some((a, e, p)) = access.and_then(crate::jwt::identity)
@@ -147,30 +216,30 @@ pub fn profile_status(id: &str, cred: &Value, usage: Option<&Value>, now: i64) -
     }
     let refreshable = ty.as_deref() == Some("oauth")
         && cred
-            .get("refresh")
+            .refresh
             .and_then(Value::as_str)
             .is_some_and(|r| !r.trim().is_empty());
 
-    let u = |k: &str| usage.and_then(|u| u.get(k));
-    let active = |k: &str| num(u(k)).filter(|t| *t > now);
-    let disabled = active("disabledUntil");
-    let cooldown = active("cooldownUntil");
-    let blocked = active("blockedUntil");
+    let u = Usage::of(usage);
+    let active = |v: Option<&Value>| num(v).filter(|t| *t > now);
+    let disabled = active(u.disabled_until);
+    let cooldown = active(u.cooldown_until);
+    let blocked = active(u.blocked_until);
     let until = [disabled, cooldown, blocked].into_iter().flatten().max();
     let past = expires.is_some_and(|e| e <= now);
     let (kind, reason, model) = if disabled.is_some() {
-        (Some(BlockKind::Disabled), s(u("disabledReason")), None)
+        (Some(BlockKind::Disabled), s(u.disabled_reason), None)
     } else if cooldown.is_some_and(|c| Some(c) >= blocked) {
         (
             Some(BlockKind::Cooldown),
-            s(u("cooldownReason")),
-            model_ref(&provider, s(u("cooldownModel"))),
+            s(u.cooldown_reason),
+            model_ref(&provider, s(u.cooldown_model)),
         )
     } else if blocked.is_some() {
         (
             Some(BlockKind::Cooldown),
-            s(u("blockedReason")),
-            model_ref(&provider, s(u("blockedModel"))),
+            s(u.blocked_reason),
+            model_ref(&provider, s(u.blocked_model)),
         )
     } else if fenced {
         (
@@ -399,10 +468,11 @@ pub fn native(host: &Host) -> Result<Status, Error> {
     let mut warnings: Vec<String> = d.blocker.iter().cloned().collect();
     let mut profiles: Vec<Profile> = Vec::with_capacity(auth.profiles.len());
     for (id, cred) in &auth.profiles {
-        for (field, what) in malformed(cred) {
+        let cred = Cred::of(cred);
+        for (field, what) in cred.malformed() {
             warnings.push(malformed_text(id, field, &what));
         }
-        profiles.push(profile_status(id, cred, auth.usage.get(id), now));
+        profiles.push(profile_status(id, &cred, auth.usage.get(id), now));
     }
     let default_model = default_model.as_str().map(str::to_string);
     let (current, current_source) = match cur_model {

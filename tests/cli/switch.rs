@@ -1211,3 +1211,19 @@ fn demo_runs_the_whole_flow_in_its_own_sandbox_and_touches_nothing_else() {
         assert!(left.is_empty(), "{}: {left:?}", dir.display());
     }
 }
+
+/// A switch records every profile as it judged it, `{usable, kind, reason, until,
+/// model}`, including the refresh-failed, disabled and model-scoped ones.
+#[test]
+fn a_switch_records_every_profile_status_in_the_state() {
+    for state in ["disabled-expired", "other-model-cooldown"] {
+        let s = Sandbox::new();
+        seed(&s, state);
+        s.cmd().arg("switch").assert().success();
+        let expected =
+            std::fs::read_to_string(fixture(&format!("states/{state}/profile-statuses.json")))
+                .expect("expected statuses");
+        let expected: serde_json::Value = serde_json::from_str(&expected).expect("json");
+        assert_eq!(state_json(&s)["profileStatuses"], expected, "{state}");
+    }
+}
