@@ -54,10 +54,16 @@ struct Registry {
     values: foldhash::HashSet<Arc<str>>,
     /// Tokens that end alike (unsigned test JWTs) share a bucket; real ones rarely do.
     by_tail: HashMap<u64, Vec<Arc<str>>, BuildHasherDefault<TailHasher>>,
-    /// A one-hash Bloom filter of the values' last four bytes: most positions of a
-    /// text are ruled out by one bit test before any lookup.
-    tail_bits: Vec<u64>,
+    /// How far a scan may move on past a position, by the hash of the four bytes
+    /// before it (Wu–Manber): how close before a value's end those bytes stand in any
+    /// of the values' last [`MIN_LEARNED`] bytes, else [`MAX_SHIFT`]. A zero means a
+    /// value may end here; most positions of a text are passed over five at a time.
+    shift: Vec<u8>,
 }
+
+/// The longest move of a scan: a block of four bytes that ends nowhere in a value's
+/// last [`MIN_LEARNED`] bytes lets no value end in the next five positions.
+const MAX_SHIFT: u8 = (MIN_LEARNED - 4 + 1) as u8;
 
 /// The tails are already well-mixed bytes of tokens; one multiplication spreads them
 /// (SipHash per position of every masked text was a tenth of a run).
@@ -87,11 +93,14 @@ impl Registry {
         self.values.insert(value.clone());
         let b = value.as_bytes();
         self.by_tail.entry(tail(b)).or_default().push(value.clone());
-        let bit = tail_bit(b);
-        if self.tail_bits.is_empty() {
-            self.tail_bits = vec![0; 1024];
+        if self.shift.is_empty() {
+            self.shift = vec![MAX_SHIFT; 1 << 16];
         }
-        self.tail_bits[bit / 64] |= 1 << (bit % 64);
+        // The block ending `to_end` bytes before the value's end.
+        for to_end in 0..MAX_SHIFT {
+            let slot = &mut self.shift[block_hash(&b[..b.len() - usize::from(to_end)])];
+            *slot = (*slot).min(to_end);
+        }
     }
 
     /// Every occurrence of a known value in `text`, as byte ranges: the leftmost first,
@@ -99,25 +108,26 @@ impl Registry {
     /// another is masked whole).
     fn find(&self, text: &str) -> Vec<(usize, usize)> {
         let b = text.as_bytes();
-        if self.tail_bits.is_empty() {
+        if self.shift.is_empty() {
             return Vec::new();
         }
         let mut found = Vec::new();
-        for end in MIN_LEARNED..=b.len() {
-            let bit = tail_bit(&b[..end]);
-            if self.tail_bits[bit / 64] & (1 << (bit % 64)) == 0 {
-                continue;
-            }
-            let Some(bucket) = self.by_tail.get(&tail(&b[..end])) else {
-                continue;
-            };
-            for v in bucket {
-                if let Some(start) = end.checked_sub(v.len())
-                    && &b[start..end] == v.as_bytes()
-                {
-                    found.push((start, end));
+        let mut end = MIN_LEARNED;
+        while end <= b.len() {
+            // Never past a value's end: the block before it is in its last bytes.
+            let skip = usize::from(self.shift[block_hash(&b[..end])]);
+            if skip == 0
+                && let Some(bucket) = self.by_tail.get(&tail(&b[..end]))
+            {
+                for v in bucket {
+                    if let Some(start) = end.checked_sub(v.len())
+                        && &b[start..end] == v.as_bytes()
+                    {
+                        found.push((start, end));
+                    }
                 }
             }
+            end += skip.max(1);
         }
         found.sort_by_key(|&(start, end)| (start, std::cmp::Reverse(end)));
         let mut out: Vec<(usize, usize)> = Vec::new();
@@ -130,9 +140,9 @@ impl Registry {
     }
 }
 
-/// Which of the filter's 65,536 bits the last four bytes of `b` set.
+/// The hash of the last four bytes of `b`, an index into the shift table.
 #[inline(always)]
-fn tail_bit(b: &[u8]) -> usize {
+fn block_hash(b: &[u8]) -> usize {
     let mut t = [0u8; 4];
     t.copy_from_slice(&b[b.len() - 4..]);
     (u32::from_le_bytes(t).wrapping_mul(0x9E37_79B1) >> 16) as usize
@@ -232,6 +242,13 @@ fn is_placeholder(s: &str) -> bool {
 /// Adds one secret value to the registry (values shorter than [`MIN_LEARNED`] and
 /// `${VAR}` references are not learned).
 pub fn learn(value: &str) {
+    learn_as(value, true)
+}
+
+/// [`learn`]; `may_escape` is false for a value read from JSON text without a
+/// backslash: JSON escapes every quote, backslash and control character in a string, so
+/// such a value has none, and the scan of two thousand tokens for them is saved.
+fn learn_as(value: &str, may_escape: bool) {
     if value.len() < MIN_LEARNED
         || value.chars().nth(MIN_LEARNED - 1).is_none()
         || is_placeholder(value)
@@ -243,7 +260,7 @@ pub fn learn(value: &str) {
     known.insert(value);
     // Written into JSON, a value with quotes, backslashes or control characters looks
     // different.
-    if value.bytes().any(|c| c == b'"' || c == b'\\' || c < 0x20) {
+    if may_escape && value.bytes().any(|c| c == b'"' || c == b'\\' || c < 0x20) {
         let escaped = Value::String(value.to_string()).to_string();
         known.insert(&escaped[1..escaped.len() - 1]);
     }
@@ -262,13 +279,13 @@ fn walk(v: &Value, found: &mut dyn FnMut(&str, &str)) {
                         continue;
                     }
                     let len = path.len();
-                    for seg in k.split('.').filter(|seg| !seg.contains(':')) {
-                        if !path.is_empty() {
-                            path.push('.');
+                    if k.contains('.') {
+                        for seg in k.split('.').filter(|seg| !seg.contains(':')) {
+                            push_segment(path, seg);
                         }
-                        let at = path.len();
-                        path.push_str(seg);
-                        path[at..].make_ascii_lowercase();
+                    } else if !k.contains(':') {
+                        // One segment; a profile id (`provider:name`) adds none.
+                        push_segment(path, k);
                     }
                     go(v, path, seen, found);
                     path.truncate(len);
@@ -290,6 +307,14 @@ fn walk(v: &Value, found: &mut dyn FnMut(&str, &str)) {
             }
             _ => {}
         }
+    }
+    fn push_segment(path: &mut String, seg: &str) {
+        if !path.is_empty() {
+            path.push('.');
+        }
+        let at = path.len();
+        path.push_str(seg);
+        path[at..].make_ascii_lowercase();
     }
     go(v, &mut String::new(), &mut Seen::default(), found)
 }
@@ -318,7 +343,8 @@ pub fn learn_text(text: &str, v: &Value) {
         .get_or_insert_with(HashSet::new)
         .insert(text_hash(text));
     if new {
-        learn_json(v);
+        let may_escape = text.contains('\\');
+        walk(v, &mut |_, s| learn_as(s, may_escape));
     }
 }
 
@@ -575,6 +601,64 @@ pub fn source_line(line: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// A store token that JSON writes with escapes is masked both as read and as
+    /// written; one from text without a backslash is masked as it is.
+    #[test]
+    fn a_stored_token_with_a_quote_is_masked_as_read_and_as_written() {
+        let text = r#"{"profiles":{"openai:a":{"access":"quo\"ted-token-4711","refresh":"plain-token-4712"}}}"#;
+        let v: serde_json::Value = serde_json::from_str(text).expect("json");
+        super::learn_text(text, &v);
+        let plain = r#"{"refresh":"plain-token-4713"}"#;
+        let plain_value: serde_json::Value = serde_json::from_str(plain).expect("json");
+        super::learn_text(plain, &plain_value);
+        let shown = super::mask(
+            r#"read quo"ted-token-4711, written quo\"ted-token-4711, plain-token-4713"#,
+        );
+        assert_eq!(
+            shown,
+            format!(
+                "read {}, written {}, {}",
+                super::marker("quo\"ted-token-4711"),
+                super::marker("quo\\\"ted-token-4711"),
+                super::marker("plain-token-4713")
+            )
+        );
+    }
+
+    proptest::proptest! {
+        /// The scan that passes over positions finds what trying every position finds:
+        /// values from a three-letter alphabet end alike and inside one another.
+        #[test]
+        fn masking_finds_every_value_a_scan_of_every_position_finds(
+            values in proptest::collection::vec("[abc]{8,12}", 1..6),
+            pieces in proptest::collection::vec((0usize..6, "[abc ]{0,6}"), 0..12),
+        ) {
+            let mut r = super::Registry::default();
+            for v in &values {
+                r.insert(v);
+            }
+            let text: String = pieces
+                .iter()
+                .map(|(i, noise)| format!("{}{noise}", values.get(*i).map_or("", String::as_str)))
+                .collect();
+            let b = text.as_bytes();
+            let mut every: Vec<(usize, usize)> = Vec::new();
+            for start in 0..b.len() {
+                let longest = values
+                    .iter()
+                    .filter(|v| b[start..].starts_with(v.as_bytes()))
+                    .map(|v| start + v.len())
+                    .max();
+                if let Some(end) = longest
+                    && every.last().is_none_or(|&(_, last)| start >= last)
+                {
+                    every.push((start, end));
+                }
+            }
+            proptest::prop_assert_eq!(r.find(&text), every);
+        }
+    }
+
     #[test]
     fn masking_takes_the_leftmost_longest_value_among_many_sharing_a_start() {
         let mut r = super::Registry::default();
