@@ -57,12 +57,9 @@ pub struct Profile {
     /// The credential's type: `oauth`, `token` or `api_key`.
     #[serde(rename = "type", default)]
     pub credential: Option<String>,
-    #[serde(default)]
-    pub email: Option<String>,
-    #[serde(default)]
-    pub account_id: Option<String>,
-    #[serde(default)]
-    pub plan: Option<String>,
+    /// `email`, `account_id` and `plan`.
+    #[serde(flatten)]
+    pub identity: Identity,
     /// When the access token expires (ms).
     #[serde(default)]
     pub expires: Option<i64>,
@@ -92,6 +89,112 @@ pub struct Profile {
 
 fn yes() -> bool {
     true
+}
+
+/// What a profile says about its account: the store's `email`, `account_id` and
+/// `plan`, and for those it leaves out, the claims of its access token, decoded the
+/// first time one of them is asked for. A switch asks for none, so it decodes none of
+/// a thousand accounts' tokens.
+#[derive(Clone, Default)]
+pub struct Identity {
+    email: Option<String>,
+    account_id: Option<String>,
+    plan: Option<String>,
+    /// The access token, kept (in memory only) while the store leaves a value out.
+    token: Option<Box<str>>,
+    /// The token's (account id, email, plan), once read.
+    claims: std::cell::OnceCell<Option<Claims>>,
+}
+
+type Claims = (Option<String>, Option<String>, Option<String>);
+
+impl Identity {
+    /// The store's values, and the access token that fills in what they leave out.
+    pub fn new(
+        email: Option<String>,
+        account_id: Option<String>,
+        plan: Option<String>,
+        token: Option<&str>,
+    ) -> Identity {
+        let missing = email.is_none() || account_id.is_none() || plan.is_none();
+        Identity {
+            email,
+            account_id,
+            plan,
+            token: token.filter(|_| missing).map(Box::from),
+            claims: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn claims(&self) -> Option<&Claims> {
+        self.claims
+            .get_or_init(|| self.token.as_deref().and_then(crate::jwt::identity))
+            .as_ref()
+    }
+
+    pub fn email(&self) -> Option<&str> {
+        self.email
+            .as_deref()
+            .or_else(|| self.claims()?.1.as_deref())
+    }
+
+    pub fn account_id(&self) -> Option<&str> {
+        self.account_id
+            .as_deref()
+            .or_else(|| self.claims()?.0.as_deref())
+    }
+
+    pub fn plan(&self) -> Option<&str> {
+        self.plan.as_deref().or_else(|| self.claims()?.2.as_deref())
+    }
+}
+
+/// The three values as `models_status()` shows them, by the keys of its profile map.
+#[derive(Serialize, Deserialize)]
+struct Shown<T> {
+    #[serde(default)]
+    email: Option<T>,
+    #[serde(default)]
+    account_id: Option<T>,
+    #[serde(default)]
+    plan: Option<T>,
+}
+
+impl Serialize for Identity {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Shown {
+            email: self.email(),
+            account_id: self.account_id(),
+            plan: self.plan(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Identity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Identity, D::Error> {
+        let v = Shown::<String>::deserialize(d)?;
+        Ok(Identity::new(v.email, v.account_id, v.plan, None))
+    }
+}
+
+/// Equal when they show the same values, whether or not a token was read.
+impl PartialEq for Identity {
+    fn eq(&self, other: &Identity) -> bool {
+        (self.email(), self.account_id(), self.plan())
+            == (other.email(), other.account_id(), other.plan())
+    }
+}
+
+/// Never shows the token.
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.debug_struct("Identity")
+            .field("email", &self.email())
+            .field("account_id", &self.account_id())
+            .field("plan", &self.plan())
+            .finish()
+    }
 }
 
 impl Profile {

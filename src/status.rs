@@ -201,8 +201,8 @@ pub fn render(st: &Status) -> Vec<String> {
             let mut row = vec![
                 p.position.map_or("-".into(), |n| n.to_string()),
                 p.id.clone(),
-                p.account_id.clone().unwrap_or_else(|| "-".into()),
-                p.email.clone().unwrap_or_else(|| "-".into()),
+                p.identity.account_id().unwrap_or("-").to_string(),
+                p.identity.email().unwrap_or("-").to_string(),
                 state,
                 until,
                 expiry_text(p),

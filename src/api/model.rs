@@ -421,21 +421,21 @@ fn profile(engine: &mut Engine) {
         "email",
         "Dynamic",
         "The account's email, from the store or the token, or `()`.",
-        |p| opt(p.email.clone()),
+        |p| opt(p.identity.email().map(str::to_string)),
     );
     g(
         engine,
         "account_id",
         "Dynamic",
         "The ChatGPT account id, or `()`.",
-        |p| opt(p.account_id.clone()),
+        |p| opt(p.identity.account_id().map(str::to_string)),
     );
     g(
         engine,
         "plan",
         "Dynamic",
         "The ChatGPT plan (`plus`, `pro`, …), or `()`.",
-        |p| opt(p.plan.clone()),
+        |p| opt(p.identity.plan().map(str::to_string)),
     );
     g(
         engine,

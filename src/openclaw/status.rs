@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use super::{Auth, Detected, Layout, cli, config, detect, read_auth};
 use crate::error::Error;
 use crate::host::Host;
-use crate::model::{BlockKind, Profile, Provider, Status};
+use crate::model::{BlockKind, Identity, Profile, Provider, Status};
 
 /// How long `openclaw models status --json` may take (1.4–5 s observed).
 pub const OPENCLAW_STATUS_TIMEOUT: Duration = Duration::from_secs(30);
@@ -205,15 +205,7 @@ pub fn profile_status(id: &str, cred: &Cred, usage: Option<&Value>, now: i64) ->
     let expires = num(cred.expires);
     let fenced = cred.failed_fence();
     let access = cred.access.and_then(Value::as_str).filter(|_| !fenced);
-    let (mut account_id, mut email, mut plan) = (s(cred.account_id), s(cred.email), s(cred.plan));
-    // The token fills in what the store leaves out.
-    if (account_id.is_none() || email.is_none() || plan.is_none())
-        && let Some((a, e, p)) = access.and_then(crate::jwt::identity)
-    {
-        account_id = account_id.or(a);
-        email = email.or(e);
-        plan = plan.or(p);
-    }
+    let identity = Identity::new(s(cred.email), s(cred.account_id), s(cred.plan), access);
     let refreshable = ty.as_deref() == Some("oauth")
         && cred
             .refresh
@@ -262,9 +254,7 @@ pub fn profile_status(id: &str, cred: &Cred, usage: Option<&Value>, now: i64) ->
         id: id.to_string(),
         provider,
         credential: ty,
-        email,
-        account_id,
-        plan,
+        identity,
         expires,
         expires_in_ms: expires.map(|e| e.saturating_sub(now)),
         usable: kind.is_none(),
@@ -686,17 +676,16 @@ pub fn from_openclaw(host: &Host) -> Result<Status, Error> {
             .and_then(Value::as_str)
             .and_then(crate::jwt::identity)
             .and_then(|(_, _, plan)| plan);
+        let email = emails
+            .get(&id)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| nat("email"));
         profiles.push(Profile {
-            email: emails
-                .get(&id)
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .or_else(|| nat("email")),
-            account_id: nat("accountId"),
+            identity: Identity::new(email, nat("accountId"), plan, None),
             id,
             provider,
             credential: s(h.get("type")),
-            plan,
             expires,
             expires_in_ms: num(h.get("remainingMs")).or(expires.map(|e| e.saturating_sub(now))),
             usable: kind.is_none(),

@@ -1500,3 +1500,61 @@ fn set_model_reads_a_store_changed_since_the_status_afresh() {
         assert_eq!(n[2], "true", "{fixture}: {out}");
     }
 }
+
+/// A profile the store keeps without its account id, email or plan shows them from
+/// its access token wherever they are shown: script getters, `status --json` and the
+/// `status` table. What the store says wins over the token.
+#[test]
+fn a_profile_shows_from_its_token_what_the_store_leaves_out() {
+    let s = Sandbox::new();
+    layout(&s, "legacy");
+    let path = s.openclaw().join("agents/main/agent/auth-profiles.json");
+    let mut store: Value =
+        serde_json::from_str(&fs::read_to_string(&path).expect("store")).expect("json");
+    let exp = 1796472000000_i64;
+    store["profiles"]["openai-codex:dave"] = json!({
+        "type": "oauth", "provider": "openai-codex", "access": jwt("dave", exp),
+        "refresh": "rt_FAKE_dave_0123456789", "expires": exp
+    });
+    store["profiles"]["openai-codex:alice"]["access"] = json!(jwt("token-alice", exp));
+    fs::write(&path, serde_json::to_string_pretty(&store).expect("text")).expect("write");
+
+    let shown = r#"
+        let st = models_status();
+        let out = "";
+        for x in st.providers["openai-codex"].profiles {
+            if x.id in ["openai-codex:alice", "openai-codex:dave"] {
+                out += `${x.id} ${x.account_id} ${x.email} ${x.plan}` + "\n";
+            }
+        }
+        out
+    "#;
+    assert_eq!(
+        ok(eval(&s, shown)),
+        "openai-codex:alice acct-alice-0001 alice@example.com pro\n\
+         openai-codex:dave acct-dave-0001 dave@example.com pro\n\n"
+    );
+    let json: Value = serde_json::from_str(&ok(cmd(&s)
+        .args(["status", "--json"])
+        .output()
+        .expect("run")))
+    .expect("status json");
+    let dave = &json["profiles"]["openai-codex:dave"];
+    assert_eq!(
+        (&dave["account_id"], &dave["email"], &dave["plan"]),
+        (
+            &json!("acct-dave-0001"),
+            &json!("dave@example.com"),
+            &json!("pro")
+        )
+    );
+    let table = ok(cmd(&s).arg("status").output().expect("run"));
+    let row = table
+        .lines()
+        .find(|l| l.contains("openai-codex:dave"))
+        .expect("dave's row");
+    assert!(
+        row.contains("acct-dave-0001") && row.contains("dave@example.com"),
+        "{table}"
+    );
+}
