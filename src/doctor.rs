@@ -620,7 +620,7 @@ fn fields(d: &mut Doctor, det: &openclaw::Detected) {
     };
     for (id, cred) in &auth.profiles {
         let name = id.split_once(':').map_or(id.as_str(), |(_, n)| n);
-        for (field, what) in openclaw::status::Cred::of(cred).malformed() {
+        for (field, what) in cred.malformed() {
             d.add(
                 Severity::Warning,
                 "profile",

@@ -266,57 +266,114 @@ fn learn_as(value: &str, may_escape: bool) {
     }
 }
 
-/// Calls `found(path, value)` for each string at a secret path of `v`. The path is
-/// kept as [`is_secret_path`] reads it (lower case, without profile ids), so a store's
-/// thousand profiles share a handful of paths and each is judged once.
+/// The dotted path of a member being read, as [`is_secret_path`] reads it (lower case,
+/// without profile ids), and whether it is secret, judged once per path: a store's
+/// thousand profiles share a handful of paths.
+#[derive(Default)]
+pub struct SecretPaths {
+    path: String,
+    seen: HashMap<String, bool, BuildHasherDefault<TailHasher>>,
+}
+
+impl SecretPaths {
+    /// Enters member `key`; returns what [`SecretPaths::leave`] goes back to.
+    pub fn enter(&mut self, key: &str) -> usize {
+        let len = self.path.len();
+        if key.contains('.') {
+            for seg in key.split('.').filter(|seg| !seg.contains(':')) {
+                self.push(seg);
+            }
+        } else if !key.contains(':') {
+            // One segment; a profile id (`provider:name`) adds none.
+            self.push(key);
+        }
+        len
+    }
+
+    pub fn leave(&mut self, len: usize) {
+        self.path.truncate(len);
+    }
+
+    fn push(&mut self, seg: &str) {
+        if !self.path.is_empty() {
+            self.path.push('.');
+        }
+        let at = self.path.len();
+        self.path.push_str(seg);
+        self.path[at..].make_ascii_lowercase();
+    }
+
+    /// Whether a string here is a secret.
+    pub fn is_secret(&mut self) -> bool {
+        if let Some(&secret) = self.seen.get(self.path.as_str()) {
+            return secret;
+        }
+        let secret = is_secret_path(&self.path);
+        self.seen.insert(self.path.clone(), secret);
+        secret
+    }
+}
+
+/// Calls `found(path, value)` for each string at a secret path of `v`.
 fn walk(v: &Value, found: &mut dyn FnMut(&str, &str)) {
-    type Seen = HashMap<String, bool, BuildHasherDefault<TailHasher>>;
-    fn go(v: &Value, path: &mut String, seen: &mut Seen, found: &mut dyn FnMut(&str, &str)) {
-        match v {
-            Value::Object(map) => {
-                for (k, v) in map {
-                    if !matches!(v, Value::Object(_) | Value::Array(_) | Value::String(_)) {
-                        continue;
-                    }
-                    let len = path.len();
-                    if k.contains('.') {
-                        for seg in k.split('.').filter(|seg| !seg.contains(':')) {
-                            push_segment(path, seg);
-                        }
-                    } else if !k.contains(':') {
-                        // One segment; a profile id (`provider:name`) adds none.
-                        push_segment(path, k);
-                    }
-                    go(v, path, seen, found);
-                    path.truncate(len);
+    walk_at(v, &mut SecretPaths::default(), found)
+}
+
+/// [`walk`] for `v` at the current path of `paths`.
+fn walk_at(v: &Value, paths: &mut SecretPaths, found: &mut dyn FnMut(&str, &str)) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if matches!(v, Value::Object(_) | Value::Array(_) | Value::String(_)) {
+                    let len = paths.enter(k);
+                    walk_at(v, paths, found);
+                    paths.leave(len);
                 }
             }
-            Value::Array(items) => items.iter().for_each(|v| go(v, path, seen, found)),
-            Value::String(s) => {
-                let secret = match seen.get(path.as_str()) {
-                    Some(&secret) => secret,
-                    None => {
-                        let secret = is_secret_path(path);
-                        seen.insert(path.clone(), secret);
-                        secret
-                    }
-                };
-                if secret {
-                    found(path, s);
-                }
-            }
-            _ => {}
+        }
+        Value::Array(items) => items.iter().for_each(|v| walk_at(v, paths, found)),
+        Value::String(s) if paths.is_secret() => found(&paths.path, s),
+        _ => {}
+    }
+}
+
+/// Learning the secrets of one document while a typed reader reads it, as
+/// [`learn_text`] learns them from its parsed value: `None` when its text was learned
+/// before.
+pub struct Learning {
+    pub paths: SecretPaths,
+    may_escape: bool,
+    /// Where a secret goes: the registry, or a test's list.
+    sink: fn(&str, bool),
+}
+
+impl Learning {
+    /// Starts learning the document with this text, once per distinct text.
+    pub fn begin(text: &str) -> Option<Learning> {
+        first_time(text).then(|| Learning::into(text, learn_as))
+    }
+
+    /// Learning the document with this text into `sink` (value, may it need escaping).
+    pub fn into(text: &str, sink: fn(&str, bool)) -> Learning {
+        Learning {
+            paths: SecretPaths::default(),
+            may_escape: text.contains('\\'),
+            sink,
         }
     }
-    fn push_segment(path: &mut String, seg: &str) {
-        if !path.is_empty() {
-            path.push('.');
+
+    /// Learns `value`, a string at the current path, if that path is secret.
+    pub fn string(&mut self, value: &str) {
+        if self.paths.is_secret() {
+            (self.sink)(value, self.may_escape);
         }
-        let at = path.len();
-        path.push_str(seg);
-        path[at..].make_ascii_lowercase();
     }
-    go(v, &mut String::new(), &mut Seen::default(), found)
+
+    /// Learns the strings of `v`, a value at the current path.
+    pub fn value(&mut self, v: &Value) {
+        let (may_escape, sink) = (self.may_escape, self.sink);
+        walk_at(v, &mut self.paths, &mut |_, s| sink(s, may_escape));
+    }
 }
 
 /// Hashes of the documents learned so far, so a text read twice is walked once.
@@ -337,15 +394,26 @@ pub fn knows_text(text: &str) -> bool {
 
 /// [`learn_json`] for the document `v` parsed from `text`, once per distinct text.
 pub fn learn_text(text: &str, v: &Value) {
-    let new = LEARNED_TEXTS
+    if let Some(mut l) = Learning::begin(text) {
+        l.value(v);
+    }
+}
+
+/// Records that the document with this text is learned; false when it was before.
+fn first_time(text: &str) -> bool {
+    LEARNED_TEXTS
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .get_or_insert_with(HashSet::new)
-        .insert(text_hash(text));
-    if new {
-        let may_escape = text.contains('\\');
-        walk(v, &mut |_, s| learn_as(s, may_escape));
-    }
+        .insert(text_hash(text))
+}
+
+/// The strings [`learn_json`] learns from `v`, in the order it finds them.
+#[cfg(test)]
+pub fn secrets_of(v: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    walk(v, &mut |_, s| out.push(s.to_string()));
+    out
 }
 
 /// Learns every secret (by key) in a store document, an `auth.json` or a credential map.

@@ -260,16 +260,13 @@ fn from_user(host: &Host) -> Result<Setup, Error> {
     let cfg = crate::openclaw::config::load(&d.config)?;
     let mut accounts = Vec::new();
     for (id, cred) in &auth.profiles {
-        let provider = cred
-            .get("provider")
-            .and_then(Value::as_str)
-            .unwrap_or_else(|| id.split(':').next().unwrap_or(""));
-        let typ = cred.get("type").and_then(Value::as_str).unwrap_or("");
-        match (provider, typ) {
+        let provider = cred.provider_or_id(id);
+        let typ = cred.ty.as_str().unwrap_or("");
+        match (provider.as_str(), typ) {
             ("openai" | "openai-codex", "oauth") => {
                 let plan = cred
-                    .get("access")
-                    .and_then(Value::as_str)
+                    .access
+                    .as_str()
                     .and_then(|a| crate::jwt::decode(a).ok())
                     .and_then(|j| j.plan)
                     .unwrap_or_else(|| "plus".into());

@@ -79,12 +79,7 @@ pub fn known_models(cfg: &Value, auth: &Auth, layout: Layout) -> Vec<String> {
     let mut providers: BTreeSet<String> = auth
         .profiles
         .iter()
-        .map(|(id, p)| {
-            p.get("provider")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .unwrap_or_else(|| id.split(':').next().unwrap_or_default().to_string())
-        })
+        .map(|(id, p)| p.provider_or_id(id))
         .collect();
     if let Some(Value::Object(m)) = super::config::get_path(cfg, &["models", "providers"]) {
         providers.extend(m.keys().cloned());

@@ -18,6 +18,7 @@ pub mod lock;
 pub mod ops;
 pub mod sqlite;
 pub mod status;
+pub mod store;
 
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -419,20 +420,42 @@ impl Purpose {
 
 /// Parses one store document, checking it is an object of a known version.
 pub fn parse_doc(text: &str, loc: &Loc) -> Result<Map<String, Value>, Error> {
-    let v: Value = serde_json::from_str(text).map_err(|e| {
-        Error::Failure(format!(
-            "{} is not valid JSON ({e}); OpenClaw cannot read it either. Restore it from a backup (`clawshift history`, `clawshift undo`) or fix it by hand",
-            loc.describe()
-        ))
-    })?;
+    let v: Value = serde_json::from_str(text).map_err(|e| not_json(loc, e))?;
     // Every token read is masked wherever this run prints or writes it.
     crate::redact::learn_text(text, &v);
     let Value::Object(map) = v else {
-        return Err(Error::Failure(format!(
-            "{} must hold a JSON object; restore it from a backup",
-            loc.describe()
-        )));
+        return Err(not_object(loc));
     };
+    check_doc(&map, map.get("profiles").is_none_or(Value::is_object), loc)?;
+    Ok(map)
+}
+
+/// [`parse_doc`] for a document read only to read it: its profiles typed, not as JSON.
+fn read_doc(text: &str, loc: &Loc) -> Result<store::ReadDoc, Error> {
+    let doc = store::parse(text)
+        .map_err(|e| not_json(loc, e))?
+        .ok_or_else(|| not_object(loc))?;
+    check_doc(&doc.rest, !matches!(doc.profiles, Some(None)), loc)?;
+    Ok(doc)
+}
+
+fn not_json(loc: &Loc, e: serde_json::Error) -> Error {
+    Error::Failure(format!(
+        "{} is not valid JSON ({e}); OpenClaw cannot read it either. Restore it from a backup (`clawshift history`, `clawshift undo`) or fix it by hand",
+        loc.describe()
+    ))
+}
+
+fn not_object(loc: &Loc) -> Error {
+    Error::Failure(format!(
+        "{} must hold a JSON object; restore it from a backup",
+        loc.describe()
+    ))
+}
+
+/// Checks a document's version and that its sections are objects; `profiles_ok`:
+/// `profiles` is absent or an object.
+fn check_doc(map: &Map<String, Value>, profiles_ok: bool, loc: &Loc) -> Result<(), Error> {
     match map.get("version") {
         None => {}
         Some(v) if v.as_i64() == Some(STORE_VERSION) => {}
@@ -444,16 +467,19 @@ pub fn parse_doc(text: &str, loc: &Loc) -> Result<Map<String, Value>, Error> {
         }
     }
     for key in ["profiles", "order", "lastGood", "usageStats"] {
-        if let Some(v) = map.get(key)
-            && !v.is_object()
-        {
+        let ok = if key == "profiles" {
+            profiles_ok
+        } else {
+            map.get(key).is_none_or(Value::is_object)
+        };
+        if !ok {
             return Err(Error::Failure(format!(
                 "{}: `{key}` must be an object; fix the store by hand or restore it from a backup",
                 loc.describe()
             )));
         }
     }
-    Ok(map)
+    Ok(())
 }
 
 fn empty_doc(with_profiles: bool) -> Map<String, Value> {
@@ -539,6 +565,20 @@ impl Source {
     }
 }
 
+impl Source {
+    /// The document for reading only, and whether it holds profiles and state.
+    fn read(self) -> Result<(store::ReadDoc, bool, bool), Error> {
+        let doc = match &self.text {
+            Some(t) => read_doc(t, &self.loc)?,
+            None => store::ReadDoc {
+                profiles: self.profiles.then(|| Some(store::Profiles::default())),
+                rest: empty_doc(false),
+            },
+        };
+        Ok((doc, self.profiles, self.state))
+    }
+}
+
 fn parse_all(sources: Vec<Source>) -> Result<Docs, Error> {
     Ok(Docs {
         docs: sources
@@ -591,41 +631,68 @@ pub struct Docs {
     pub docs: Vec<Doc>,
 }
 
-/// The merged view of a store.
+/// The merged view of a store, for reading: profiles typed as [`store::Cred`]s.
 #[derive(Debug, Clone, Default)]
 pub struct Auth {
-    pub profiles: Map<String, Value>,
+    pub profiles: store::Profiles,
     pub order: Map<String, Value>,
     pub last_good: Map<String, Value>,
     pub usage: Map<String, Value>,
 }
 
-impl Docs {
-    /// The merged view, taking the values out of the documents instead of copying them.
-    pub fn into_effective(self) -> Auth {
+impl Auth {
+    /// The merged view of documents read for reading (lowest priority first), taking
+    /// the values out of them instead of copying them.
+    fn merge(docs: Vec<(store::ReadDoc, bool, bool)>) -> Auth {
         let mut a = Auth::default();
-        for mut d in self.docs {
-            let mut merge = |dst: &mut Map<String, Value>, key: &str| {
-                if let Some(Value::Object(m)) = d.value.remove(key) {
-                    for (k, v) in m {
-                        dst.insert(k, v);
+        for (mut d, holds_profiles, holds_state) in docs {
+            if holds_profiles && let Some(Some(profiles)) = d.profiles {
+                a.profiles.extend(profiles);
+            }
+            if holds_state || holds_profiles {
+                for (dst, key) in [
+                    (&mut a.order, "order"),
+                    (&mut a.last_good, "lastGood"),
+                    (&mut a.usage, "usageStats"),
+                ] {
+                    if let Some(Value::Object(m)) = d.rest.remove(key) {
+                        dst.extend(m);
                     }
                 }
-            };
-            if d.holds_profiles {
-                merge(&mut a.profiles, "profiles");
-            }
-            if d.holds_state || d.holds_profiles {
-                merge(&mut a.order, "order");
-                merge(&mut a.last_good, "lastGood");
-                merge(&mut a.usage, "usageStats");
             }
         }
         a
     }
 
-    pub fn effective(&self) -> Auth {
-        let mut a = Auth::default();
+    /// Each profile's id and the provider it names.
+    pub fn providers(&self) -> Vec<(&str, Option<&str>)> {
+        self.profiles
+            .iter()
+            .map(|(id, c)| (id.as_str(), c.provider.as_str()))
+            .collect()
+    }
+}
+
+/// The merged view of documents read to be changed, as JSON.
+#[derive(Debug, Clone, Default)]
+pub struct Merged {
+    pub profiles: Map<String, Value>,
+    pub order: Map<String, Value>,
+}
+
+impl Merged {
+    /// Each profile's id and the provider it names.
+    pub fn providers(&self) -> Vec<(&str, Option<&str>)> {
+        self.profiles
+            .iter()
+            .map(|(id, c)| (id.as_str(), c.get("provider").and_then(Value::as_str)))
+            .collect()
+    }
+}
+
+impl Docs {
+    pub fn effective(&self) -> Merged {
+        let mut a = Merged::default();
         for d in &self.docs {
             let merge = |dst: &mut Map<String, Value>, key: &str| {
                 if let Some(Value::Object(m)) = d.value.get(key) {
@@ -639,8 +706,6 @@ impl Docs {
             }
             if d.holds_state || d.holds_profiles {
                 merge(&mut a.order, "order");
-                merge(&mut a.last_good, "lastGood");
-                merge(&mut a.usage, "usageStats");
             }
         }
         a
@@ -744,7 +809,11 @@ pub fn read_auth(d: &Detected) -> Result<Rc<Auth>, Error> {
         .iter()
         .map(|s| (s.loc.clone(), s.text.clone()))
         .collect();
-    let auth = Rc::new(parse_all(sources)?.into_effective());
+    let docs = sources
+        .into_iter()
+        .map(Source::read)
+        .collect::<Result<_, _>>()?;
+    let auth = Rc::new(Auth::merge(docs));
     LAST.with(|l| *l.borrow_mut() = Some((texts, auth.clone())));
     Ok(auth)
 }
@@ -1221,5 +1290,7 @@ fn store_texts(host: &Host) -> Result<Vec<(Option<String>, Loc, String)>, Error>
 /// never show them.
 pub fn stored_credentials(host: &Host) -> Result<Map<String, Value>, Error> {
     let d = detect(host)?;
-    Ok(read_auth(&d)?.profiles.clone())
+    // The whole credentials, as JSON: the usage client needs members the typed view
+    // skips.
+    Ok(parse_all(read_sources(&d)?)?.effective().profiles)
 }

@@ -268,7 +268,7 @@ pub fn merge_profile(host: &Host, id: &str, cred: &Map<String, Value>) -> Result
             }
         };
         let auth = docs.effective();
-        let (_, order, _) = status::orders(&auth, &cfg)
+        let (_, order, _) = status::orders(&auth.providers(), &auth.order, &cfg)
             .into_iter()
             .find(|(p, _, _)| *p == provider)
             .unwrap_or((provider.clone(), Vec::new(), "profiles"));
@@ -376,7 +376,7 @@ pub fn set_model(
                 ids.join(", ")
             )));
         };
-        let pprov = cred.get("provider").and_then(Value::as_str).unwrap_or("");
+        let pprov = cred.provider.as_str().unwrap_or("");
         if pprov != mprov {
             return Err(fail(format!(
                 "profile `{p}` belongs to provider `{pprov}`, but `{model}` is served by `{mprov}`"
@@ -515,22 +515,31 @@ fn root_config(d: &Detected) -> Result<Value, Error> {
 }
 
 fn effective_order(d: &Detected, cfg: &Value, provider: &str) -> Result<Vec<String>, Error> {
-    Ok(order_of(&*read_auth(d)?, cfg, provider))
+    let auth = read_auth(d)?;
+    Ok(order_of(&auth.providers(), &auth.order, cfg, provider))
 }
 
-fn order_of(auth: &super::Auth, cfg: &Value, provider: &str) -> Vec<String> {
-    status::orders(auth, cfg)
+/// `provider`'s order as status reads it, from a store's profiles (id and the provider
+/// each names) and its `order`.
+fn order_of(
+    profiles: &[(&str, Option<&str>)],
+    order: &Map<String, Value>,
+    cfg: &Value,
+    provider: &str,
+) -> Vec<String> {
+    status::orders(profiles, order, cfg)
         .into_iter()
         .find(|(p, _, _)| p == provider)
         .map(|(_, o, _)| o)
         .unwrap_or_default()
 }
 
-fn profiles_of(auth: &super::Auth, provider: &str) -> Vec<String> {
-    auth.profiles
+/// The ids of the profiles that name `provider`, from a store's (id, provider) list.
+fn profiles_of(profiles: &[(&str, Option<&str>)], provider: &str) -> Vec<String> {
+    profiles
         .iter()
-        .filter(|(_, p)| p.get("provider").and_then(Value::as_str) == Some(provider))
-        .map(|(id, _)| id.clone())
+        .filter(|(_, p)| *p == Some(provider))
+        .map(|(id, _)| id.to_string())
         .collect()
 }
 
@@ -548,8 +557,8 @@ fn restore_newcomers(
 ) -> Result<Option<String>, Error> {
     let (added, _) = update(host, d, |docs| {
         let auth = docs.effective();
-        let mut order = order_of(&auth, cfg, provider);
-        let added: Vec<String> = profiles_of(&auth, provider)
+        let mut order = order_of(&auth.providers(), &auth.order, cfg, provider);
+        let added: Vec<String> = profiles_of(&auth.providers(), provider)
             .into_iter()
             .filter(|id| !known.contains(id) && !order.contains(id))
             .collect();
@@ -585,11 +594,11 @@ fn set_order_first(
     skipped: &mut Vec<String>,
 ) -> Result<(), Error> {
     let auth = read_auth(d)?;
-    let order = order_of(&auth, cfg, provider);
+    let order = order_of(&auth.providers(), &auth.order, cfg, provider);
     // The provider's profiles as this run saw them: one that appears later was added
     // by another writer while `openclaw models auth order set` started up, and the
     // list handed to it cannot name it.
-    let known: Vec<String> = profiles_of(&auth, provider);
+    let known: Vec<String> = profiles_of(&auth.providers(), provider);
     crate::testhook::point("order-read");
     if order.first().map(String::as_str) == Some(profile) {
         skipped.push(format!("order {provider}: {profile} is already first"));
@@ -647,11 +656,7 @@ fn set_order_first(
         // writer appended since the read above must not be dropped.
         let (locked, _) = update(host, d, |docs| {
             let auth = docs.effective();
-            let order = status::orders(&auth, cfg)
-                .into_iter()
-                .find(|(p, _, _)| p == provider)
-                .map(|(_, o, _)| o)
-                .unwrap_or_default();
+            let order = order_of(&auth.providers(), &auth.order, cfg, provider);
             let mut wanted = vec![profile.to_string()];
             wanted.extend(order.into_iter().filter(|x| x.as_str() != profile));
             docs.set("order", provider, json!(wanted));

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::{Auth, Detected, Layout, cli, config, detect, read_auth};
+use super::store::Cred;
+use super::{Detected, Layout, cli, config, detect, read_auth};
 use crate::error::Error;
 use crate::host::Host;
 use crate::model::{BlockKind, Identity, Profile, Provider, Status};
@@ -42,115 +43,10 @@ fn model_ref(provider: &str, m: Option<String>) -> Option<String> {
     }
 }
 
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// The members of a stored profile that status reads, found in one pass over the
-/// object: looking each up by name hashed it with SipHash (serde_json's map), a dozen
-/// times per profile.
-#[derive(Default)]
-pub struct Cred<'a> {
-    ty: Option<&'a Value>,
-    mode: Option<&'a Value>,
-    provider: Option<&'a Value>,
-    access: Option<&'a Value>,
-    refresh: Option<&'a Value>,
-    expires: Option<&'a Value>,
-    account_id: Option<&'a Value>,
-    email: Option<&'a Value>,
-    plan: Option<&'a Value>,
-}
-
-impl<'a> Cred<'a> {
-    pub fn of(cred: &'a Value) -> Cred<'a> {
-        let mut c = Cred::default();
-        if let Value::Object(m) = cred {
-            for (k, v) in m {
-                let slot = match k.as_str() {
-                    "type" => &mut c.ty,
-                    "mode" => &mut c.mode,
-                    "provider" => &mut c.provider,
-                    "access" => &mut c.access,
-                    "refresh" => &mut c.refresh,
-                    "expires" => &mut c.expires,
-                    "accountId" => &mut c.account_id,
-                    "email" => &mut c.email,
-                    "chatgptPlanType" => &mut c.plan,
-                    _ => continue,
-                };
-                *slot = Some(v);
-            }
-        }
-        c
-    }
-
-    /// The fields that have the wrong type, each as (field, what is wrong): `expires`
-    /// must be a number (ms since the epoch), the text fields strings. Status shows
-    /// such a field as unknown; this says why, so neither `status` nor `doctor` is
-    /// silent about it. Secret fields are named, never quoted.
-    pub fn malformed(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        match self.expires {
-            None | Some(Value::Number(_)) => {}
-            Some(Value::String(text)) => {
-                let shown: String = text.chars().take(40).collect();
-                let ell = if text.chars().count() > 40 { "…" } else { "" };
-                out.push((
-                    "expires",
-                    format!(
-                        "is a string (\"{shown}{ell}\"), not a number of milliseconds since the epoch"
-                    ),
-                ));
-            }
-            Some(v) => out.push((
-                "expires",
-                format!(
-                    "is {}, not a number of milliseconds since the epoch",
-                    json_kind(v)
-                ),
-            )),
-        }
-        for (field, v) in [
-            ("type", self.ty),
-            ("provider", self.provider),
-            ("access", self.access),
-            ("refresh", self.refresh),
-            ("accountId", self.account_id),
-            ("email", self.email),
-        ] {
-            if let Some(v) = v.filter(|v| !v.is_string()) {
-                out.push((field, format!("is {}, not a string", json_kind(v))));
-            }
-        }
-        out
-    }
-
-    /// Whether OpenClaw rewrote this credential after a refresh failed.
-    fn failed_fence(&self) -> bool {
-        [self.access, self.refresh].iter().any(|v| {
-            v.and_then(Value::as_str)
-                .is_some_and(|t| t.starts_with(REFRESH_FENCE) && t.contains(":failed:"))
-        })
-    }
-}
-
 /// A sentence naming a malformed field of a profile, for `status` and `doctor`.
 pub fn malformed_text(id: &str, field: &str, what: &str) -> String {
     format!("profile `{id}`: `{field}` {what}; it is shown as unknown")
 }
-
-/// Marks a credential OpenClaw rewrote after a refresh failed (`createFailedOAuthRefreshFence`
-/// in 2026.9: `access`/`refresh` become `openclaw-oauth-refresh-fence:v1:<claim>:failed:…`
-/// and `expires` 1): never usable again until a new sign-in.
-const REFRESH_FENCE: &str = "openclaw-oauth-refresh-fence:v1:";
 
 /// The members of a profile's `usageStats` entry that status reads, in one pass.
 #[derive(Default)]
@@ -196,21 +92,23 @@ impl<'a> Usage<'a> {
 /// what OpenClaw itself records makes a profile unusable: its cooldown, blocked and
 /// disabled windows, and a refresh it recorded as failed.
 pub fn profile_status(id: &str, cred: &Cred, usage: Option<&Value>, now: i64) -> Profile {
-    let provider = s(cred.provider).unwrap_or_else(|| {
+    let provider = cred.provider.text().unwrap_or_else(|| {
         id.split_once(':')
             .map(|(p, _)| p.to_string())
             .unwrap_or_default()
     });
-    let ty = s(cred.ty).or_else(|| s(cred.mode));
-    let expires = num(cred.expires);
+    let ty = cred.ty.text().or_else(|| cred.mode.text());
+    let expires = cred.expires.millis();
     let fenced = cred.failed_fence();
-    let access = cred.access.and_then(Value::as_str).filter(|_| !fenced);
-    let identity = Identity::new(s(cred.email), s(cred.account_id), s(cred.plan), access);
+    let access = cred.access.as_str().filter(|_| !fenced);
+    let identity = Identity::new(
+        cred.email.text(),
+        cred.account_id.text(),
+        cred.plan.text(),
+        access,
+    );
     let refreshable = ty.as_deref() == Some("oauth")
-        && cred
-            .refresh
-            .and_then(Value::as_str)
-            .is_some_and(|r| !r.trim().is_empty());
+        && cred.refresh.as_str().is_some_and(|r| !r.trim().is_empty());
 
     let u = Usage::of(usage);
     let active = |v: Option<&Value>| num(v).filter(|t| *t > now);
@@ -332,34 +230,37 @@ pub fn allowed_from_config(cfg: &Value, layout: Layout) -> Vec<String> {
 }
 
 /// The effective order of each provider and where it came from.
-pub fn orders(auth: &Auth, cfg: &Value) -> Vec<(String, Vec<String>, &'static str)> {
+pub fn orders(
+    profiles: &[(&str, Option<&str>)],
+    order: &Map<String, Value>,
+    cfg: &Value,
+) -> Vec<(String, Vec<String>, &'static str)> {
     let mut providers: Vec<String> = Vec::new();
     let mut add = |p: &str| {
         if !p.is_empty() && !providers.iter().any(|x| x == p) {
             providers.push(p.to_string());
         }
     };
-    for (id, c) in &auth.profiles {
-        add(&s(c.get("provider")).unwrap_or_else(|| id.split(':').next().unwrap_or("").into()));
+    for (id, provider) in profiles {
+        add(provider.unwrap_or_else(|| id.split(':').next().unwrap_or("")));
     }
-    for p in auth.order.keys() {
+    for p in order.keys() {
         add(p);
     }
     let cfg_order = config::get_path(cfg, &["auth", "order"]);
     providers
         .into_iter()
         .map(|p| {
-            if let Some(o) = auth.order.get(&p).filter(|o| o.is_array()) {
+            if let Some(o) = order.get(&p).filter(|o| o.is_array()) {
                 let list = strings(Some(o));
                 (p, list, "store")
             } else if let Some(o) = cfg_order.and_then(|c| c.get(&p)).filter(|o| o.is_array()) {
                 (p.clone(), strings(Some(o)), "config")
             } else {
-                let list = auth
-                    .profiles
+                let list = profiles
                     .iter()
-                    .filter(|(_, c)| c.get("provider").and_then(Value::as_str) == Some(&p))
-                    .map(|(id, _)| id.clone())
+                    .filter(|(_, provider)| *provider == Some(p.as_str()))
+                    .map(|(id, _)| id.to_string())
                     .collect();
                 (p, list, "profiles")
             }
@@ -458,18 +359,18 @@ pub fn native(host: &Host) -> Result<Status, Error> {
     let mut warnings: Vec<String> = d.blocker.iter().cloned().collect();
     let mut profiles: Vec<Profile> = Vec::with_capacity(auth.profiles.len());
     for (id, cred) in &auth.profiles {
-        let cred = Cred::of(cred);
         for (field, what) in cred.malformed() {
             warnings.push(malformed_text(id, field, &what));
         }
-        profiles.push(profile_status(id, &cred, auth.usage.get(id), now));
+        profiles.push(profile_status(id, cred, auth.usage.get(id), now));
     }
     let default_model = default_model.as_str().map(str::to_string);
     let (current, current_source) = match cur_model {
         Some(m) => (Some(m), "session"),
         None => (default_model.clone(), "default"),
     };
-    let (providers, profiles) = link(orders(&auth, &cfg), &auth, profiles);
+    let orders = orders(&auth.providers(), &auth.order, &cfg);
+    let (providers, profiles) = link(orders, &auth.last_good, profiles);
     Ok(Status {
         source: "native".into(),
         layout: d.layout.name().into(),
@@ -498,7 +399,7 @@ pub fn native(host: &Host) -> Result<Status, Error> {
 /// ordered profiles first, then those the order leaves out (store order).
 fn link(
     orders: Vec<(String, Vec<String>, &'static str)>,
-    auth: &Auth,
+    last_good: &Map<String, Value>,
     mut profiles: Vec<Profile>,
 ) -> (Vec<Provider>, Vec<Rc<Profile>>) {
     let index: HashMap<String, usize> = profiles
@@ -529,8 +430,7 @@ fn link(
                     .cloned(),
             );
             Provider {
-                last_good: auth
-                    .last_good
+                last_good: last_good
                     .get(&p)
                     .and_then(Value::as_str)
                     .map(str::to_string),
@@ -634,12 +534,7 @@ pub fn from_openclaw(host: &Host) -> Result<Status, Error> {
         let provider = s(h.get("provider")).unwrap_or_default();
         let expires = num(h.get("expiresAt"));
         let native = native_auth.as_ref().and_then(|a| a.profiles.get(&id));
-        let nat = |k: &str| {
-            native
-                .and_then(|n| n.get(k))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        };
+        let nat = |f: fn(&Cred) -> &super::store::Field| native.and_then(|n| f(n).text());
         let un = unusable
             .iter()
             .find(|u| u.get("profileId").and_then(Value::as_str) == Some(id.as_str()));
@@ -672,17 +567,16 @@ pub fn from_openclaw(host: &Host) -> Result<Status, Error> {
             None => "usable",
         };
         let plan = native
-            .and_then(|n| n.get("access"))
-            .and_then(Value::as_str)
+            .and_then(|n| n.access.as_str())
             .and_then(crate::jwt::identity)
             .and_then(|(_, _, plan)| plan);
         let email = emails
             .get(&id)
             .and_then(Value::as_str)
             .map(str::to_string)
-            .or_else(|| nat("email"));
+            .or_else(|| nat(|n| &n.email));
         profiles.push(Profile {
-            identity: Identity::new(email, nat("accountId"), plan, None),
+            identity: Identity::new(email, nat(|n| &n.account_id), plan, None),
             id,
             provider,
             credential: s(h.get("type")),
@@ -698,22 +592,16 @@ pub fn from_openclaw(host: &Host) -> Result<Status, Error> {
             position: None,
         });
     }
-    let listed = Auth {
-        profiles: profiles
-            .iter()
-            .map(|p| (p.id.clone(), json!({"provider": p.provider})))
-            .collect(),
-        order: native_auth
-            .as_ref()
-            .map(|a| a.order.clone())
-            .unwrap_or_default(),
-        last_good: native_auth
-            .as_ref()
-            .map(|a| a.last_good.clone())
-            .unwrap_or_default(),
-        usage: Map::new(),
-    };
-    let (providers, profiles) = link(orders(&listed, &cfg), &listed, profiles);
+    let no_store = Map::new();
+    let (order, last_good) = native_auth
+        .as_deref()
+        .map_or((&no_store, &no_store), |a| (&a.order, &a.last_good));
+    let listed: Vec<(&str, Option<&str>)> = profiles
+        .iter()
+        .map(|p| (p.id.as_str(), Some(p.provider.as_str())))
+        .collect();
+    let orders = orders(&listed, order, &cfg);
+    let (providers, profiles) = link(orders, last_good, profiles);
     let default_model = s(v.get("defaultModel"));
     let det = d.as_ref();
     let Value::Object(paths) = json!({

@@ -1,0 +1,479 @@
+//! A store document read for reading only (status, `set_model`, doctor): its profiles
+//! become typed credentials as the text is parsed, never a tree of JSON values, and
+//! their secrets are learned on the way. With a thousand profiles, building and walking
+//! that tree was most of a switch. Documents read to be changed stay JSON values
+//! (`Docs`), so that a write keeps every member as it was.
+
+use std::borrow::Cow;
+
+use serde::Deserializer as _;
+use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+
+use crate::redact::Learning;
+
+/// A member of a stored credential as it is written.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Field {
+    #[default]
+    Absent,
+    Text(String),
+    Number(Number),
+    /// Any other JSON value, by what it is (`null`, `a boolean`, `an array`, `an object`).
+    Other(&'static str),
+}
+
+impl Field {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Field::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn text(&self) -> Option<String> {
+        self.as_str().map(str::to_string)
+    }
+
+    /// A time in milliseconds: a number, or a string holding one.
+    pub fn millis(&self) -> Option<i64> {
+        match self {
+            Field::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+            Field::Text(t) => t.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// What the value is, for a sentence: `None` when the member is absent.
+    pub fn kind(&self) -> Option<&'static str> {
+        match self {
+            Field::Absent => None,
+            Field::Text(_) => Some("a string"),
+            Field::Number(_) => Some("a number"),
+            Field::Other(kind) => Some(kind),
+        }
+    }
+}
+
+/// The members of a stored profile that clawshift reads; any other is skipped.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cred {
+    pub ty: Field,
+    pub mode: Field,
+    pub provider: Field,
+    pub access: Field,
+    pub refresh: Field,
+    pub expires: Field,
+    pub account_id: Field,
+    pub email: Field,
+    pub plan: Field,
+}
+
+/// Marks a credential OpenClaw rewrote after a refresh failed (`createFailedOAuthRefreshFence`
+/// in 2026.9: `access`/`refresh` become `openclaw-oauth-refresh-fence:v1:<claim>:failed:…`
+/// and `expires` 1): never usable again until a new sign-in.
+const REFRESH_FENCE: &str = "openclaw-oauth-refresh-fence:v1:";
+
+impl Cred {
+    /// The provider it names, else the one its id starts with.
+    pub fn provider_or_id(&self, id: &str) -> String {
+        self.provider
+            .text()
+            .unwrap_or_else(|| id.split(':').next().unwrap_or("").to_string())
+    }
+
+    /// The fields that have the wrong type, each as (field, what is wrong): `expires`
+    /// must be a number (ms since the epoch), the text fields strings. Status shows
+    /// such a field as unknown; this says why, so neither `status` nor `doctor` is
+    /// silent about it. Secret fields are named, never quoted.
+    pub fn malformed(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        match &self.expires {
+            Field::Absent | Field::Number(_) => {}
+            Field::Text(text) => {
+                let shown: String = text.chars().take(40).collect();
+                let ell = if text.chars().count() > 40 { "…" } else { "" };
+                out.push((
+                    "expires",
+                    format!(
+                        "is a string (\"{shown}{ell}\"), not a number of milliseconds since the epoch"
+                    ),
+                ));
+            }
+            Field::Other(kind) => out.push((
+                "expires",
+                format!("is {kind}, not a number of milliseconds since the epoch"),
+            )),
+        }
+        for (field, v) in [
+            ("type", &self.ty),
+            ("provider", &self.provider),
+            ("access", &self.access),
+            ("refresh", &self.refresh),
+            ("accountId", &self.account_id),
+            ("email", &self.email),
+        ] {
+            if let Some(kind) = v.kind().filter(|_| v.as_str().is_none()) {
+                out.push((field, format!("is {kind}, not a string")));
+            }
+        }
+        out
+    }
+
+    /// Whether OpenClaw rewrote this credential after a refresh failed.
+    pub fn failed_fence(&self) -> bool {
+        [&self.access, &self.refresh].iter().any(|v| {
+            v.as_str()
+                .is_some_and(|t| t.starts_with(REFRESH_FENCE) && t.contains(":failed:"))
+        })
+    }
+}
+
+/// Profiles by id, in the order they are written.
+pub type Profiles = indexmap::IndexMap<String, Cred, foldhash::fast::RandomState>;
+
+/// A document as read: its profiles (`None` when it has none, `Some(None)` when
+/// `profiles` is not an object) and every other top-level member as JSON.
+pub struct ReadDoc {
+    pub profiles: Option<Option<Profiles>>,
+    pub rest: Map<String, Value>,
+}
+
+/// Parses a document's text, learning its secrets unless its text was learned before.
+/// `None` when it is not a JSON object.
+pub fn parse(text: &str) -> serde_json::Result<Option<ReadDoc>> {
+    parse_learning(text, Learning::begin(text))
+}
+
+fn parse_learning(
+    text: &str,
+    mut learning: Option<Learning>,
+) -> serde_json::Result<Option<ReadDoc>> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let doc = de.deserialize_any(DocVisitor(learning.as_mut()))?;
+    de.end()?;
+    Ok(doc)
+}
+
+/// A member name, borrowed unless it holds escapes.
+#[derive(serde::Deserialize)]
+struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
+
+/// Reads the value of member `key` with `read`, the path entered for it meanwhile.
+fn member<'de, A: MapAccess<'de>, T>(
+    m: &mut A,
+    learning: &mut Option<&mut Learning>,
+    key: &str,
+    read: impl FnOnce(&mut A, Option<&mut Learning>) -> Result<T, A::Error>,
+) -> Result<T, A::Error> {
+    let Some(l) = learning.as_deref_mut() else {
+        return read(m, None);
+    };
+    let len = l.paths.enter(key);
+    let out = read(m, Some(&mut *l));
+    l.paths.leave(len);
+    out
+}
+
+/// Visits a value only to learn its strings.
+struct Learn<'l>(Option<&'l mut Learning>);
+
+impl<'de> DeserializeSeed<'de> for Learn<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// The visits of scalar values that hold no string to learn.
+macro_rules! scalars_are {
+    ($t:ty, $bool:expr, $num:expr, $null:expr) => {
+        fn visit_bool<E>(self, _: bool) -> Result<$t, E> {
+            Ok($bool)
+        }
+        fn visit_i64<E>(self, n: i64) -> Result<$t, E> {
+            Ok(($num)(Number::from(n)))
+        }
+        fn visit_u64<E>(self, n: u64) -> Result<$t, E> {
+            Ok(($num)(Number::from(n)))
+        }
+        fn visit_f64<E>(self, f: f64) -> Result<$t, E> {
+            Ok(Number::from_f64(f).map_or($null, $num))
+        }
+        fn visit_unit<E>(self) -> Result<$t, E> {
+            Ok($null)
+        }
+    };
+}
+
+impl Learn<'_> {
+    fn string(self, s: &str) {
+        if let Some(l) = self.0 {
+            l.string(s);
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for Learn<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_str<E>(self, s: &str) -> Result<(), E> {
+        self.string(s);
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(mut self, mut m: A) -> Result<(), A::Error> {
+        while let Some(key) = m.next_key::<Key>()? {
+            member(&mut m, &mut self.0, &key.0, |m, l| {
+                m.next_value_seed(Learn(l))
+            })?;
+        }
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut s: A) -> Result<(), A::Error> {
+        while s.next_element_seed(Learn(self.0.as_deref_mut()))?.is_some() {}
+        Ok(())
+    }
+    scalars_are!((), (), |_| (), ());
+}
+
+/// Reads one member of a credential.
+struct FieldSeed<'l>(Option<&'l mut Learning>);
+
+impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
+    type Value = Field;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Field, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldSeed<'_> {
+    type Value = Field;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Field, E> {
+        Learn(self.0).string(s);
+        Ok(Field::Text(s.to_string()))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Field, A::Error> {
+        Learn(self.0).visit_map(m)?;
+        Ok(Field::Other("an object"))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<Field, A::Error> {
+        Learn(self.0).visit_seq(s)?;
+        Ok(Field::Other("an array"))
+    }
+    scalars_are!(
+        Field,
+        Field::Other("a boolean"),
+        Field::Number,
+        Field::Other("null")
+    );
+}
+
+/// Reads one profile; a profile that is not an object reads as one with no members.
+struct CredSeed<'l>(Option<&'l mut Learning>);
+
+impl<'de> DeserializeSeed<'de> for CredSeed<'_> {
+    type Value = Cred;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Cred, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CredSeed<'_> {
+    type Value = Cred;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(mut self, mut m: A) -> Result<Cred, A::Error> {
+        let mut c = Cred::default();
+        while let Some(key) = m.next_key::<Key>()? {
+            let slot = match &*key.0 {
+                "type" => &mut c.ty,
+                "mode" => &mut c.mode,
+                "provider" => &mut c.provider,
+                "access" => &mut c.access,
+                "refresh" => &mut c.refresh,
+                "expires" => &mut c.expires,
+                "accountId" => &mut c.account_id,
+                "email" => &mut c.email,
+                "chatgptPlanType" => &mut c.plan,
+                _ => {
+                    member(&mut m, &mut self.0, &key.0, |m, l| {
+                        m.next_value_seed(Learn(l))
+                    })?;
+                    continue;
+                }
+            };
+            *slot = member(&mut m, &mut self.0, &key.0, |m, l| {
+                m.next_value_seed(FieldSeed(l))
+            })?;
+        }
+        Ok(c)
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Cred, E> {
+        Learn(self.0).string(s);
+        Ok(Cred::default())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<Cred, A::Error> {
+        Learn(self.0).visit_seq(s)?;
+        Ok(Cred::default())
+    }
+    scalars_are!(Cred, Cred::default(), |_| Cred::default(), Cred::default());
+}
+
+/// Reads `profiles`: `None` when it is not an object.
+struct ProfilesSeed<'l>(Option<&'l mut Learning>);
+
+impl<'de> DeserializeSeed<'de> for ProfilesSeed<'_> {
+    type Value = Option<Profiles>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<Profiles>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ProfilesSeed<'_> {
+    type Value = Option<Profiles>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(mut self, mut m: A) -> Result<Option<Profiles>, A::Error> {
+        let mut out = Profiles::default();
+        while let Some(key) = m.next_key::<Key>()? {
+            let cred = member(&mut m, &mut self.0, &key.0, |m, l| {
+                m.next_value_seed(CredSeed(l))
+            })?;
+            out.insert(key.0.into_owned(), cred);
+        }
+        Ok(Some(out))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Option<Profiles>, E> {
+        Learn(self.0).string(s);
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<Option<Profiles>, A::Error> {
+        Learn(self.0).visit_seq(s)?;
+        Ok(None)
+    }
+    scalars_are!(Option<Profiles>, None, |_| None, None);
+}
+
+/// Reads a whole document: `None` when it is not an object.
+struct DocVisitor<'l>(Option<&'l mut Learning>);
+
+impl<'de> Visitor<'de> for DocVisitor<'_> {
+    type Value = Option<ReadDoc>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(mut self, mut m: A) -> Result<Option<ReadDoc>, A::Error> {
+        let mut doc = ReadDoc {
+            profiles: None,
+            rest: Map::new(),
+        };
+        while let Some(key) = m.next_key::<Key>()? {
+            if key.0 == "profiles" {
+                doc.profiles = Some(member(&mut m, &mut self.0, &key.0, |m, l| {
+                    m.next_value_seed(ProfilesSeed(l))
+                })?);
+                continue;
+            }
+            let v: Value = m.next_value()?;
+            member(&mut m, &mut self.0, &key.0, |_, l| {
+                if let Some(l) = l {
+                    l.value(&v);
+                }
+                Ok(())
+            })?;
+            doc.rest.insert(key.0.into_owned(), v);
+        }
+        Ok(Some(doc))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Option<ReadDoc>, E> {
+        Learn(self.0).string(s);
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<Option<ReadDoc>, A::Error> {
+        Learn(self.0).visit_seq(s)?;
+        Ok(None)
+    }
+    scalars_are!(Option<ReadDoc>, None, |_| None, None);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use crate::redact::Learning;
+
+    thread_local! {
+        static LEARNED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    }
+
+    fn record(value: &str, _: bool) {
+        LEARNED.with(|l| l.borrow_mut().push(value.to_string()));
+    }
+
+    /// Member names and profile ids that make paths secret or not: credential fields,
+    /// OpenClaw's patterns, ids with and without a colon, dotted names.
+    const NAMES: [&str; 14] = [
+        "access", "refresh", "key", "token", "apiKey", "password", "email", "provider", "openai:a",
+        "default", "myToken", "a.b", "x.y:z", "env",
+    ];
+
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            "[a-z\"\\\\]{0,12}".prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<bool>().prop_map(Value::from),
+            Just(Value::Null),
+        ];
+        leaf.prop_recursive(4, 40, 5, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                proptest::collection::vec((0..NAMES.len(), inner), 0..5).prop_map(|m| {
+                    Value::Object(
+                        m.into_iter()
+                            .map(|(k, v)| (NAMES[k].to_string(), v))
+                            .collect(),
+                    )
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        /// The typed reader learns exactly the strings the walk over the parsed
+        /// document learns, wherever they are and whatever shape the profiles have.
+        #[test]
+        fn the_typed_reader_learns_what_the_walk_of_the_document_learns(
+            profiles in proptest::collection::vec((0..NAMES.len(), value()), 0..4),
+            other in value(),
+            top in 0..NAMES.len(),
+            profiles_shape in 0..3,
+        ) {
+            let profiles: Value = match profiles_shape {
+                0 => Value::Object(profiles.into_iter().map(|(k, v)| (NAMES[k].to_string(), v)).collect()),
+                1 => Value::Array(profiles.into_iter().map(|(_, v)| v).collect()),
+                _ => Value::from("a string"),
+            };
+            let doc = json!({"version": 1, "profiles": profiles, NAMES[top]: other});
+            let text = doc.to_string();
+            LEARNED.with(|l| l.borrow_mut().clear());
+            let read = super::parse_learning(&text, Some(Learning::into(&text, record)))
+                .expect("valid JSON");
+            prop_assert!(read.is_some());
+            let mut typed = LEARNED.with(|l| l.take());
+            let mut walked = crate::redact::secrets_of(&doc);
+            typed.sort();
+            walked.sort();
+            prop_assert_eq!(typed, walked);
+        }
+    }
+}
