@@ -7,7 +7,7 @@
 //!
 //! Pure: no file, clock or environment. The saved switch state comes in as JSON.
 
-use foldhash::{HashSet, HashSetExt};
+use foldhash::HashSet;
 use std::rc::Rc;
 
 use serde::Serialize;
@@ -55,18 +55,22 @@ pub fn candidates(
     priority: &[String],
     state: &Value,
 ) -> Result<(Vec<Candidate>, Vec<String>), String> {
-    let mut out: Vec<Candidate> = Vec::new();
-    let mut seen = HashSet::new();
+    let mut all: Vec<Candidate> = Vec::new();
     let mut notes = Vec::new();
     for entry in priority {
         let (list, note) = expand(status, entry, state)?;
         notes.extend(note);
-        for c in list {
-            if seen.insert(c.key.clone()) {
-                out.push(c);
-            }
-        }
+        all.extend(list);
     }
+    // Each key once, the first; looked up in place rather than copied.
+    let mut seen = HashSet::default();
+    let first: Vec<bool> = all.iter().map(|c| seen.insert(c.key.as_str())).collect();
+    drop(seen);
+    let mut out: Vec<Candidate> = all
+        .into_iter()
+        .zip(first)
+        .filter_map(|(c, first)| first.then_some(c))
+        .collect();
     for (i, c) in out.iter_mut().enumerate() {
         c.rank = i + 1;
     }

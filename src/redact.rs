@@ -272,7 +272,7 @@ fn learn_as(value: &str, may_escape: bool) {
 #[derive(Default)]
 pub struct SecretPaths {
     path: String,
-    seen: HashMap<String, bool, BuildHasherDefault<TailHasher>>,
+    seen: foldhash::HashMap<String, bool>,
 }
 
 impl SecretPaths {

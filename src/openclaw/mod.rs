@@ -567,7 +567,7 @@ impl Source {
 
 impl Source {
     /// The document for reading only, and whether it holds profiles and state.
-    fn read(self) -> Result<(store::ReadDoc, bool, bool), Error> {
+    fn read(&self) -> Result<(store::ReadDoc, bool, bool), Error> {
         let doc = match &self.text {
             Some(t) => read_doc(t, &self.loc)?,
             None => store::ReadDoc {
@@ -805,15 +805,9 @@ pub fn read_auth(d: &Detected) -> Result<Rc<Auth>, Error> {
     if let Some(auth) = hit {
         return Ok(auth);
     }
-    let texts: Texts = sources
-        .iter()
-        .map(|s| (s.loc.clone(), s.text.clone()))
-        .collect();
-    let docs = sources
-        .into_iter()
-        .map(Source::read)
-        .collect::<Result<_, _>>()?;
+    let docs = sources.iter().map(Source::read).collect::<Result<_, _>>()?;
     let auth = Rc::new(Auth::merge(docs));
+    let texts: Texts = sources.into_iter().map(|s| (s.loc, s.text)).collect();
     LAST.with(|l| *l.borrow_mut() = Some((texts, auth.clone())));
     Ok(auth)
 }
