@@ -49,7 +49,7 @@ pub struct Block {
 
 /// One auth profile of the agent, judged at the status's `now`. Serialized with the
 /// keys of `models_status()`'s profile map (docs/architecture.md).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Profile {
     pub id: String,
     #[serde(default)]
@@ -150,30 +150,46 @@ impl Identity {
 }
 
 /// The three values as `models_status()` shows them, by the keys of its profile map.
-#[derive(Serialize, Deserialize)]
-struct Shown<T> {
+#[derive(Deserialize)]
+struct Shown {
     #[serde(default)]
-    email: Option<T>,
+    email: Option<String>,
     #[serde(default)]
-    account_id: Option<T>,
+    account_id: Option<String>,
     #[serde(default)]
-    plan: Option<T>,
+    plan: Option<String>,
 }
 
-impl Serialize for Identity {
+/// By hand rather than derived: a derived `Serialize` with the identity flattened into
+/// it writes the profile as a map of unknown length, which a JSON value then grows by
+/// doubling (5.8 MB more at the peak of a thousand profiles' `status --json`).
+impl Serialize for Profile {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        Shown {
-            email: self.email(),
-            account_id: self.account_id(),
-            plan: self.plan(),
-        }
-        .serialize(s)
+        use serde::ser::SerializeStruct;
+        let mut p = s.serialize_struct("Profile", 16)?;
+        p.serialize_field("id", &self.id)?;
+        p.serialize_field("provider", &self.provider)?;
+        p.serialize_field("type", &self.credential)?;
+        p.serialize_field("email", &self.identity.email())?;
+        p.serialize_field("account_id", &self.identity.account_id())?;
+        p.serialize_field("plan", &self.identity.plan())?;
+        p.serialize_field("expires", &self.expires)?;
+        p.serialize_field("expires_in_ms", &self.expires_in_ms)?;
+        p.serialize_field("usable", &self.usable)?;
+        p.serialize_field("state", &self.state)?;
+        p.serialize_field("kind", &self.kind)?;
+        p.serialize_field("reason", &self.reason)?;
+        p.serialize_field("until", &self.until)?;
+        p.serialize_field("remaining_ms", &self.remaining_ms)?;
+        p.serialize_field("model", &self.model)?;
+        p.serialize_field("position", &self.position)?;
+        p.end()
     }
 }
 
 impl<'de> Deserialize<'de> for Identity {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Identity, D::Error> {
-        let v = Shown::<String>::deserialize(d)?;
+        let v = Shown::deserialize(d)?;
         Ok(Identity::new(v.email, v.account_id, v.plan, None))
     }
 }
