@@ -175,15 +175,22 @@ fn member<'de, A: MapAccess<'de>, T>(
     out
 }
 
+/// A seed that reads any JSON value with its own visitor.
+macro_rules! any_value_seed {
+    ($seed:ident, $value:ty) => {
+        impl<'de> DeserializeSeed<'de> for $seed<'_> {
+            type Value = $value;
+            fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<$value, D::Error> {
+                d.deserialize_any(self)
+            }
+        }
+    };
+}
+
 /// Visits a value only to learn its strings.
 struct Learn<'l>(Option<&'l mut Learning>);
 
-impl<'de> DeserializeSeed<'de> for Learn<'_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
+any_value_seed!(Learn, ());
 
 /// The visits of scalar values that hold no string to learn.
 macro_rules! scalars_are {
@@ -238,15 +245,26 @@ impl<'de> Visitor<'de> for Learn<'_> {
     scalars_are!((), (), |_| (), ());
 }
 
+/// The visits of every value but an object, for a reader that takes any of them as
+/// `$none` once their strings are learned.
+macro_rules! not_an_object {
+    ($t:ty, $none:expr) => {
+        fn visit_str<E>(self, s: &str) -> Result<$t, E> {
+            Learn(self.0).string(s);
+            Ok($none)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<$t, A::Error> {
+            Learn(self.0).visit_seq(s)?;
+            Ok($none)
+        }
+        scalars_are!($t, $none, |_| $none, $none);
+    };
+}
+
 /// Reads one member of a credential.
 struct FieldSeed<'l>(Option<&'l mut Learning>);
 
-impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
-    type Value = Field;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Field, D::Error> {
-        d.deserialize_any(self)
-    }
-}
+any_value_seed!(FieldSeed, Field);
 
 impl<'de> Visitor<'de> for FieldSeed<'_> {
     type Value = Field;
@@ -276,12 +294,7 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
 /// Reads one profile; a profile that is not an object reads as one with no members.
 struct CredSeed<'l>(Option<&'l mut Learning>);
 
-impl<'de> DeserializeSeed<'de> for CredSeed<'_> {
-    type Value = Cred;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Cred, D::Error> {
-        d.deserialize_any(self)
-    }
-}
+any_value_seed!(CredSeed, Cred);
 
 impl<'de> Visitor<'de> for CredSeed<'_> {
     type Value = Cred;
@@ -314,26 +327,13 @@ impl<'de> Visitor<'de> for CredSeed<'_> {
         }
         Ok(c)
     }
-    fn visit_str<E>(self, s: &str) -> Result<Cred, E> {
-        Learn(self.0).string(s);
-        Ok(Cred::default())
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<Cred, A::Error> {
-        Learn(self.0).visit_seq(s)?;
-        Ok(Cred::default())
-    }
-    scalars_are!(Cred, Cred::default(), |_| Cred::default(), Cred::default());
+    not_an_object!(Cred, Cred::default());
 }
 
 /// Reads `profiles`: `None` when it is not an object.
 struct ProfilesSeed<'l>(Option<&'l mut Learning>);
 
-impl<'de> DeserializeSeed<'de> for ProfilesSeed<'_> {
-    type Value = Option<Profiles>;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<Profiles>, D::Error> {
-        d.deserialize_any(self)
-    }
-}
+any_value_seed!(ProfilesSeed, Option<Profiles>);
 
 impl<'de> Visitor<'de> for ProfilesSeed<'_> {
     type Value = Option<Profiles>;
@@ -350,15 +350,7 @@ impl<'de> Visitor<'de> for ProfilesSeed<'_> {
         }
         Ok(Some(out))
     }
-    fn visit_str<E>(self, s: &str) -> Result<Option<Profiles>, E> {
-        Learn(self.0).string(s);
-        Ok(None)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<Option<Profiles>, A::Error> {
-        Learn(self.0).visit_seq(s)?;
-        Ok(None)
-    }
-    scalars_are!(Option<Profiles>, None, |_| None, None);
+    not_an_object!(Option<Profiles>, None);
 }
 
 /// Reads a whole document: `None` when it is not an object.
@@ -392,15 +384,7 @@ impl<'de> Visitor<'de> for DocVisitor<'_> {
         }
         Ok(Some(doc))
     }
-    fn visit_str<E>(self, s: &str) -> Result<Option<ReadDoc>, E> {
-        Learn(self.0).string(s);
-        Ok(None)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<Option<ReadDoc>, A::Error> {
-        Learn(self.0).visit_seq(s)?;
-        Ok(None)
-    }
-    scalars_are!(Option<ReadDoc>, None, |_| None, None);
+    not_an_object!(Option<ReadDoc>, None);
 }
 
 #[cfg(test)]
