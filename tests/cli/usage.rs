@@ -551,7 +551,10 @@ fn requests_run_at_most_four_at_a_time() {
     ]);
     assert_eq!(run(c), "6\n");
     assert_eq!(fake.seen().len(), 6);
-    assert_eq!(fake.max_in_flight(), 4);
+    // Never more than four; at least two overlap (on a loaded machine a fourth worker
+    // may start after the first answers, so exactly four is not guaranteed).
+    let most = fake.max_in_flight();
+    assert!((2..=4).contains(&most), "{most} requests in flight at once");
 }
 
 #[test]
