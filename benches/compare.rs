@@ -498,10 +498,10 @@ At 100 profiles without OpenClaw's schema: 18.3 M before, 14.4 M after; at 3 pro
 10.0 M and 9.9 M.
 
 **The floor and what is fixed.** At 3 profiles a switch already takes about twice the
-sqlite3 floor (the first rows of the table above): starting the engine and compiling
-`switch.rhai` and the policy module cost ~9 M instructions before any profile is read.
-So within 2× of the floor at 1,000 profiles would leave nothing for the thousand
-profiles themselves; the per-profile work is now ~47 k instructions.
+sqlite3 floor (the first rows of the table above): of its 9.9 M instructions, starting
+the engine and compiling `switch.rhai` and the policy module take 6.8 M, before any
+profile is read. So within 2× of the floor at 1,000 profiles would leave nothing for the
+thousand profiles themselves; their work is now ~47 k instructions each.
 
 **Tried, not kept.** mimalloc 0.1.52 (mimalloc v3): 14.4 MB peak RSS at 100 profiles with
 transparent huge pages, 8.4 MB without them, and no faster at 1,000. The whole crate at
@@ -510,7 +510,7 @@ gain in wall time. `base64` alone at `opt-level = 3`: no change under LTO. A bra
 scan for characters to escape: slower than the short-circuiting one.
 
 **What is left at 1,000 profiles** (57 M): reading the store (~20 M: the typed parse
-~10 M, learning 2,000 secrets ~8 M), the engine and both scripts (~9 M, at every size),
+~10 M, learning 2,000 secrets ~8 M), the engine and both scripts (~7 M, at every size),
 expanding "codex" into 1,000 candidates (~6 M), writing the state text (~5.5 M), the
 state's changes as script values (~4.5 M), and glibc malloc and free throughout.
 
