@@ -503,7 +503,7 @@ the engine and compiling `switch.rhai` and the policy module take 6.8 M, before 
 profile is read. So within 2× of the floor at 1,000 profiles would leave nothing for the
 thousand profiles themselves; their work is now ~47 k instructions each.
 
-**Tried, not kept.** mimalloc 0.1.52 (mimalloc v3): 14.4 MB peak RSS at 100 profiles with
+**Tried, not kept.** mimalloc 0.1.52 (mimalloc v3): 14.3 MB peak RSS at 100 profiles with
 transparent huge pages, 8.4 MB without them, and no faster at 1,000. The whole crate at
 `opt-level = 3`: 10% fewer instructions, 0.8 MB more peak RSS at 100 profiles, no clear
 gain in wall time. `base64` alone at `opt-level = 3`: no change under LTO. A branch-free
