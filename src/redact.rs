@@ -350,11 +350,11 @@ pub struct Learning {
 impl Learning {
     /// Starts learning the document with this text, once per distinct text.
     pub fn begin(text: &str) -> Option<Learning> {
-        first_time(text).then(|| Learning::into(text, learn_as))
+        first_time(text).then(|| Learning::with_sink(text, learn_as))
     }
 
     /// Learning the document with this text into `sink` (value, may it need escaping).
-    pub fn into(text: &str, sink: fn(&str, bool)) -> Learning {
+    pub fn with_sink(text: &str, sink: fn(&str, bool)) -> Learning {
         Learning {
             paths: SecretPaths::default(),
             may_escape: text.contains('\\'),

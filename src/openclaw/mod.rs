@@ -563,9 +563,7 @@ impl Source {
             writable: purpose != Purpose::Read,
         })
     }
-}
 
-impl Source {
     /// The document for reading only, and whether it holds profiles and state.
     fn read(&self) -> Result<(store::ReadDoc, bool, bool), Error> {
         let doc = match &self.text {

@@ -557,8 +557,9 @@ fn restore_newcomers(
 ) -> Result<Option<String>, Error> {
     let (added, _) = update(host, d, |docs| {
         let auth = docs.effective();
-        let mut order = order_of(&auth.providers(), &auth.order, cfg, provider);
-        let added: Vec<String> = profiles_of(&auth.providers(), provider)
+        let listed = auth.providers();
+        let mut order = order_of(&listed, &auth.order, cfg, provider);
+        let added: Vec<String> = profiles_of(&listed, provider)
             .into_iter()
             .filter(|id| !known.contains(id) && !order.contains(id))
             .collect();
@@ -594,11 +595,12 @@ fn set_order_first(
     skipped: &mut Vec<String>,
 ) -> Result<(), Error> {
     let auth = read_auth(d)?;
-    let order = order_of(&auth.providers(), &auth.order, cfg, provider);
+    let listed = auth.providers();
+    let order = order_of(&listed, &auth.order, cfg, provider);
     // The provider's profiles as this run saw them: one that appears later was added
     // by another writer while `openclaw models auth order set` started up, and the
     // list handed to it cannot name it.
-    let known: Vec<String> = profiles_of(&auth.providers(), provider);
+    let known: Vec<String> = profiles_of(&listed, provider);
     crate::testhook::point("order-read");
     if order.first().map(String::as_str) == Some(profile) {
         skipped.push(format!("order {provider}: {profile} is already first"));

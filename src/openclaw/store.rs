@@ -450,7 +450,7 @@ mod tests {
             let doc = json!({"version": 1, "profiles": profiles, NAMES[top]: other});
             let text = doc.to_string();
             LEARNED.with(|l| l.borrow_mut().clear());
-            let read = super::parse_learning(&text, Some(Learning::into(&text, record)))
+            let read = super::parse_learning(&text, Some(Learning::with_sink(&text, record)))
                 .expect("valid JSON");
             prop_assert!(read.is_some());
             let mut typed = LEARNED.with(|l| l.take());
