@@ -284,7 +284,7 @@ struct FnDoc {
 /// The documented functions, from Rhai's own metadata so the list cannot drift from
 /// what is registered.
 pub fn function_docs(host: &Rc<Host>) -> Result<Vec<(String, String, String)>, Error> {
-    let engine = engine::build_engine(host)?;
+    let engine = crate::api::with_docs(|| engine::build_engine(host))?;
     let json = engine
         .gen_fn_metadata_to_json(false)
         .map_err(|e| Error::Failure(format!("cannot list functions: {e}")))?;

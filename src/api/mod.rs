@@ -49,17 +49,44 @@ pub fn register_all(engine: &mut Engine, host: &Rc<Host>) {
 /// type; `doc` is plain text whose first line is the summary. The caller finishes with
 /// `.register_into_engine(engine, f)` or `.set_into_module(module, f)`.
 pub fn def(name: &str, params: &[&str], doc: &str) -> FuncRegistration {
+    // Every primitive reads files, the clock or processes, so none may be folded into a
+    // constant at compile time.
+    let f = FuncRegistration::new(name)
+        .with_params_info(params)
+        .with_volatility(true);
+    if !DOCS.get() {
+        return f;
+    }
     let comments: Vec<String> = doc
         .trim()
         .lines()
         .map(|l| format!("/// {l}").trim_end().to_string())
         .collect();
-    // Every primitive reads files, the clock or processes, so none may be folded into a
-    // constant at compile time.
-    FuncRegistration::new(name)
-        .with_params_info(params)
-        .with_comments([comments.join("\n")])
-        .with_volatility(true)
+    f.with_comments([comments.join("\n")])
+}
+
+thread_local! {
+    /// Whether [`def`] keeps each function's doc: only `clawshift functions` reads them
+    /// (through [`with_docs`]), and formatting two hundred docs is a tenth of the
+    /// engine's start-up in every other run.
+    static DOCS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` (which builds an engine) with every function's doc registered.
+pub fn with_docs<T>(f: impl FnOnce() -> T) -> T {
+    DOCS.set(true);
+    let out = f();
+    DOCS.set(false);
+    out
+}
+
+/// Attaches `doc` (one `///` line) to `f` when docs are kept ([`with_docs`]).
+pub fn doc_line(f: FuncRegistration, doc: &str) -> FuncRegistration {
+    if DOCS.get() {
+        f.with_comments([format!("/// {doc}")])
+    } else {
+        f
+    }
 }
 
 /// Converts a message into a script error; Rhai fills in the call site.

@@ -65,10 +65,9 @@ fn getter<T: Clone + 'static>(
     f: impl Fn(&mut T) -> Dynamic + 'static,
 ) {
     let var = ty.to_lowercase();
-    FuncRegistration::new_getter(prop)
-        .with_params_info([format!("{var}: {ty}"), ret.to_string()])
-        .with_comments([format!("/// {doc}")])
-        .register_into_engine(engine, f);
+    let reg = FuncRegistration::new_getter(prop)
+        .with_params_info([format!("{var}: {ty}"), ret.to_string()]);
+    super::doc_line(reg, doc).register_into_engine(engine, f);
 }
 
 pub fn register(engine: &mut Engine, _host: &Rc<Host>) {
@@ -507,9 +506,12 @@ fn profile(engine: &mut Engine) {
         "The recorded `Block` (`kind`, `reason`, `until`, `scope`), or `()`; see `block_for` for whether it blocks a model now.",
         |p| opt(p.block().map(Dynamic::from)),
     );
-    FuncRegistration::new_index_getter()
-        .with_params_info(["profile: Profile", "field: String", "Dynamic"])
-        .with_comments(["/// Any field by name, as `status --json` shows it: `p[\"until\"]` (`until` is a Rhai keyword), `()` for an unknown one."])
+    let reg = FuncRegistration::new_index_getter().with_params_info([
+        "profile: Profile",
+        "field: String",
+        "Dynamic",
+    ]);
+    super::doc_line(reg, "Any field by name, as `status --json` shows it: `p[\"until\"]` (`until` is a Rhai keyword), `()` for an unknown one.")
         .register_into_engine(engine, |p: &mut P, k: &str| -> Dynamic {
             serde_json::to_value(&**p)
                 .ok()
