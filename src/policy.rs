@@ -179,10 +179,14 @@ pub fn agent_models(status: &Status, state: &Value) -> Vec<String> {
 }
 
 fn candidate(entry: &str, model: &str, profile: Option<&str>) -> Candidate {
-    let key = match profile {
-        Some(p) => format!("{model}@{p}"),
-        None => model.to_string(),
-    };
+    // Not `format!`: a thousand accounts make a thousand keys, and the formatting
+    // machinery costs more than the copying.
+    let mut key = String::with_capacity(model.len() + profile.map_or(0, |p| p.len() + 1));
+    key.push_str(model);
+    if let Some(p) = profile {
+        key.push('@');
+        key.push_str(p);
+    }
     Candidate {
         rank: 0,
         key,

@@ -421,7 +421,10 @@ fn current(path: &str, row: Option<&str>) -> Result<Option<Vec<u8>>, Error> {
         Some(row) => {
             let (table, key) = row.split_once('/').unwrap_or((row, ""));
             let conn = sqlite::open(Path::new(path))?;
-            Ok(sqlite::read_row(&conn, Path::new(path), table, key)?.map(String::into_bytes))
+            Ok(
+                sqlite::read_row(&conn, Path::new(path), table, key)?
+                    .map(|t| t.as_bytes().to_vec()),
+            )
         }
     }
 }

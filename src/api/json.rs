@@ -85,40 +85,95 @@ pub fn to_value(d: &Dynamic) -> RhaiResult<Value> {
 
 /// `d` as JSON text (indented by two spaces when `pretty`), as `to_value` converts it.
 /// A value made only of plain parts is written straight from the script value: a
-/// switch state with a thousand profiles' statuses is not built as a JSON tree first.
+/// switch state with a thousand profiles' statuses is neither built as a JSON tree nor
+/// put through serde's machinery value by value first.
 pub fn to_text(d: &Dynamic, pretty: bool) -> RhaiResult<String> {
-    fn write<T: serde::Serialize>(v: &T, pretty: bool) -> serde_json::Result<String> {
-        if pretty {
-            serde_json::to_string_pretty(v)
-        } else {
-            serde_json::to_string(v)
-        }
-    }
-    let text = if is_plain(d) {
-        write(d, pretty)
+    let mut out = Vec::new();
+    let text = if write_plain(d, pretty, 0, &mut out) {
+        String::from_utf8(out).map_err(|e| e.to_string())
+    } else if pretty {
+        serde_json::to_string_pretty(&to_value(d)?).map_err(|e| e.to_string())
     } else {
-        write(&to_value(d)?, pretty)
+        serde_json::to_string(&to_value(d)?).map_err(|e| e.to_string())
     };
     text.map_err(|e| format!("cannot convert to JSON: {e}").into())
 }
 
-/// Whether `d` holds only `()`, booleans, integers, floats, strings, characters, arrays
-/// and maps, which Rhai's own serialisation writes exactly as `plain_value` converts them.
-fn is_plain(d: &Dynamic) -> bool {
+/// Writes `d` into `out` as serde_json writes the same value (compact, or indented by
+/// two spaces at `depth`); false, with `out` partly written, when `d` holds anything
+/// but `()`, booleans, integers, floats, strings, characters, arrays and maps.
+fn write_plain(d: &Dynamic, pretty: bool, depth: usize, out: &mut Vec<u8>) -> bool {
+    // Writing JSON into a `Vec` cannot fail: serde_json fails only on I/O and on map
+    // keys that are not strings.
+    fn scalar<T: serde::Serialize + ?Sized>(v: &T, out: &mut Vec<u8>) -> bool {
+        serde_json::to_writer(out, v).is_ok()
+    }
+    // Most strings (keys, ids, kinds) need no escape; serde_json writes the others.
+    fn string(s: &str, out: &mut Vec<u8>) -> bool {
+        if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+            return scalar(s, out);
+        }
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        true
+    }
+    fn line(out: &mut Vec<u8>, pretty: bool, depth: usize) {
+        if pretty {
+            out.push(b'\n');
+            out.resize(out.len() + 2 * depth, b' ');
+        }
+    }
     if d.is_shared() {
         false
-    } else if d.is_unit()
-        || d.is_bool()
-        || d.is_int()
-        || d.is_float()
-        || d.is_string()
-        || d.is_char()
-    {
+    } else if d.is_unit() {
+        out.extend_from_slice(b"null");
         true
+    } else if let Ok(b) = d.as_bool() {
+        scalar(&b, out)
+    } else if let Ok(i) = d.as_int() {
+        scalar(&i, out)
+    } else if let Ok(f) = d.as_float() {
+        // serde_json writes a NaN or an infinity as null, as `to_value` converts it.
+        scalar(&f, out)
+    } else if let Some(s) = d.read_lock::<rhai::ImmutableString>() {
+        string(s.as_str(), out)
+    } else if let Ok(c) = d.as_char() {
+        scalar(&c, out)
     } else if let Some(a) = d.read_lock::<rhai::Array>() {
-        a.iter().all(is_plain)
+        out.push(b'[');
+        for (i, v) in a.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            line(out, pretty, depth + 1);
+            if !write_plain(v, pretty, depth + 1, out) {
+                return false;
+            }
+        }
+        if !a.is_empty() {
+            line(out, pretty, depth);
+        }
+        out.push(b']');
+        true
     } else if let Some(m) = d.read_lock::<rhai::Map>() {
-        m.values().all(is_plain)
+        out.push(b'{');
+        for (i, (k, v)) in m.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            line(out, pretty, depth + 1);
+            string(k, out);
+            out.extend_from_slice(if pretty { b": " } else { b":" });
+            if !write_plain(v, pretty, depth + 1, out) {
+                return false;
+            }
+        }
+        if !m.is_empty() {
+            line(out, pretty, depth);
+        }
+        out.push(b'}');
+        true
     } else {
         false
     }
@@ -170,7 +225,8 @@ mod tests {
             "i64max": 9223372036854775807i64, "float": 1.5, "exp": 1e300, "s": "héllo \"x\"",
             "long": "a string longer than twenty-three bytes, kept whole",
             "arr": [1, "two", null, [3.25], {"k": "v"}], "obj": {"z": 1, "a": {"b": []}},
-            "": "empty key", "until": 1795608000000i64
+            "": "empty key", "until": 1795608000000i64, "none": {}, "zero": -0.0,
+            "control": "tab\t nul\u{0} bell\u{7} line\nend \\ /", "small": 1e-7
         })
     }
 
@@ -213,7 +269,8 @@ mod tests {
             m.insert("c".into(), Dynamic::from_char('x'));
             m.insert("nan".into(), Dynamic::from_float(f64::NAN));
         }
-        assert!(is_plain(&plain) && !is_plain(&d));
+        let mut out = Vec::new();
+        assert!(write_plain(&plain, true, 0, &mut out) && !write_plain(&d, true, 0, &mut out));
         let via = to_value(&plain).unwrap_or_else(|e| panic!("{e}"));
         let text = |pretty| to_text(&plain, pretty).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(text(false), via.to_string());

@@ -48,7 +48,10 @@ pub fn custom_value(d: &Dynamic) -> Option<Value> {
     if let Some(x) = d.read_lock::<Rc<Profile>>() {
         return serde_json::to_value(&**x).ok();
     }
-    try_as!(Provider, Block, Route, Candidate, Verdict);
+    if let Some(x) = d.read_lock::<C>() {
+        return serde_json::to_value(&**x).ok();
+    }
+    try_as!(Provider, Block, Route, Verdict);
     if let Some(x) = d.read_lock::<Rc<Decision>>() {
         return Some(x.to_json());
     }
@@ -77,7 +80,7 @@ pub fn register(engine: &mut Engine, _host: &Rc<Host>) {
         .register_type_with_name::<Provider>("Provider")
         .register_type_with_name::<Block>("Block")
         .register_type_with_name::<Route>("Route")
-        .register_type_with_name::<Candidate>("Candidate")
+        .register_type_with_name::<C>("Candidate")
         .register_type_with_name::<Verdict>("Verdict")
         .register_type_with_name::<Rc<Decision>>("Decision");
     status(engine);
@@ -88,6 +91,8 @@ pub fn register(engine: &mut Engine, _host: &Rc<Host>) {
 }
 
 type S = Rc<Status>;
+/// Shared: a thousand candidates handed to a script are not a thousand copies.
+type C = Rc<Candidate>;
 
 fn status(engine: &mut Engine) {
     let g = |e: &mut Engine, prop: &str, ret: &str, doc: &str, f: fn(&S) -> Dynamic| {
@@ -368,13 +373,14 @@ fn expand(s: &S, priority: &Array, state: &Map) -> RhaiResult<Rc<Expansion>> {
     if let Some(e) = hit {
         return Ok(e);
     }
-    let e: Rc<Expansion> =
-        Rc::new(policy::candidates(s, &priority, &state).map_err(|e| format!("policy: {e}"))?);
+    let (list, notes) =
+        policy::candidates(s, &priority, &state).map_err(|e| format!("policy: {e}"))?;
+    let e: Rc<Expansion> = Rc::new((list.into_iter().map(Rc::new).collect(), notes));
     LAST.with(|l| *l.borrow_mut() = Some((s.clone(), priority, state, e.clone())));
     Ok(e)
 }
 
-type Expansion = (Vec<Candidate>, Vec<String>);
+type Expansion = (Vec<C>, Vec<String>);
 
 /// The `keys` of a switch state as a JSON object: the policy reads only these, and a
 /// state file with a thousand profiles' statuses is not converted for them.
@@ -630,9 +636,7 @@ fn route(engine: &mut Engine) {
     );
 
     let g = |e: &mut Engine, prop: &str, ret: &str, doc: &str, f: fn(&Candidate) -> Dynamic| {
-        getter(e, "Candidate", prop, ret, doc, move |c: &mut Candidate| {
-            f(c)
-        });
+        getter(e, "Candidate", prop, ret, doc, move |c: &mut C| f(c));
     };
     g(
         engine,
@@ -672,7 +676,7 @@ fn route(engine: &mut Engine) {
         "Judges the candidate against the status at `now` (ms): usable or not, by which rule, why, when its block ends, and the account behind the verdict.\n\
          Example: `let v = c.judge(status, now); print(`${v.key}: ${v.rule}`);`")
         .with_volatility(false)
-        .register_into_engine(engine, |c: &mut Candidate, s: S, now: INT| policy::judge(&s, c, now));
+        .register_into_engine(engine, |c: &mut C, s: S, now: INT| policy::judge(&s, c, now));
 }
 
 fn verdicts(engine: &mut Engine) {
@@ -684,7 +688,7 @@ fn verdicts(engine: &mut Engine) {
         "candidate",
         "Candidate",
         "The `Candidate` judged.",
-        |v| Dynamic::from(v.candidate.clone()),
+        |v| Dynamic::from(Rc::new(v.candidate.clone())),
     );
     g(engine, "key", "String", "The candidate's key.", |v| {
         v.candidate.key.clone().into()

@@ -499,7 +499,7 @@ fn file_source(
     purpose: Purpose,
 ) -> Result<Source, Error> {
     Ok(Source {
-        text: file_text(path)?,
+        text: file_text(path)?.map(Rc::new),
         loc: Loc::File(path.to_path_buf()),
         profiles,
         state,
@@ -527,7 +527,7 @@ fn file_text(path: &Path) -> Result<Option<String>, Error> {
 struct Source {
     loc: Loc,
     /// `None` when the file or row does not exist yet.
-    text: Option<String>,
+    text: Option<sqlite::Text>,
     profiles: bool,
     state: bool,
     agent: Option<String>,
@@ -549,7 +549,7 @@ impl Source {
             Some(t) => parse_doc(t, &loc)?,
             None => empty_doc(profiles),
         };
-        let (before, original) = keep(purpose, text, &value);
+        let (before, original) = keep(purpose, text.map(Rc::unwrap_or_clone), &value);
         Ok(Doc {
             loc,
             before,
@@ -781,7 +781,7 @@ pub fn render(doc: &Doc) -> String {
 /// none). The merged view is shared: a second read in the same run that finds the
 /// same texts returns it without parsing them again.
 pub fn read_auth(d: &Detected) -> Result<Rc<Auth>, Error> {
-    type Texts = Vec<(Loc, Option<String>)>;
+    type Texts = Vec<(Loc, Option<sqlite::Text>)>;
     type Last = Option<(Texts, Rc<Auth>)>;
     thread_local! {
         // Never dropped: freeing a thousand profiles' tree at exit is wasted time.
@@ -1241,16 +1241,17 @@ pub fn learn_stores(host: &Host) -> Result<(), Error> {
 
 /// The text of every credential document: the shared store's row, then each agent's
 /// file and row, with the agent it belongs to (`None`: shared).
-fn store_texts(host: &Host) -> Result<Vec<(Option<String>, Loc, String)>, Error> {
-    let row = |db: &Path, table: &'static str, key: &str| -> Result<Option<(Loc, String)>, Error> {
-        let text = sqlite::read_row(&*sqlite::open(db)?, db, table, key)?;
-        let loc = Loc::Row {
-            db: db.to_path_buf(),
-            table,
-            key: key.to_string(),
+fn store_texts(host: &Host) -> Result<Vec<(Option<String>, Loc, sqlite::Text)>, Error> {
+    let row =
+        |db: &Path, table: &'static str, key: &str| -> Result<Option<(Loc, sqlite::Text)>, Error> {
+            let text = sqlite::read_row(&*sqlite::open(db)?, db, table, key)?;
+            let loc = Loc::Row {
+                db: db.to_path_buf(),
+                table,
+                key: key.to_string(),
+            };
+            Ok(text.map(|t| (loc, t)))
         };
-        Ok(text.map(|t| (loc, t)))
-    };
     let mut out = Vec::new();
     let shared = host.openclaw_state_dir.join("state/openclaw.sqlite");
     if shared.exists()
@@ -1261,7 +1262,7 @@ fn store_texts(host: &Host) -> Result<Vec<(Option<String>, Loc, String)>, Error>
     for (agent, dir) in all_agent_dirs(host) {
         let f = dir.join(STORE_FILE);
         if let Some(text) = file_text(&f)? {
-            out.push((Some(agent.clone()), Loc::File(f), text));
+            out.push((Some(agent.clone()), Loc::File(f), Rc::new(text)));
         }
         let db = dir.join(AGENT_DB);
         if db.exists()

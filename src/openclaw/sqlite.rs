@@ -92,6 +92,31 @@ struct Kept {
     /// Device, inode and change time of the file it opened.
     file: (u64, u64, i64, i64),
     conn: Rc<Connection>,
+    /// The rows read through it, each with the database's version when it was read.
+    rows: Vec<KeptRow>,
+}
+
+/// A row's text as read, shared by everyone who reads it while it is unchanged.
+pub type Text = Rc<String>;
+
+struct KeptRow {
+    table: &'static str,
+    key: String,
+    version: Version,
+    text: Option<Text>,
+}
+
+/// What changes whenever the database does: SQLite's `data_version` (bumped by every
+/// commit of another connection, OpenClaw's included) and this connection's own count
+/// of changed rows.
+type Version = (i64, u64);
+
+fn version(conn: &Connection, path: &Path) -> Result<Version, Error> {
+    let data = conn
+        .prepare_cached("PRAGMA data_version")
+        .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
+        .map_err(|e| db_error(path, e))?;
+    Ok((data, conn.total_changes()))
 }
 
 thread_local! {
@@ -125,6 +150,7 @@ pub fn open(path: &Path) -> Result<Rc<Connection>, Error> {
                 path: path.to_path_buf(),
                 file,
                 conn: conn.clone(),
+                rows: Vec::new(),
             });
         });
     }
@@ -180,14 +206,54 @@ fn has_table(conn: &Connection, path: &Path, name: &str) -> Result<bool, Error> 
 }
 
 /// One row's value text, `None` when the row (or the whole table) is absent.
+/// One row's text, `None` when the row or its table is absent. A connection `open`
+/// keeps remembers what it read: the same row asked for again while the database is
+/// unchanged (a switch reads the store for its status, again to change it, and again
+/// to learn its secrets) is handed out without SQLite reading its pages once more.
 pub fn read_row(
     conn: &Connection,
     path: &Path,
     table_name: &str,
     key: &str,
-) -> Result<Option<String>, Error> {
+) -> Result<Option<Text>, Error> {
     let t = table(table_name)
         .ok_or_else(|| Error::Failure(format!("unknown OpenClaw table `{table_name}`")))?;
+    let kept = |open: &[Kept]| open.iter().position(|k| std::ptr::eq(&*k.conn, conn));
+    let Some(at) = OPEN.with_borrow(|open| kept(open)) else {
+        return Ok(read_text(conn, path, t, key)?.map(Rc::new));
+    };
+    let version = version(conn, path)?;
+    let hit = OPEN.with_borrow(|open| {
+        open[at]
+            .rows
+            .iter()
+            .find(|r| r.table == t.name && r.key == key && r.version == version)
+            .map(|r| r.text.clone())
+    });
+    if let Some(text) = hit {
+        return Ok(text);
+    }
+    let text = read_text(conn, path, t, key)?.map(Rc::new);
+    // What a transaction reads may yet be rolled back, and a rollback changes neither
+    // number of the version.
+    if !conn.is_autocommit() {
+        return Ok(text);
+    }
+    OPEN.with_borrow_mut(|open| {
+        let rows = &mut open[at].rows;
+        rows.retain(|r| !(r.table == t.name && r.key == key));
+        rows.push(KeptRow {
+            table: t.name,
+            key: key.to_string(),
+            version,
+            text: text.clone(),
+        });
+    });
+    Ok(text)
+}
+
+/// Reads one row's text out of SQLite.
+fn read_text(conn: &Connection, path: &Path, t: Table, key: &str) -> Result<Option<String>, Error> {
     let sql = format!("SELECT {} FROM {} WHERE {} = ?1", t.value, t.name, t.key);
     // Preparing looks the table up in the parsed schema; asking sqlite_master first (as
     // write_row does) scans all of OpenClaw's ~330 schema rows for every read.
@@ -368,7 +434,39 @@ mod tests {
 
     fn read(path: &Path) -> Option<String> {
         let conn = open(path).unwrap_or_else(|e| panic!("{e}"));
-        read_row(&conn, path, SHARED_TABLE, STORE_KEY).unwrap_or_else(|e| panic!("{e}"))
+        read_row(&conn, path, SHARED_TABLE, STORE_KEY)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .map(|t| t.to_string())
+    }
+
+    #[test]
+    fn a_row_read_again_is_shared_until_another_writer_or_this_one_changes_the_database() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let db = dir.path().join("openclaw.sqlite");
+        make(&db, "1");
+        let conn = open(&db).unwrap_or_else(|e| panic!("{e}"));
+        let row = || {
+            read_row(&conn, &db, SHARED_TABLE, STORE_KEY)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|| panic!("the row is there"))
+        };
+        let first = row();
+        assert!(Rc::ptr_eq(&first, &row()), "read twice, copied once");
+        // OpenClaw commits through its own connection.
+        Connection::open(&db)
+            .and_then(|c| c.execute(&format!("UPDATE {SHARED_TABLE} SET value_json = '2'"), []))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(row().as_str(), "2");
+        // This connection writes inside a transaction and reads its own write.
+        conn.execute_batch("BEGIN IMMEDIATE")
+            .unwrap_or_else(|e| panic!("{e}"));
+        write_row(&conn, &db, SHARED_TABLE, STORE_KEY, Some("3"), 0)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(row().as_str(), "3");
+        conn.execute_batch("ROLLBACK")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(row().as_str(), "2");
+        close_all();
     }
 
     #[test]
