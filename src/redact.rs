@@ -86,11 +86,11 @@ impl Hasher for TailHasher {
 
 impl Registry {
     fn insert(&mut self, value: &str) {
-        if self.values.contains(value) {
+        // Hashed once: a token is a kilobyte, and most values are new.
+        let value: Arc<str> = value.into();
+        if !self.values.insert(value.clone()) {
             return;
         }
-        let value: Arc<str> = value.into();
-        self.values.insert(value.clone());
         let b = value.as_bytes();
         self.by_tail.entry(tail(b)).or_default().push(value.clone());
         if self.shift.is_empty() {
@@ -345,6 +345,9 @@ pub struct Learning {
     may_escape: bool,
     /// Where a secret goes: the registry, or a test's list.
     sink: fn(&str, bool),
+    /// [`Learning::member_is_secret`]'s verdicts, for the members of objects at `memo_path`.
+    memo: Vec<Option<bool>>,
+    memo_path: String,
 }
 
 impl Learning {
@@ -359,7 +362,35 @@ impl Learning {
             paths: SecretPaths::default(),
             may_escape: text.contains('\\'),
             sink,
+            memo: Vec::new(),
+            memo_path: String::new(),
         }
+    }
+
+    /// Whether a string in member `key` of an object at the current path is secret,
+    /// for a reader that knows the member as its `index`th: judged once per path, as a
+    /// store's thousand profiles repeat the same members at the same path.
+    pub fn member_is_secret(&mut self, index: usize, key: &str) -> bool {
+        if self.memo_path != self.paths.path {
+            self.memo_path.clone_from(&self.paths.path);
+            self.memo.clear();
+        }
+        if let Some(Some(secret)) = self.memo.get(index) {
+            return *secret;
+        }
+        let len = self.paths.enter(key);
+        let secret = self.paths.is_secret();
+        self.paths.leave(len);
+        if self.memo.len() <= index {
+            self.memo.resize(index + 1, None);
+        }
+        self.memo[index] = Some(secret);
+        secret
+    }
+
+    /// Learns `value`, a string found secret.
+    pub fn secret(&self, value: &str) {
+        (self.sink)(value, self.may_escape);
     }
 
     /// Learns `value`, a string at the current path, if that path is secret.
@@ -452,15 +483,6 @@ static LEARNED_FROM_RUN: std::sync::Once = std::sync::Once::new();
 /// snippet may produce without reading any store.
 pub fn learn_from_run_once(host: &crate::host::Host) {
     LEARNED_FROM_RUN.call_once(|| learn_from_run(host));
-}
-
-/// How many values the registry holds (for tests).
-pub fn known_count() -> usize {
-    KNOWN
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_ref()
-        .map_or(0, |r| r.values.len())
 }
 
 fn marker(secret: &str) -> String {

@@ -1233,7 +1233,7 @@ pub fn all_stored_profiles(host: &Host) -> Result<Vec<StoredProfile>, Error> {
 pub fn learn_stores(host: &Host) -> Result<(), Error> {
     for (_, loc, text) in store_texts(host)? {
         if !crate::redact::knows_text(&text) {
-            parse_doc(&text, &loc)?;
+            read_doc(&text, &loc)?;
         }
     }
     Ok(())

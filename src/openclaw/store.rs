@@ -261,26 +261,52 @@ macro_rules! not_an_object {
     };
 }
 
-/// Reads one member of a credential.
-struct FieldSeed<'l>(Option<&'l mut Learning>);
+/// Reads member `key` of a credential, the `index`th it knows.
+struct FieldSeed<'l, 'k> {
+    learning: Option<&'l mut Learning>,
+    key: &'k str,
+    index: usize,
+}
 
-any_value_seed!(FieldSeed, Field);
+impl<'de> DeserializeSeed<'de> for FieldSeed<'_, '_> {
+    type Value = Field;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Field, D::Error> {
+        d.deserialize_any(self)
+    }
+}
 
-impl<'de> Visitor<'de> for FieldSeed<'_> {
+impl FieldSeed<'_, '_> {
+    /// Learns what `visit` finds inside the member (an object or an array).
+    fn inside<T>(self, visit: impl FnOnce(Learn) -> T) -> T {
+        let Some(l) = self.learning else {
+            return visit(Learn(None));
+        };
+        let len = l.paths.enter(self.key);
+        let out = visit(Learn(Some(&mut *l)));
+        l.paths.leave(len);
+        out
+    }
+}
+
+impl<'de> Visitor<'de> for FieldSeed<'_, '_> {
     type Value = Field;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("any JSON value")
     }
     fn visit_str<E>(self, s: &str) -> Result<Field, E> {
-        Learn(self.0).string(s);
+        if let Some(l) = self.learning
+            && l.member_is_secret(self.index, self.key)
+        {
+            l.secret(s);
+        }
         Ok(Field::Text(s.to_string()))
     }
     fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Field, A::Error> {
-        Learn(self.0).visit_map(m)?;
+        self.inside(|l| l.visit_map(m))?;
         Ok(Field::Other("an object"))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<Field, A::Error> {
-        Learn(self.0).visit_seq(s)?;
+        self.inside(|l| l.visit_seq(s))?;
         Ok(Field::Other("an array"))
     }
     scalars_are!(
@@ -304,16 +330,16 @@ impl<'de> Visitor<'de> for CredSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(mut self, mut m: A) -> Result<Cred, A::Error> {
         let mut c = Cred::default();
         while let Some(key) = m.next_key::<Key>()? {
-            let slot = match &*key.0 {
-                "type" => &mut c.ty,
-                "mode" => &mut c.mode,
-                "provider" => &mut c.provider,
-                "access" => &mut c.access,
-                "refresh" => &mut c.refresh,
-                "expires" => &mut c.expires,
-                "accountId" => &mut c.account_id,
-                "email" => &mut c.email,
-                "chatgptPlanType" => &mut c.plan,
+            let (slot, index) = match &*key.0 {
+                "type" => (&mut c.ty, 0),
+                "mode" => (&mut c.mode, 1),
+                "provider" => (&mut c.provider, 2),
+                "access" => (&mut c.access, 3),
+                "refresh" => (&mut c.refresh, 4),
+                "expires" => (&mut c.expires, 5),
+                "accountId" => (&mut c.account_id, 6),
+                "email" => (&mut c.email, 7),
+                "chatgptPlanType" => (&mut c.plan, 8),
                 _ => {
                     member(&mut m, &mut self.0, &key.0, |m, l| {
                         m.next_value_seed(Learn(l))
@@ -321,8 +347,10 @@ impl<'de> Visitor<'de> for CredSeed<'_> {
                     continue;
                 }
             };
-            *slot = member(&mut m, &mut self.0, &key.0, |m, l| {
-                m.next_value_seed(FieldSeed(l))
+            *slot = m.next_value_seed(FieldSeed {
+                learning: self.0.as_deref_mut(),
+                key: &key.0,
+                index,
             })?;
         }
         Ok(c)
@@ -448,16 +476,35 @@ mod tests {
                 _ => Value::from("a string"),
             };
             let doc = json!({"version": 1, "profiles": profiles, NAMES[top]: other});
-            let text = doc.to_string();
-            LEARNED.with(|l| l.borrow_mut().clear());
-            let read = super::parse_learning(&text, Some(Learning::with_sink(&text, record)))
-                .expect("valid JSON");
-            prop_assert!(read.is_some());
-            let mut typed = LEARNED.with(|l| l.take());
-            let mut walked = crate::redact::secrets_of(&doc);
-            typed.sort();
-            walked.sort();
+            let (typed, walked) = typed_and_walked(&doc);
             prop_assert_eq!(typed, walked);
         }
+    }
+
+    /// What the typed reader and the walk over the parsed document learn from `doc`.
+    fn typed_and_walked(doc: &Value) -> (Vec<String>, Vec<String>) {
+        let text = doc.to_string();
+        LEARNED.with(|l| l.borrow_mut().clear());
+        let read = super::parse_learning(&text, Some(Learning::with_sink(&text, record)));
+        assert!(matches!(read, Ok(Some(_))));
+        let mut typed = LEARNED.with(|l| l.take());
+        let mut walked = crate::redact::secrets_of(doc);
+        typed.sort();
+        walked.sort();
+        (typed, walked)
+    }
+
+    #[test]
+    fn a_profile_id_that_is_a_secret_name_makes_its_members_secret_and_no_others() {
+        // `password` has no colon, so it is a segment of its members' paths
+        // (`profiles.password.email`), which OpenClaw's patterns make secret.
+        let doc = json!({"profiles": {
+            "openai:a": {"email": "a@example.com", "provider": "openai"},
+            "password": {"email": "p@example.com", "provider": "openai"},
+            "openai:b": {"email": "b@example.com", "provider": "openai"},
+        }});
+        let (typed, walked) = typed_and_walked(&doc);
+        assert_eq!(typed, ["openai", "p@example.com"]);
+        assert_eq!(typed, walked);
     }
 }
