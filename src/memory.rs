@@ -53,3 +53,20 @@ unsafe impl GlobalAlloc for Counting {
 pub fn in_use() -> u64 {
     IN_USE.load(Ordering::Relaxed) as u64
 }
+
+/// Sets glibc's heap up for a run that builds a few megabytes and exits: it grows 8 MB at
+/// a time rather than 128 KB (a switch at 1,000 profiles asked the kernel 51 times),
+/// keeps buffers below 4 MB on the heap rather than in mappings of their own that are
+/// faulted in afresh every time (a store's text is read, copied and parsed at 500 KB),
+/// and gives nothing back before exit. Only address space is reserved: pages count
+/// once touched, so peak memory is unchanged. A 1,000-profile switch ran ~6% faster.
+pub fn tune_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `mallopt` only sets allocator parameters; it is called before any
+    // thread starts, and each value is within glibc's documented range.
+    unsafe {
+        libc::mallopt(libc::M_TOP_PAD, 8 << 20);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 16 << 20);
+    }
+}
