@@ -51,7 +51,9 @@ static KNOWN: Mutex<Option<Registry>> = Mutex::new(None);
 /// but not their ends (signatures, account ids).
 #[derive(Default)]
 struct Registry {
-    values: foldhash::HashSet<Arc<str>>,
+    /// Each value once, found by one hash of it (a token is a kilobyte).
+    values: hashbrown::HashTable<Arc<str>>,
+    hasher: foldhash::quality::RandomState,
     /// Tokens that end alike (unsigned test JWTs) share a bucket; real ones rarely do.
     by_tail: HashMap<u64, Vec<Arc<str>>, BuildHasherDefault<TailHasher>>,
     /// How far a scan may move on past a position, by the hash of the four bytes
@@ -85,12 +87,18 @@ impl Hasher for TailHasher {
 }
 
 impl Registry {
-    fn insert(&mut self, value: &str) {
-        // Hashed once: a token is a kilobyte, and most values are new.
-        let value: Arc<str> = value.into();
-        if !self.values.insert(value.clone()) {
-            return;
+    /// Learns `value`; returns the registry's copy, which a reader may keep instead of
+    /// a copy of its own.
+    fn insert(&mut self, value: &str) -> Arc<str> {
+        use std::hash::BuildHasher;
+        let hash = self.hasher.hash_one(value);
+        if let Some(known) = self.values.find(hash, |v| **v == *value) {
+            return known.clone();
         }
+        let value: Arc<str> = value.into();
+        let hasher = &self.hasher;
+        self.values
+            .insert_unique(hash, value.clone(), |v| hasher.hash_one(&**v));
         let b = value.as_bytes();
         self.by_tail.entry(tail(b)).or_default().push(value.clone());
         if self.shift.is_empty() {
@@ -101,6 +109,7 @@ impl Registry {
             let slot = &mut self.shift[block_hash(&b[..b.len() - usize::from(to_end)])];
             *slot = (*slot).min(to_end);
         }
+        value
     }
 
     /// Every occurrence of a known value in `text`, as byte ranges: the leftmost first,
@@ -242,28 +251,30 @@ fn is_placeholder(s: &str) -> bool {
 /// Adds one secret value to the registry (values shorter than [`MIN_LEARNED`] and
 /// `${VAR}` references are not learned).
 pub fn learn(value: &str) {
-    learn_as(value, true)
+    learn_as(value, true);
 }
 
 /// [`learn`]; `may_escape` is false for a value read from JSON text without a
 /// backslash: JSON escapes every quote, backslash and control character in a string, so
 /// such a value has none, and the scan of two thousand tokens for them is saved.
-fn learn_as(value: &str, may_escape: bool) {
+/// Returns the registry's copy of `value`, `None` when it is not learned.
+fn learn_as(value: &str, may_escape: bool) -> Option<Arc<str>> {
     if value.len() < MIN_LEARNED
         || value.chars().nth(MIN_LEARNED - 1).is_none()
         || is_placeholder(value)
     {
-        return;
+        return None;
     }
     let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
     let known = known.get_or_insert_with(Registry::default);
-    known.insert(value);
+    let kept = known.insert(value);
     // Written into JSON, a value with quotes, backslashes or control characters looks
     // different.
     if may_escape && value.bytes().any(|c| c == b'"' || c == b'\\' || c < 0x20) {
         let escaped = Value::String(value.to_string()).to_string();
         known.insert(&escaped[1..escaped.len() - 1]);
     }
+    Some(kept)
 }
 
 /// The dotted path of a member being read, as [`is_secret_path`] reads it (lower case,
@@ -343,8 +354,8 @@ fn walk_at(v: &Value, paths: &mut SecretPaths, found: &mut dyn FnMut(&str, &str)
 pub struct Learning {
     pub paths: SecretPaths,
     may_escape: bool,
-    /// Where a secret goes: the registry, or a test's list.
-    sink: fn(&str, bool),
+    /// Where a secret goes: the registry (which hands back its copy), or a test's list.
+    sink: fn(&str, bool) -> Option<Arc<str>>,
     /// [`Learning::member_is_secret`]'s verdicts, for the members of objects at `memo_path`.
     memo: Vec<Option<bool>>,
     memo_path: String,
@@ -357,7 +368,7 @@ impl Learning {
     }
 
     /// Learning the document with this text into `sink` (value, may it need escaping).
-    pub fn with_sink(text: &str, sink: fn(&str, bool)) -> Learning {
+    pub fn with_sink(text: &str, sink: fn(&str, bool) -> Option<Arc<str>>) -> Learning {
         Learning {
             paths: SecretPaths::default(),
             may_escape: text.contains('\\'),
@@ -388,9 +399,9 @@ impl Learning {
         secret
     }
 
-    /// Learns `value`, a string found secret.
-    pub fn secret(&self, value: &str) {
-        (self.sink)(value, self.may_escape);
+    /// Learns `value`, a string found secret; the registry's copy of it, if it keeps one.
+    pub fn secret(&self, value: &str) -> Option<Arc<str>> {
+        (self.sink)(value, self.may_escape)
     }
 
     /// Learns `value`, a string at the current path, if that path is secret.
@@ -403,7 +414,9 @@ impl Learning {
     /// Learns the strings of `v`, a value at the current path.
     pub fn value(&mut self, v: &Value) {
         let (may_escape, sink) = (self.may_escape, self.sink);
-        walk_at(v, &mut self.paths, &mut |_, s| sink(s, may_escape));
+        walk_at(v, &mut self.paths, &mut |_, s| {
+            sink(s, may_escape);
+        });
     }
 }
 
@@ -491,19 +504,38 @@ fn marker(secret: &str) -> String {
 
 /// Replaces every value in the registry found in `text` by its fingerprint.
 pub fn mask(text: &str) -> String {
-    let known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(known) = known.as_ref() else {
-        return text.to_string();
-    };
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    for (start, end) in known.find(text) {
-        out.push_str(&text[last..start]);
-        out.push_str(&marker(&text[start..end]));
-        last = end;
+    masker().mask(text).into_owned()
+}
+
+/// Holds the registry for masking many strings in a row (the strings of a value being
+/// written, see `api::json::to_masked_text`). Nothing may learn while it is held.
+pub struct Masker(std::sync::MutexGuard<'static, Option<Registry>>);
+
+pub fn masker() -> Masker {
+    Masker(KNOWN.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+impl Masker {
+    /// `text` with every value in the registry replaced by its fingerprint; borrowed
+    /// when it holds none.
+    pub fn mask<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        let found = match self.0.as_ref() {
+            Some(known) if text.len() >= MIN_LEARNED => known.find(text),
+            _ => Vec::new(),
+        };
+        if found.is_empty() {
+            return text.into();
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for (start, end) in found {
+            out.push_str(&text[last..start]);
+            out.push_str(&marker(&text[start..end]));
+            last = end;
+        }
+        out.push_str(&text[last..]);
+        out.into()
     }
-    out.push_str(&text[last..]);
-    out
 }
 
 /// Replaces every secret value in a JSON value (by key) with `<redacted sha256:…>`.

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::{RhaiResult, def};
 use crate::host::Host;
+use crate::redact::Masker;
 
 pub fn register(engine: &mut Engine, _host: &Rc<Host>) {
     let mut m = Module::new();
@@ -89,7 +90,7 @@ pub fn to_value(d: &Dynamic) -> RhaiResult<Value> {
 /// put through serde's machinery value by value first.
 pub fn to_text(d: &Dynamic, pretty: bool) -> RhaiResult<String> {
     let mut out = Vec::new();
-    let text = if write_plain(d, pretty, 0, &mut out) {
+    let text = if write_plain(d, pretty, 0, &mut out, None) {
         String::from_utf8(out).map_err(|e| e.to_string())
     } else if pretty {
         serde_json::to_string_pretty(&to_value(d)?).map_err(|e| e.to_string())
@@ -99,17 +100,42 @@ pub fn to_text(d: &Dynamic, pretty: bool) -> RhaiResult<String> {
     text.map_err(|e| format!("cannot convert to JSON: {e}").into())
 }
 
+/// [`to_text`] with every secret the run has read masked (`redact::mask`). A plain
+/// value's strings are masked one by one as they are written, most of them too short
+/// to hold a secret, rather than the whole text scanned once it is written.
+pub fn to_masked_text(d: &Dynamic, pretty: bool) -> RhaiResult<String> {
+    let masker = crate::redact::masker();
+    let mut out = Vec::new();
+    if write_plain(d, pretty, 0, &mut out, Some(&masker)) {
+        return String::from_utf8(out).map_err(|e| format!("cannot convert to JSON: {e}").into());
+    }
+    drop(masker);
+    Ok(crate::redact::mask(&to_text(d, pretty)?))
+}
+
 /// Writes `d` into `out` as serde_json writes the same value (compact, or indented by
-/// two spaces at `depth`); false, with `out` partly written, when `d` holds anything
-/// but `()`, booleans, integers, floats, strings, characters, arrays and maps.
-fn write_plain(d: &Dynamic, pretty: bool, depth: usize, out: &mut Vec<u8>) -> bool {
+/// two spaces at `depth`), each string and key masked by `masker` if there is one;
+/// false, with `out` partly written, when `d` holds anything but `()`, booleans,
+/// integers, floats, strings, characters, arrays and maps.
+fn write_plain(
+    d: &Dynamic,
+    pretty: bool,
+    depth: usize,
+    out: &mut Vec<u8>,
+    masker: Option<&Masker>,
+) -> bool {
     // Writing JSON into a `Vec` cannot fail: serde_json fails only on I/O and on map
     // keys that are not strings.
     fn scalar<T: serde::Serialize + ?Sized>(v: &T, out: &mut Vec<u8>) -> bool {
         serde_json::to_writer(out, v).is_ok()
     }
     // Most strings (keys, ids, kinds) need no escape; serde_json writes the others.
-    fn string(s: &str, out: &mut Vec<u8>) -> bool {
+    let string = |s: &str, out: &mut Vec<u8>| -> bool {
+        let s = match masker {
+            Some(m) => m.mask(s),
+            None => s.into(),
+        };
+        let s: &str = &s;
         if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
             return scalar(s, out);
         }
@@ -117,7 +143,7 @@ fn write_plain(d: &Dynamic, pretty: bool, depth: usize, out: &mut Vec<u8>) -> bo
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
         true
-    }
+    };
     fn line(out: &mut Vec<u8>, pretty: bool, depth: usize) {
         if pretty {
             out.push(b'\n');
@@ -147,7 +173,7 @@ fn write_plain(d: &Dynamic, pretty: bool, depth: usize, out: &mut Vec<u8>) -> bo
                 out.push(b',');
             }
             line(out, pretty, depth + 1);
-            if !write_plain(v, pretty, depth + 1, out) {
+            if !write_plain(v, pretty, depth + 1, out, masker) {
                 return false;
             }
         }
@@ -165,7 +191,7 @@ fn write_plain(d: &Dynamic, pretty: bool, depth: usize, out: &mut Vec<u8>) -> bo
             line(out, pretty, depth + 1);
             string(k, out);
             out.extend_from_slice(if pretty { b": " } else { b":" });
-            if !write_plain(v, pretty, depth + 1, out) {
+            if !write_plain(v, pretty, depth + 1, out, masker) {
                 return false;
             }
         }
@@ -270,7 +296,10 @@ mod tests {
             m.insert("nan".into(), Dynamic::from_float(f64::NAN));
         }
         let mut out = Vec::new();
-        assert!(write_plain(&plain, true, 0, &mut out) && !write_plain(&d, true, 0, &mut out));
+        assert!(
+            write_plain(&plain, true, 0, &mut out, None)
+                && !write_plain(&d, true, 0, &mut out, None)
+        );
         let via = to_value(&plain).unwrap_or_else(|e| panic!("{e}"));
         let text = |pretty| to_text(&plain, pretty).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(text(false), via.to_string());

@@ -168,10 +168,9 @@ fn save(host: &Host, name: &str, value: Map) -> RhaiResult<()> {
     let p = path(host, "state::save", name)?;
     host.check_deadline(&format!("save `{}`", p.display()))
         .map_err(|e| e.to_string())?;
-    let text = super::json::to_text(&Dynamic::from_map(value), true)
-        .map_err(|e| format!("state::save: {e}"))?;
     // State files are not credential stores: a token a script saved is masked.
-    let mut text = crate::redact::mask(&text);
+    let mut text = super::json::to_masked_text(&Dynamic::from_map(value), true)
+        .map_err(|e| format!("state::save: {e}"))?;
     text.push('\n');
     let before = files::read_optional(&p).map_err(|e| format!("state::save: {e}"))?;
     if before.as_deref() == Some(text.as_bytes()) {

@@ -5,6 +5,7 @@
 //! (`Docs`), so that a write keeps every member as it was.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde::Deserializer as _;
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -17,7 +18,9 @@ use crate::redact::Learning;
 pub enum Field {
     #[default]
     Absent,
-    Text(String),
+    /// Shared with the registry of secrets when it is one: a store's two thousand
+    /// tokens are held once, not once there and once here.
+    Text(Arc<str>),
     Number(Number),
     /// Any other JSON value, by what it is (`null`, `a boolean`, `an array`, `an object`).
     Other(&'static str),
@@ -294,12 +297,13 @@ impl<'de> Visitor<'de> for FieldSeed<'_, '_> {
         f.write_str("any JSON value")
     }
     fn visit_str<E>(self, s: &str) -> Result<Field, E> {
+        let mut kept = None;
         if let Some(l) = self.learning
             && l.member_is_secret(self.index, self.key)
         {
-            l.secret(s);
+            kept = l.secret(s);
         }
-        Ok(Field::Text(s.to_string()))
+        Ok(Field::Text(kept.unwrap_or_else(|| s.into())))
     }
     fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Field, A::Error> {
         self.inside(|l| l.visit_map(m))?;
@@ -428,8 +432,9 @@ mod tests {
         static LEARNED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
     }
 
-    fn record(value: &str, _: bool) {
+    fn record(value: &str, _: bool) -> Option<std::sync::Arc<str>> {
         LEARNED.with(|l| l.borrow_mut().push(value.to_string()));
+        None
     }
 
     /// Member names and profile ids that make paths secret or not: credential fields,
