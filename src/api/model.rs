@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::{RhaiResult, def};
 use crate::host::Host;
-use crate::model::{Block, Profile, Provider, Route, Status};
+use crate::model::{Block, BlockKind, Profile, Provider, Route, Status};
 use crate::policy::{self, Candidate, Change, Choice, Decision, Verdict};
 
 fn opt<T: Into<Dynamic>>(v: Option<T>) -> Dynamic {
@@ -1008,19 +1008,34 @@ fn decision(engine: &mut Engine) {
 /// The state's `profileStatuses` as script values, built from the typed statuses: a
 /// thousand small maps, each `#{usable, kind, reason, until, model}`.
 fn profile_statuses(status: &Status, now: i64) -> Dynamic {
+    // Each entry is a copy of one map with its values set: cheaper than building and
+    // sorting a map of five keys a thousand times.
+    let template: Map = ["usable", "kind", "reason", "until", "model"]
+        .into_iter()
+        .map(|k| (k.into(), Dynamic::UNIT))
+        .collect();
+    // The three kinds, each one string shared by every entry.
+    let kinds: Vec<(BlockKind, Dynamic)> =
+        [BlockKind::Cooldown, BlockKind::Disabled, BlockKind::Expired]
+            .into_iter()
+            .map(|k| (k, Dynamic::from(k.name())))
+            .collect();
     let text = |t: Option<&str>| t.map_or(Dynamic::UNIT, |t| Dynamic::from(t.to_string()));
     let map: Map = policy::profile_statuses(status, now)
         .map(|(id, p)| {
-            let entry: Map = [
+            let mut entry = template.clone();
+            let kind = p.kind.and_then(|k| kinds.iter().find(|(of, _)| *of == k));
+            for (key, value) in [
                 ("usable", Dynamic::from_bool(p.usable)),
-                ("kind", text(p.kind.map(|k| k.name()))),
+                ("kind", kind.map_or(Dynamic::UNIT, |(_, name)| name.clone())),
                 ("reason", text(p.reason)),
                 ("until", p.until.map_or(Dynamic::UNIT, Dynamic::from_int)),
                 ("model", text(p.model)),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.into(), v))
-            .collect();
+            ] {
+                if let Some(slot) = entry.get_mut(key) {
+                    *slot = value;
+                }
+            }
             (id.into(), Dynamic::from_map(entry))
         })
         .collect();
