@@ -763,26 +763,22 @@ fn find_openclaw() -> Option<(PathBuf, PathBuf)> {
 /// The binary `cargo build --release` makes, built into its own target dir: the one
 /// `cargo bench` leaves in target/release carries the test hooks (the tests' dev-dependency
 /// on this package turns them on) and other symbol names, so build.rs's function order
-/// would not apply to it.
-/// The release binary and the lower bound's (`examples/lower_bound.rs`).
+/// would not apply to it. Then the lower bound's (`examples/lower_bound.rs`), by a
+/// `cargo build` of its own: an example brings in the dev-dependencies too.
 fn release_binary(root: &Path) -> (PathBuf, PathBuf) {
     let dir = root.join("target/bench-release");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let built = Command::new(cargo)
-        .current_dir(root)
-        .args([
-            "build",
-            "--release",
-            "--bin",
-            "clawshift",
-            "--example",
-            "lower_bound",
-        ])
-        .arg("--target-dir")
-        .arg(&dir)
-        .status()
-        .expect("run cargo build");
-    assert!(built.success(), "cargo build --release failed");
+    for target in [["--bin", "clawshift"], ["--example", "lower_bound"]] {
+        let built = Command::new(&cargo)
+            .current_dir(root)
+            .args(["build", "--release"])
+            .args(target)
+            .arg("--target-dir")
+            .arg(&dir)
+            .status()
+            .expect("run cargo build");
+        assert!(built.success(), "cargo build --release failed");
+    }
     (
         dir.join("release/clawshift"),
         dir.join("release/examples/lower_bound"),
