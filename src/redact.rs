@@ -51,8 +51,9 @@ static KNOWN: Mutex<Option<Registry>> = Mutex::new(None);
 /// but not their ends (signatures, account ids).
 #[derive(Default)]
 struct Registry {
-    /// Each value once, found by one hash of it (a token is a kilobyte).
-    values: hashbrown::HashTable<Arc<str>>,
+    /// Each value once with its hash, found by one hash of it (a token is a kilobyte)
+    /// and never hashed again when the table grows.
+    values: hashbrown::HashTable<(u64, Arc<str>)>,
     hasher: foldhash::quality::RandomState,
     /// Tokens that end alike (unsigned test JWTs) share a bucket; real ones rarely do.
     by_tail: HashMap<u64, Vec<Arc<str>>, BuildHasherDefault<TailHasher>>,
@@ -92,13 +93,12 @@ impl Registry {
     fn insert(&mut self, value: &str) -> Arc<str> {
         use std::hash::BuildHasher;
         let hash = self.hasher.hash_one(value);
-        if let Some(known) = self.values.find(hash, |v| **v == *value) {
+        if let Some((_, known)) = self.values.find(hash, |(_, v)| **v == *value) {
             return known.clone();
         }
         let value: Arc<str> = value.into();
-        let hasher = &self.hasher;
         self.values
-            .insert_unique(hash, value.clone(), |v| hasher.hash_one(&**v));
+            .insert_unique(hash, (hash, value.clone()), |&(h, _)| h);
         let b = value.as_bytes();
         self.by_tail.entry(tail(b)).or_default().push(value.clone());
         if self.shift.is_empty() {
@@ -526,16 +526,21 @@ impl Masker {
         if found.is_empty() {
             return text.into();
         }
-        let mut out = String::with_capacity(text.len());
-        let mut last = 0;
-        for (start, end) in found {
-            out.push_str(&text[last..start]);
-            out.push_str(&marker(&text[start..end]));
-            last = end;
-        }
-        out.push_str(&text[last..]);
-        out.into()
+        with_markers(text, found).into()
     }
+}
+
+/// `text` with each of `ranges` (in order, none overlapping) replaced by its marker.
+fn with_markers(text: &str, ranges: Vec<(usize, usize)>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (start, end) in ranges {
+        out.push_str(&text[last..start]);
+        out.push_str(&marker(&text[start..end]));
+        last = end;
+    }
+    out.push_str(&text[last..]);
+    out
 }
 
 /// Replaces every secret value in a JSON value (by key) with `<redacted sha256:…>`.
@@ -657,15 +662,7 @@ fn keyed_literals(line: &str) -> String {
             ranges.push((s, e));
         }
     }
-    let mut out = String::with_capacity(line.len());
-    let mut at = 0;
-    for (s, e) in ranges {
-        out.push_str(&line[at..s]);
-        out.push_str(&marker(&line[s..e]));
-        at = e;
-    }
-    out.push_str(&line[at..]);
-    out
+    with_markers(line, ranges)
 }
 
 /// Masks the secrets in a command line, so the journal can record what ran without

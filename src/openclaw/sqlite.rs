@@ -205,7 +205,6 @@ fn has_table(conn: &Connection, path: &Path, name: &str) -> Result<bool, Error> 
     .map_err(|e| db_error(path, e))
 }
 
-/// One row's value text, `None` when the row (or the whole table) is absent.
 /// One row's text, `None` when the row or its table is absent. A connection `open`
 /// keeps remembers what it read: the same row asked for again while the database is
 /// unchanged (a switch reads the store for its status, again to change it, and again
