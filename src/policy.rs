@@ -1026,12 +1026,16 @@ impl Decision {
     /// read and every other key stays as it is, so such a caller converts those few
     /// keys, not the statuses saved before.
     pub fn state_changes(&self, state: &Value, status: &Status) -> Vec<(String, Change)> {
-        let read: Map<String, Value> = STATE_READS
-            .iter()
-            .filter_map(|k| Some((k.to_string(), state.get(*k)?.clone())))
-            .collect();
-        let (Value::Object(next), statuses) = self.next_state(&Value::Object(read.clone()), status)
-        else {
+        let read = Value::Object(
+            STATE_READS
+                .iter()
+                .filter_map(|k| Some((k.to_string(), state.get(*k)?.clone())))
+                .collect(),
+        );
+        let (Value::Object(next), statuses) = self.next_state(&read, status) else {
+            return Vec::new();
+        };
+        let Value::Object(read) = read else {
             return Vec::new();
         };
         let mut out: Vec<(String, Change)> = read
@@ -1062,13 +1066,13 @@ impl Decision {
             .iter()
             .map(|p| p.id.clone())
             .collect();
-        let preferred = account_order(state, cp, ids.clone());
         let moved = self
             .profile
             .as_ref()
             .filter(|_| self.change && provider_of(&self.model) == cp);
         let mut after: Vec<String> = moved.iter().map(|m| m.to_string()).collect();
         after.extend(ids.iter().filter(|id| Some(*id) != moved).cloned());
+        let preferred = account_order(state, cp, ids);
         s.insert("version".into(), 1.into());
         s.insert("lastCheckedAt".into(), self.now.into());
         // A route set by hand is remembered with when it was first seen, so the hold
@@ -1111,8 +1115,10 @@ impl Decision {
                 .and_then(Value::as_object)
                 .cloned()
                 .unwrap_or_default();
-            if strings(o.get(cp)) != value || o.get(cp).is_none() {
-                o.insert(cp.to_string(), json!(value));
+            if o.get(cp).is_none_or(|now| !holds(now, &value)) {
+                // Moved in, not copied: a thousand ids.
+                let ids = value.into_iter().map(Value::String).collect();
+                o.insert(cp.to_string(), Value::Array(ids));
                 s.insert(key.to_string(), Value::Object(o));
             }
         };
@@ -1225,6 +1231,16 @@ pub struct ProfileStatus<'a> {
     pub model: Option<&'a str>,
 }
 
+/// Whether `v` is an array whose strings are `list`, in order (anything else in it
+/// skipped, as [`strings`] reads it), compared without copying either.
+fn holds(v: &Value, list: &[String]) -> bool {
+    v.as_array().map_or(list.is_empty(), |a| {
+        a.iter()
+            .filter_map(Value::as_str)
+            .eq(list.iter().map(String::as_str))
+    })
+}
+
 /// Per-profile status worth remembering, by profile id.
 pub fn profile_statuses(
     status: &Status,
@@ -1242,4 +1258,24 @@ pub fn profile_statuses(
             },
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::holds;
+
+    #[test]
+    fn a_saved_order_counts_as_unchanged_only_when_its_ids_are_the_same_in_the_same_order() {
+        let ids = ["openai:a".to_string(), "openai:b".to_string()];
+        assert!(holds(&json!(["openai:a", "openai:b"]), &ids));
+        assert!(!holds(&json!(["openai:b", "openai:a"]), &ids));
+        assert!(!holds(&json!(["openai:a"]), &ids));
+        assert!(!holds(&json!(["openai:a", "openai:b", "openai:c"]), &ids));
+        // What is not a string is skipped, as the policy reads an order.
+        assert!(holds(&json!(["openai:a", 7, "openai:b"]), &ids));
+        assert!(holds(&json!("not an order"), &[]));
+        assert!(!holds(&json!("not an order"), &ids));
+    }
 }
