@@ -89,28 +89,40 @@ pub fn to_value(d: &Dynamic) -> RhaiResult<Value> {
 /// switch state with a thousand profiles' statuses is neither built as a JSON tree nor
 /// put through serde's machinery value by value first.
 pub fn to_text(d: &Dynamic, pretty: bool) -> RhaiResult<String> {
-    let mut out = Vec::new();
-    let text = if write_plain(d, pretty, 0, &mut out, None) {
-        String::from_utf8(out).map_err(|e| e.to_string())
-    } else if pretty {
-        serde_json::to_string_pretty(&to_value(d)?).map_err(|e| e.to_string())
-    } else {
-        serde_json::to_string(&to_value(d)?).map_err(|e| e.to_string())
-    };
-    text.map_err(|e| format!("cannot convert to JSON: {e}").into())
+    written(d, pretty, false)
 }
 
 /// [`to_text`] with every secret the run has read masked (`redact::mask`). A plain
 /// value's strings are masked one by one as they are written, most of them too short
 /// to hold a secret, rather than the whole text scanned once it is written.
 pub fn to_masked_text(d: &Dynamic, pretty: bool) -> RhaiResult<String> {
-    let masker = crate::redact::masker();
+    written(d, pretty, true)
+}
+
+/// [`to_text`], `masked` or not. A value that is not plain goes through `to_value` and
+/// serde once `write_plain` has given up on it, and is masked as a whole text.
+fn written(d: &Dynamic, pretty: bool, masked: bool) -> RhaiResult<String> {
+    let fail = |e: &dyn std::fmt::Display| format!("cannot convert to JSON: {e}");
+    let masker = masked.then(crate::redact::masker);
     let mut out = Vec::new();
-    if write_plain(d, pretty, 0, &mut out, Some(&masker)) {
-        return String::from_utf8(out).map_err(|e| format!("cannot convert to JSON: {e}").into());
+    if write_plain(d, pretty, 0, &mut out, masker.as_ref()) {
+        return String::from_utf8(out).map_err(|e| fail(&e).into());
     }
+    // The registry is let go before anything else runs: a conversion that learned a
+    // value would wait on it forever.
     drop(masker);
-    Ok(crate::redact::mask(&to_text(d, pretty)?))
+    let v = to_value(d)?;
+    let text = if pretty {
+        serde_json::to_string_pretty(&v)
+    } else {
+        serde_json::to_string(&v)
+    }
+    .map_err(|e| fail(&e))?;
+    Ok(if masked {
+        crate::redact::mask(&text)
+    } else {
+        text
+    })
 }
 
 /// Writes `d` into `out` as serde_json writes the same value (compact, or indented by
