@@ -28,6 +28,10 @@ const SIZES: &[usize] = &[3, 100, 1000];
 struct Sample {
     wall: Duration,
     rss_kb: i64,
+    /// Pages the run touched for the first time (minor faults), the median of the runs.
+    /// Each costs the kernel a page to zero and map, ~1.5–2 µs on this machine, which
+    /// the instruction counts of the CHANGES below do not see.
+    faults: i64,
 }
 
 fn main() {
@@ -140,7 +144,7 @@ fn measure_together<'a>(
     group: &'a [Labelled<'_>],
     runs: usize,
 ) -> impl Iterator<Item = (String, Sample)> + 'a {
-    let mut all: Vec<Vec<(Duration, i64)>> = vec![Vec::new(); group.len()];
+    let mut all: Vec<Vec<Run>> = vec![Vec::new(); group.len()];
     for _ in 0..ROUNDS {
         for (i, (_, make)) in group.iter().enumerate() {
             all[i].extend(runs_of(make(), runs / ROUNDS));
@@ -157,18 +161,24 @@ fn measure(make: impl FnOnce() -> Command, runs: usize) -> Sample {
 }
 
 impl Sample {
-    /// The median wall time and the highest peak RSS of some runs.
-    fn of(mut runs: Vec<(Duration, i64)>) -> Sample {
+    /// The median wall time, the highest peak RSS and the median page faults of some runs.
+    fn of(mut runs: Vec<Run>) -> Sample {
         runs.sort();
+        let mut faults: Vec<i64> = runs.iter().map(|r| r.2).collect();
+        faults.sort();
         Sample {
             wall: runs[runs.len() / 2].0,
             rss_kb: runs.iter().map(|r| r.1).max().unwrap_or(0),
+            faults: faults[faults.len() / 2],
         }
     }
 }
 
-/// Each run's wall time and peak RSS (KB), after one run to warm up.
-fn runs_of(c: Command, runs: usize) -> Vec<(Duration, i64)> {
+/// One run: wall time, peak RSS (KB), minor page faults.
+type Run = (Duration, i64, i64);
+
+/// Each run's wall time, peak RSS and page faults, after one run to warm up.
+fn runs_of(c: Command, runs: usize) -> Vec<Run> {
     let mut l = Command::new(std::env::current_exe().expect("bench binary"));
     l.env_clear()
         .envs(c.get_envs().filter_map(|(k, v)| Some((k, v?))))
@@ -181,17 +191,19 @@ fn runs_of(c: Command, runs: usize) -> Vec<(Duration, i64)> {
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|line| {
-            let (ns, kb) = line.split_once(' ').expect("launcher line");
+            let mut f = line.split(' ');
+            let mut next = |what: &str| f.next().expect(what).parse::<u64>().expect(what);
             (
-                Duration::from_nanos(ns.parse().expect("ns")),
-                kb.parse().expect("kb"),
+                Duration::from_nanos(next("ns")),
+                next("kb") as i64,
+                next("faults") as i64,
             )
         })
         .collect()
 }
 
 /// `__measure <runs> <program> [args...]`: runs the program (in this environment) once
-/// to warm up, then `runs` times, printing `<wall ns> <peak RSS KB>` per run.
+/// to warm up, then `runs` times, printing `<wall ns> <peak RSS KB> <minor faults>` per run.
 // The child is reaped by `wait4`, which also reports its peak RSS; `Child::wait` cannot.
 #[allow(clippy::zombie_processes)]
 fn launcher(args: &[String]) {
@@ -213,7 +225,12 @@ fn launcher(args: &[String]) {
         assert!(pid > 0, "wait4 failed");
         if i > 0 {
             // Run 0 warms up: page cache, Node's compile cache.
-            println!("{} {}", wall.as_nanos(), usage.ru_maxrss);
+            println!(
+                "{} {} {}",
+                wall.as_nanos(),
+                usage.ru_maxrss,
+                usage.ru_minflt
+            );
         }
     }
 }
@@ -324,15 +341,20 @@ fn render(
     let mut s = String::new();
     let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
     writeln!(s, "# Performance\n").ok();
-    writeln!(s, "Measured by `cargo bench --bench compare` (which builds the release binary as `cargo build --release` does) on this project's CI machine (2 cores), all in one run, on the same generated OpenClaw SQLite state for each size (a third of the Codex profiles cooling down, every tenth disabled). Whole processes: median wall time of 20 runs (3 for OpenClaw), taken in 4 turns of 5 that go round the commands of one size (each turn after a warm-up run), so that a slow spell of the shared machine slows all of them a little rather than one a lot; and peak RSS (`wait4`, runs started from a small launcher process so that no run is charged the benchmark's own memory). Each size is measured on the state as generated, then once more after OpenClaw itself has run on it: OpenClaw gives its state database its whole schema (~330 tables, indexes and triggers) and WAL mode, which every real installation has and which costs a reader more. Timings are never pass/fail conditions in `cargo test`.\n").ok();
-    writeln!(s, "| profiles | command | wall (median) | peak RSS |").ok();
-    writeln!(s, "|---:|---|---:|---:|").ok();
+    writeln!(s, "Measured by `cargo bench --bench compare` (which builds the release binary as `cargo build --release` does) on this project's CI machine (2 cores), all in one run, on the same generated OpenClaw SQLite state for each size (a third of the Codex profiles cooling down, every tenth disabled). Whole processes: median wall time of 20 runs (3 for OpenClaw), taken in 4 turns of 5 that go round the commands of one size (each turn after a warm-up run), so that a slow spell of the shared machine slows all of them a little rather than one a lot; peak RSS (`wait4`, runs started from a small launcher process so that no run is charged the benchmark's own memory); and the median number of page faults (`wait4`'s minor faults: pages a run touched for the first time, each zeroed and mapped by the kernel, which instruction counts do not see). Each size is measured on the state as generated, then once more after OpenClaw itself has run on it: OpenClaw gives its state database its whole schema (~330 tables, indexes and triggers) and WAL mode, which every real installation has and which costs a reader more. Timings are never pass/fail conditions in `cargo test`.\n").ok();
+    writeln!(
+        s,
+        "| profiles | command | wall (median) | peak RSS | page faults (median) |"
+    )
+    .ok();
+    writeln!(s, "|---:|---|---:|---:|---:|").ok();
     for (n, label, x) in rows {
         writeln!(
             s,
-            "| {n} | `{label}` | {} | {:.1} MB |",
+            "| {n} | `{label}` | {} | {:.1} MB | {} |",
             ms(x.wall),
-            x.rss_kb as f64 / 1024.0
+            x.rss_kb as f64 / 1024.0,
+            x.faults
         )
         .ok();
     }

@@ -7,7 +7,9 @@
 //! Nothing here reads a file, the clock or the environment, and nothing imports from
 //! `api/`: scripts see this layer, never the other way round.
 
+use std::borrow::Cow;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
@@ -69,8 +71,9 @@ pub struct Profile {
     pub usable: bool,
     /// `usable`, `refresh-due` (past `expires` with a refresh token: OpenClaw
     /// refreshes it on first use), or the block's kind.
+    /// One of a few words, so not a copy per profile when clawshift judged it.
     #[serde(default)]
-    pub state: Option<String>,
+    pub state: Option<Cow<'static, str>>,
     #[serde(default)]
     pub kind: Option<BlockKind>,
     #[serde(default)]
@@ -97,11 +100,13 @@ fn yes() -> bool {
 /// a thousand accounts' tokens.
 #[derive(Clone, Default)]
 pub struct Identity {
-    email: Option<String>,
-    account_id: Option<String>,
-    plan: Option<String>,
+    // Shared with the store's typed credential (and a token with the registry of
+    // secrets), not copied: a thousand profiles' values are held once.
+    email: Option<Arc<str>>,
+    account_id: Option<Arc<str>>,
+    plan: Option<Arc<str>>,
     /// The access token, kept (in memory only) while the store leaves a value out.
-    token: Option<Box<str>>,
+    token: Option<Arc<str>>,
     /// The token's (account id, email, plan), once read.
     claims: std::cell::OnceCell<Option<Claims>>,
 }
@@ -111,17 +116,17 @@ type Claims = (Option<String>, Option<String>, Option<String>);
 impl Identity {
     /// The store's values, and the access token that fills in what they leave out.
     pub fn new(
-        email: Option<String>,
-        account_id: Option<String>,
-        plan: Option<String>,
-        token: Option<&str>,
+        email: Option<Arc<str>>,
+        account_id: Option<Arc<str>>,
+        plan: Option<Arc<str>>,
+        token: Option<Arc<str>>,
     ) -> Identity {
         let missing = email.is_none() || account_id.is_none() || plan.is_none();
         Identity {
             email,
             account_id,
             plan,
-            token: token.filter(|_| missing).map(Box::from),
+            token: token.filter(|_| missing),
             claims: std::cell::OnceCell::new(),
         }
     }
@@ -190,7 +195,12 @@ impl Serialize for Profile {
 impl<'de> Deserialize<'de> for Identity {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Identity, D::Error> {
         let v = Shown::deserialize(d)?;
-        Ok(Identity::new(v.email, v.account_id, v.plan, None))
+        Ok(Identity::new(
+            v.email.map(Arc::from),
+            v.account_id.map(Arc::from),
+            v.plan.map(Arc::from),
+            None,
+        ))
     }
 }
 

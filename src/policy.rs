@@ -23,10 +23,12 @@ use crate::timefmt::{human_duration as human, iso};
 pub struct Candidate {
     pub rank: usize,
     pub key: String,
-    pub model: String,
-    pub provider: String,
+    // Shared by the candidates of one entry: "codex" makes one per account, and a
+    // thousand accounts' candidates name the same model, provider and entry.
+    pub model: Rc<str>,
+    pub provider: Rc<str>,
     pub profile: Option<String>,
-    pub entry: String,
+    pub entry: Rc<str>,
 }
 
 /// A candidate judged at a time: usable or not, by which rule, why, when its block
@@ -178,22 +180,39 @@ pub fn agent_models(status: &Status, state: &Value) -> Vec<String> {
     out
 }
 
-fn candidate(entry: &str, model: &str, profile: Option<&str>) -> Candidate {
-    // Not `format!`: a thousand accounts make a thousand keys, and the formatting
-    // machinery costs more than the copying.
-    let mut key = String::with_capacity(model.len() + profile.map_or(0, |p| p.len() + 1));
-    key.push_str(model);
-    if let Some(p) = profile {
-        key.push('@');
-        key.push_str(p);
+/// What the candidates of one entry and model share.
+struct Shared {
+    entry: Rc<str>,
+    model: Rc<str>,
+    provider: Rc<str>,
+}
+
+impl Shared {
+    fn new(entry: &str, model: &str) -> Shared {
+        Shared {
+            entry: entry.into(),
+            model: model.into(),
+            provider: provider_of(model).into(),
+        }
     }
-    Candidate {
-        rank: 0,
-        key,
-        model: model.to_string(),
-        provider: provider_of(model).to_string(),
-        profile: profile.map(str::to_string),
-        entry: entry.to_string(),
+
+    fn candidate(&self, profile: Option<&str>) -> Candidate {
+        // Not `format!`: a thousand accounts make a thousand keys, and the formatting
+        // machinery costs more than the copying.
+        let mut key = String::with_capacity(self.model.len() + profile.map_or(0, |p| p.len() + 1));
+        key.push_str(&self.model);
+        if let Some(p) = profile {
+            key.push('@');
+            key.push_str(p);
+        }
+        Candidate {
+            rank: 0,
+            key,
+            model: self.model.clone(),
+            provider: self.provider.clone(),
+            profile: profile.map(str::to_string),
+            entry: self.entry.clone(),
+        }
     }
 }
 
@@ -207,7 +226,7 @@ fn expand(
         let out: Vec<Candidate> = agent_models(status, state)
             .iter()
             .filter(|m| m.contains("claude-opus"))
-            .map(|m| candidate(entry, m, None))
+            .map(|m| Shared::new(entry, m).candidate(None))
             .collect();
         let note = out.is_empty().then(|| {
             "\"opus\": the agent has no Claude Opus model (default, fallbacks, aliases)".to_string()
@@ -231,6 +250,7 @@ fn expand(
         let ids: Vec<String> = profiles.iter().map(|p| p.id.clone()).collect();
         let by_id: foldhash::HashMap<&str, &Rc<Profile>> =
             profiles.iter().map(|p| (p.id.as_str(), p)).collect();
+        let shared = Shared::new(entry, &model);
         let mut out: Vec<Candidate> = account_order(state, cp, ids)
             .iter()
             .filter(|id| {
@@ -241,11 +261,11 @@ fn expand(
                     )
                 })
             })
-            .map(|id| candidate(entry, &model, Some(id)))
+            .map(|id| shared.candidate(Some(id)))
             .collect();
         if out.is_empty() {
             // Shown (and rejected) so --explain says why Codex is out.
-            out.push(candidate(entry, &model, None));
+            out.push(shared.candidate(None));
         }
         return Ok((out, None));
     }
@@ -258,7 +278,7 @@ fn expand(
         ));
     }
     let (model, profile) = split_entry(entry);
-    Ok((vec![candidate(entry, model, profile)], None))
+    Ok((vec![Shared::new(entry, model).candidate(profile)], None))
 }
 
 /// The order in which "codex" prefers `provider`'s accounts, given their ids in
@@ -369,9 +389,9 @@ pub fn judge(status: &Status, c: &Candidate, now: i64) -> Verdict {
                 usage: None,
             }
         };
-    let model = Some(c.model.as_str());
-    if c.entry != "opus"
-        && c.entry != "codex"
+    let model = Some(&*c.model);
+    if *c.entry != *"opus"
+        && *c.entry != *"codex"
         && !status
             .known_models()
             .iter()
@@ -439,7 +459,9 @@ pub fn current(status: &Status) -> Option<Route> {
 /// True when verdict `v` is the route `cur` (a candidate without a profile matches any
 /// account of its model).
 pub fn is_current(v: &Candidate, cur: Option<&Route>) -> bool {
-    cur.is_some_and(|cur| v.model == cur.model && (v.profile.is_none() || v.profile == cur.profile))
+    cur.is_some_and(|cur| {
+        *v.model == *cur.model && (v.profile.is_none() || v.profile == cur.profile)
+    })
 }
 
 /// A usage reading's windows that are known and have not reset by `now`, 5-hour first,
@@ -871,7 +893,7 @@ impl Decision {
             change,
             from,
             to: to.candidate.key.clone(),
-            model: to.candidate.model.clone(),
+            model: to.candidate.model.to_string(),
             profile: to.candidate.profile.clone(),
             via: to.via.clone(),
             why,

@@ -29,8 +29,7 @@
 //! Values shorter than [`MIN_LEARNED`] are masked by key only: a short value such as
 //! `gateway.auth.mode: "token"` would otherwise blank ordinary words everywhere.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
@@ -55,8 +54,10 @@ struct Registry {
     /// and never hashed again when the table grows.
     values: hashbrown::HashTable<(u64, Arc<str>)>,
     hasher: foldhash::quality::RandomState,
-    /// Tokens that end alike (unsigned test JWTs) share a bucket; real ones rarely do.
-    by_tail: HashMap<u64, Vec<Arc<str>>, BuildHasherDefault<TailHasher>>,
+    /// Each value by its tail ([`tail`]), found by the tail's hash ([`tail_hash`]). One
+    /// entry per value rather than a list per tail: tokens that end alike (unsigned
+    /// test JWTs) are entries under one hash, and real ones rarely end alike.
+    by_tail: hashbrown::HashTable<(u64, Arc<str>)>,
     /// How far a scan may move on past a position, by the hash of the four bytes
     /// before it (Wu–Manber): how close before a value's end those bytes stand in any
     /// of the values' last [`MIN_LEARNED`] bytes, else [`MAX_SHIFT`]. A zero means a
@@ -67,25 +68,6 @@ struct Registry {
 /// The longest move of a scan: a block of four bytes that ends nowhere in a value's
 /// last [`MIN_LEARNED`] bytes lets no value end in the next five positions.
 const MAX_SHIFT: u8 = (MIN_LEARNED - 4 + 1) as u8;
-
-/// The tails are already well-mixed bytes of tokens; one multiplication spreads them
-/// (SipHash per position of every masked text was a tenth of a run).
-#[derive(Default)]
-struct TailHasher(u64);
-
-impl Hasher for TailHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
 
 impl Registry {
     /// Learns `value`; returns the registry's copy, which a reader may keep instead of
@@ -100,7 +82,9 @@ impl Registry {
         self.values
             .insert_unique(hash, (hash, value.clone()), |&(h, _)| h);
         let b = value.as_bytes();
-        self.by_tail.entry(tail(b)).or_default().push(value.clone());
+        let t = tail(b);
+        self.by_tail
+            .insert_unique(tail_hash(t), (t, value.clone()), |&(t, _)| tail_hash(t));
         if self.shift.is_empty() {
             self.shift = vec![MAX_SHIFT; 1 << 16];
         }
@@ -110,6 +94,11 @@ impl Registry {
             *slot = (*slot).min(to_end);
         }
         value
+    }
+
+    fn reserve(&mut self, additional: usize) {
+        self.values.reserve(additional, |&(h, _)| h);
+        self.by_tail.reserve(additional, |&(t, _)| tail_hash(t));
     }
 
     /// Every occurrence of a known value in `text`, as byte ranges: the leftmost first,
@@ -125,10 +114,9 @@ impl Registry {
         while end <= b.len() {
             // Never past a value's end: the block before it is in its last bytes.
             let skip = usize::from(self.shift[block_hash(&b[..end])]);
-            if skip == 0
-                && let Some(bucket) = self.by_tail.get(&tail(&b[..end]))
-            {
-                for v in bucket {
+            if skip == 0 {
+                let t = tail(&b[..end]);
+                for (_, v) in self.by_tail.iter_hash(tail_hash(t)).filter(|e| e.0 == t) {
                     if let Some(start) = end.checked_sub(v.len())
                         && &b[start..end] == v.as_bytes()
                     {
@@ -162,6 +150,15 @@ fn tail(b: &[u8]) -> u64 {
     let mut t = [0u8; 8];
     t.copy_from_slice(&b[b.len() - MIN_LEARNED..]);
     u64::from_le_bytes(t)
+}
+
+/// A tail's hash: its bytes are already well-mixed bytes of tokens, and one
+/// multiplication spreads them (SipHash per position of every masked text was a tenth
+/// of a run); the product's two halves folded, so the low bits hashbrown places by and
+/// the high bits it compares are both mixed.
+fn tail_hash(t: u64) -> u64 {
+    let m = u128::from(t) * 0x9E37_79B9_7F4A_7C15;
+    (m as u64) ^ ((m >> 64) as u64)
 }
 
 /// OpenClaw's `SENSITIVE_PATTERNS` (src/config/sensitive-paths.ts), as a test on the
@@ -364,7 +361,16 @@ pub struct Learning {
 impl Learning {
     /// Starts learning the document with this text, once per distinct text.
     pub fn begin(text: &str) -> Option<Learning> {
-        first_time(text).then(|| Learning::with_sink(text, learn_as))
+        if !first_time(text) {
+            return None;
+        }
+        // Room for the secrets such a text holds (a store has two tokens in ~450 bytes
+        // per profile), so that the tables do not grow a dozen times while it is read.
+        let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+        known
+            .get_or_insert_with(Registry::default)
+            .reserve(text.len() / 256);
+        Some(Learning::with_sink(text, learn_as))
     }
 
     /// Learning the document with this text into `sink` (value, may it need escaping).

@@ -325,8 +325,8 @@ fn status(engine: &mut Engine) {
         .register_into_engine(engine, |s: &mut S, priority: Array, state: Map| -> RhaiResult<Array> {
             let mut models: Vec<String> = Vec::new();
             for c in &expand(s, &priority, &state)?.0 {
-                if !models.contains(&c.model) {
-                    models.push(c.model.clone());
+                if !models.iter().any(|m| **m == *c.model) {
+                    models.push(c.model.to_string());
                 }
             }
             Ok(strings(&models))
@@ -653,10 +653,10 @@ fn route(engine: &mut Engine) {
         |c| c.key.clone().into(),
     );
     g(engine, "model", "String", "The candidate's model.", |c| {
-        c.model.clone().into()
+        (*c.model).into()
     });
     g(engine, "provider", "String", "The model's provider.", |c| {
-        c.provider.clone().into()
+        (*c.provider).into()
     });
     g(
         engine,
@@ -670,7 +670,7 @@ fn route(engine: &mut Engine) {
         "entry",
         "String",
         "The priority entry that named it (`opus`, `codex`, …).",
-        |c| c.entry.clone().into(),
+        |c| (*c.entry).into(),
     );
     def("judge", &["candidate: Candidate", "status: Status", "now: INT", "Verdict"],
         "Judges the candidate against the status at `now` (ms): usable or not, by which rule, why, when its block ends, and the account behind the verdict.\n\
@@ -694,7 +694,7 @@ fn verdicts(engine: &mut Engine) {
         v.candidate.key.clone().into()
     });
     g(engine, "model", "String", "The candidate's model.", |v| {
-        v.candidate.model.clone().into()
+        (*v.candidate.model).into()
     });
     g(
         engine,
@@ -708,7 +708,7 @@ fn verdicts(engine: &mut Engine) {
         "entry",
         "String",
         "The priority entry that named it.",
-        |v| v.candidate.entry.clone().into(),
+        |v| (*v.candidate.entry).into(),
     );
     g(
         engine,
@@ -717,7 +717,7 @@ fn verdicts(engine: &mut Engine) {
         "The `Route` to apply: the model with the account behind the verdict when the candidate names one.",
         |v| {
             Dynamic::from(Route {
-                model: v.candidate.model.clone(),
+                model: v.candidate.model.to_string(),
                 profile: v.candidate.profile.clone(),
             })
         },

@@ -5,6 +5,7 @@
 
 use foldhash::{HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
@@ -100,11 +101,11 @@ pub fn profile_status(id: &str, cred: &Cred, usage: Option<&Value>, now: i64) ->
     let ty = cred.ty.text().or_else(|| cred.mode.text());
     let expires = cred.expires.millis();
     let fenced = cred.failed_fence();
-    let access = cred.access.as_str().filter(|_| !fenced);
+    let access = cred.access.shared().filter(|_| !fenced);
     let identity = Identity::new(
-        cred.email.text(),
-        cred.account_id.text(),
-        cred.plan.text(),
+        cred.email.shared(),
+        cred.account_id.shared(),
+        cred.plan.shared(),
         access,
     );
     let refreshable = ty.as_deref() == Some("oauth")
@@ -156,7 +157,7 @@ pub fn profile_status(id: &str, cred: &Cred, usage: Option<&Value>, now: i64) ->
         expires,
         expires_in_ms: expires.map(|e| e.saturating_sub(now)),
         usable: kind.is_none(),
-        state: Some(state.to_string()),
+        state: Some(state.into()),
         kind,
         reason,
         until: if kind.is_some() { until } else { None },
@@ -576,7 +577,12 @@ pub fn from_openclaw(host: &Host) -> Result<Status, Error> {
             .map(str::to_string)
             .or_else(|| nat(|n| &n.email));
         profiles.push(Profile {
-            identity: Identity::new(email, nat(|n| &n.account_id), plan, None),
+            identity: Identity::new(
+                email.map(Arc::from),
+                nat(|n| &n.account_id).map(Arc::from),
+                plan.map(Arc::from),
+                None,
+            ),
             id,
             provider,
             credential: s(h.get("type")),

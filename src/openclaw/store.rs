@@ -38,6 +38,14 @@ impl Field {
         self.as_str().map(str::to_string)
     }
 
+    /// The text itself, shared rather than copied.
+    pub fn shared(&self) -> Option<Arc<str>> {
+        match self {
+            Field::Text(t) => Some(t.clone()),
+            _ => None,
+        }
+    }
+
     /// A time in milliseconds: a number, or a string holding one.
     pub fn millis(&self) -> Option<i64> {
         match self {
