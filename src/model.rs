@@ -54,11 +54,13 @@ pub struct Block {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Profile {
     pub id: String,
+    /// Shared with the store's credential, as the type below: a thousand profiles of
+    /// one provider do not hold a thousand copies of `openai` and `oauth`.
     #[serde(default)]
-    pub provider: String,
+    pub provider: Arc<str>,
     /// The credential's type: `oauth`, `token` or `api_key`.
     #[serde(rename = "type", default)]
-    pub credential: Option<String>,
+    pub credential: Option<Arc<str>>,
     /// `email`, `account_id` and `plan`.
     #[serde(flatten)]
     pub identity: Identity,
@@ -343,9 +345,10 @@ pub struct Status {
 /// Where each profile id sits in [`Status::profiles`], built on the first lookup: the
 /// policy looks up a profile per candidate, which with a thousand accounts must not be
 /// a walk through the list each time. It is a cache of `profiles`, so two statuses are
-/// equal whatever their caches hold.
+/// equal whatever their caches hold. It holds places, found by the id's hash and
+/// compared with the profile there, so no id is copied for it.
 #[derive(Debug, Clone, Default)]
-pub struct ProfileIndex(std::cell::OnceCell<foldhash::HashMap<String, usize>>);
+pub struct ProfileIndex(std::cell::OnceCell<hashbrown::HashTable<usize>>);
 
 impl PartialEq for ProfileIndex {
     fn eq(&self, _: &Self) -> bool {
@@ -355,17 +358,25 @@ impl PartialEq for ProfileIndex {
 
 impl Status {
     pub fn profile(&self, id: &str) -> Option<&Rc<Profile>> {
+        use std::hash::BuildHasher;
+        // Fixed seeds: the index is a cache of one run's status, never exposed.
+        let hash = |id: &str| foldhash::fast::FixedState::with_seed(0).hash_one(id);
+        let profiles = &self.profiles;
         let index = self.index.0.get_or_init(|| {
-            let mut index = foldhash::HashMap::with_capacity_and_hasher(
-                self.profiles.len(),
-                Default::default(),
-            );
-            for (i, p) in self.profiles.iter().enumerate() {
-                index.entry(p.id.clone()).or_insert(i);
+            let mut index: hashbrown::HashTable<usize> =
+                hashbrown::HashTable::with_capacity(profiles.len());
+            for (i, p) in profiles.iter().enumerate() {
+                let h = hash(&p.id);
+                // The first of two profiles with one id wins, as a map insert would.
+                if index.find(h, |&j| profiles[j].id == p.id).is_none() {
+                    index.insert_unique(h, i, |&j| hash(&profiles[j].id));
+                }
             }
             index
         });
-        index.get(id).map(|&i| &self.profiles[i])
+        index
+            .find(hash(id), |&i| profiles[i].id == id)
+            .map(|&i| &profiles[i])
     }
 
     pub fn provider(&self, id: &str) -> Option<&Provider> {

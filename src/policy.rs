@@ -247,14 +247,14 @@ fn expand(
             ));
         };
         let profiles = status.profiles_of(cp);
-        let ids: Vec<String> = profiles.iter().map(|p| p.id.clone()).collect();
+        let ids: Vec<&str> = profiles.iter().map(|p| p.id.as_str()).collect();
         let by_id: foldhash::HashMap<&str, &Rc<Profile>> =
             profiles.iter().map(|p| (p.id.as_str(), p)).collect();
         let shared = Shared::new(entry, &model);
         let mut out: Vec<Candidate> = account_order(state, cp, ids)
-            .iter()
+            .into_iter()
             .filter(|id| {
-                by_id.get(id.as_str()).is_none_or(|p| {
+                by_id.get(id).is_none_or(|p| {
                     matches!(
                         p.credential.as_deref(),
                         None | Some("oauth") | Some("token")
@@ -287,30 +287,32 @@ fn expand(
 /// one clawshift left (`state.lastOrder`), the order from before (`state.accountOrder`)
 /// counts. An order someone else changed becomes the new preference. Accounts added
 /// since are appended, removed ones dropped.
-pub fn account_order(state: &Value, provider: &str, now_order: Vec<String>) -> Vec<String> {
+pub fn account_order<'a>(
+    state: &'a Value,
+    provider: &str,
+    now_order: Vec<&'a str>,
+) -> Vec<&'a str> {
     let remembered = state.get("accountOrder").and_then(|o| o.get(provider));
-    let last = strings(state.get("lastOrder").and_then(|o| o.get(provider)));
-    let Some(remembered) = remembered.filter(|_| {
-        state
-            .get("lastOrder")
-            .and_then(|o| o.get(provider))
-            .is_some()
-            && last == now_order
-    }) else {
+    let last = state.get("lastOrder").and_then(|o| o.get(provider));
+    let Some(remembered) = remembered.filter(|_| last.is_some_and(|l| holds(l, &now_order))) else {
         return now_order;
     };
-    let now_set: HashSet<&String> = now_order.iter().collect();
-    let mut out: Vec<String> = strings(Some(remembered))
-        .into_iter()
+    let now_set: HashSet<&str> = now_order.iter().copied().collect();
+    let mut out: Vec<&str> = str_items(remembered)
         .filter(|id| now_set.contains(id))
         .collect();
-    let mut seen: HashSet<String> = out.iter().cloned().collect();
-    for id in &now_order {
-        if seen.insert(id.clone()) {
-            out.push(id.clone());
+    let mut seen: HashSet<&str> = out.iter().copied().collect();
+    for id in now_order {
+        if seen.insert(id) {
+            out.push(id);
         }
     }
     out
+}
+
+/// The strings of a JSON array (other items skipped), borrowed.
+fn str_items(v: &Value) -> impl Iterator<Item = &str> {
+    v.as_array().into_iter().flatten().filter_map(Value::as_str)
 }
 
 /// Why one profile cannot serve `model` at `now`: `(blocked, rule, why, ends_at)`.
@@ -1083,17 +1085,17 @@ impl Decision {
             _ => Map::new(),
         };
         let cp = status.codex_provider.as_str();
-        let ids: Vec<String> = status
+        let ids: Vec<&str> = status
             .profiles_of(cp)
             .iter()
-            .map(|p| p.id.clone())
+            .map(|p| p.id.as_str())
             .collect();
         let moved = self
             .profile
-            .as_ref()
+            .as_deref()
             .filter(|_| self.change && provider_of(&self.model) == cp);
-        let mut after: Vec<String> = moved.iter().map(|m| m.to_string()).collect();
-        after.extend(ids.iter().filter(|id| Some(*id) != moved).cloned());
+        let mut after: Vec<&str> = moved.into_iter().collect();
+        after.extend(ids.iter().filter(|id| Some(**id) != moved));
         let preferred = account_order(state, cp, ids);
         s.insert("version".into(), 1.into());
         s.insert("lastCheckedAt".into(), self.now.into());
@@ -1131,15 +1133,15 @@ impl Decision {
                 json!({"at": self.now, "from": self.from, "to": self.to, "text": self.notice}),
             );
         }
-        let mut put = |key: &str, value: Vec<String>| {
+        let mut put = |key: &str, value: Vec<&str>| {
             let mut o = s
                 .get(key)
                 .and_then(Value::as_object)
                 .cloned()
                 .unwrap_or_default();
+            // Compared in place: a thousand ids are copied only when they changed.
             if o.get(cp).is_none_or(|now| !holds(now, &value)) {
-                // Moved in, not copied: a thousand ids.
-                let ids = value.into_iter().map(Value::String).collect();
+                let ids = value.into_iter().map(Value::from).collect();
                 o.insert(cp.to_string(), Value::Array(ids));
                 s.insert(key.to_string(), Value::Object(o));
             }
@@ -1255,12 +1257,9 @@ pub struct ProfileStatus<'a> {
 
 /// Whether `v` is an array whose strings are `list`, in order (anything else in it
 /// skipped, as [`strings`] reads it), compared without copying either.
-fn holds(v: &Value, list: &[String]) -> bool {
-    v.as_array().map_or(list.is_empty(), |a| {
-        a.iter()
-            .filter_map(Value::as_str)
-            .eq(list.iter().map(String::as_str))
-    })
+fn holds(v: &Value, list: &[&str]) -> bool {
+    v.as_array()
+        .map_or(list.is_empty(), |_| str_items(v).eq(list.iter().copied()))
 }
 
 /// Per-profile status worth remembering, by profile id.
@@ -1286,11 +1285,11 @@ pub fn profile_statuses(
 mod tests {
     use serde_json::json;
 
-    use super::holds;
+    use super::{account_order, holds};
 
     #[test]
     fn a_saved_order_counts_as_unchanged_only_when_its_ids_are_the_same_in_the_same_order() {
-        let ids = ["openai:a".to_string(), "openai:b".to_string()];
+        let ids = ["openai:a", "openai:b"];
         assert!(holds(&json!(["openai:a", "openai:b"]), &ids));
         assert!(!holds(&json!(["openai:b", "openai:a"]), &ids));
         assert!(!holds(&json!(["openai:a"]), &ids));
@@ -1299,5 +1298,26 @@ mod tests {
         assert!(holds(&json!(["openai:a", 7, "openai:b"]), &ids));
         assert!(holds(&json!("not an order"), &[]));
         assert!(!holds(&json!("not an order"), &ids));
+    }
+
+    #[test]
+    fn the_remembered_account_order_counts_only_while_openclaw_keeps_the_order_clawshift_left() {
+        let now = vec!["openai:a", "openai:b", "openai:c"];
+        let state = json!({
+            "accountOrder": {"openai": ["openai:c", "openai:gone", "openai:a"]},
+            "lastOrder": {"openai": ["openai:a", "openai:b", "openai:c"]},
+        });
+        // Remembered ids still there first, in their order; then the others.
+        assert_eq!(
+            account_order(&state, "openai", now.clone()),
+            ["openai:c", "openai:a", "openai:b"]
+        );
+        // OpenClaw's order moved since clawshift's last switch: the user's order wins.
+        let moved = json!({
+            "accountOrder": {"openai": ["openai:c", "openai:a"]},
+            "lastOrder": {"openai": ["openai:b", "openai:a", "openai:c"]},
+        });
+        assert_eq!(account_order(&moved, "openai", now.clone()), now);
+        assert_eq!(account_order(&json!({}), "openai", now.clone()), now);
     }
 }

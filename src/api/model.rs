@@ -412,14 +412,14 @@ fn profile(engine: &mut Engine) {
         "provider",
         "String",
         "The provider it signs in to, e.g. `openai`.",
-        |p| p.provider.clone().into(),
+        |p| (*p.provider).into(),
     );
     g(
         engine,
         "type",
         "Dynamic",
         "The credential type: `oauth`, `token` or `api_key`.",
-        |p| opt(p.credential.clone()),
+        |p| opt(p.credential.as_deref()),
     );
     g(
         engine,

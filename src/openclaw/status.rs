@@ -93,12 +93,11 @@ impl<'a> Usage<'a> {
 /// what OpenClaw itself records makes a profile unusable: its cooldown, blocked and
 /// disabled windows, and a refresh it recorded as failed.
 pub fn profile_status(id: &str, cred: &Cred, usage: Option<&Value>, now: i64) -> Profile {
-    let provider = cred.provider.text().unwrap_or_else(|| {
-        id.split_once(':')
-            .map(|(p, _)| p.to_string())
-            .unwrap_or_default()
-    });
-    let ty = cred.ty.text().or_else(|| cred.mode.text());
+    let provider = cred
+        .provider
+        .shared()
+        .unwrap_or_else(|| id.split_once(':').map_or("", |(p, _)| p).into());
+    let ty = cred.ty.shared().or_else(|| cred.mode.shared());
     let expires = cred.expires.millis();
     let fenced = cred.failed_fence();
     let access = cred.access.shared().filter(|_| !fenced);
@@ -403,31 +402,44 @@ fn link(
     last_good: &Map<String, Value>,
     mut profiles: Vec<Profile>,
 ) -> (Vec<Provider>, Vec<Rc<Profile>>) {
-    let index: HashMap<String, usize> = profiles
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.id.clone(), i))
-        .collect();
-    for (_, order, _) in &orders {
-        for (i, id) in order.iter().enumerate() {
-            if let Some(&x) = index.get(id) {
-                profiles[x].position = Some(i as i64 + 1);
+    // Indexes borrow the ids rather than copy them: one to number the profiles, one to
+    // list the shared ones.
+    let mut places: Vec<(usize, i64)> = Vec::new();
+    {
+        let index: HashMap<&str, usize> = profiles
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id.as_str(), i))
+            .collect();
+        for (_, order, _) in &orders {
+            for (i, id) in order.iter().enumerate() {
+                if let Some(&x) = index.get(id.as_str()) {
+                    places.push((x, i as i64 + 1));
+                }
             }
         }
     }
+    for (x, place) in places {
+        profiles[x].position = Some(place);
+    }
     let shared: Vec<Rc<Profile>> = profiles.into_iter().map(Rc::new).collect();
+    let index: HashMap<&str, usize> = shared
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i))
+        .collect();
     let providers = orders
         .into_iter()
         .map(|(p, order, source)| {
             let mut list: Vec<Rc<Profile>> = order
                 .iter()
-                .filter_map(|id| index.get(id).map(|&x| shared[x].clone()))
+                .filter_map(|id| index.get(id.as_str()).map(|&x| shared[x].clone()))
                 .collect();
             let ordered: HashSet<&str> = order.iter().map(String::as_str).collect();
             list.extend(
                 shared
                     .iter()
-                    .filter(|x| x.provider == p && !ordered.contains(x.id.as_str()))
+                    .filter(|x| *x.provider == *p && !ordered.contains(x.id.as_str()))
                     .cloned(),
             );
             Provider {
@@ -584,8 +596,8 @@ pub fn from_openclaw(host: &Host) -> Result<Status, Error> {
                 None,
             ),
             id,
-            provider,
-            credential: s(h.get("type")),
+            provider: provider.into(),
+            credential: s(h.get("type")).map(Arc::from),
             expires,
             expires_in_ms: num(h.get("remainingMs")).or(expires.map(|e| e.saturating_sub(now))),
             usable: kind.is_none(),
@@ -604,7 +616,7 @@ pub fn from_openclaw(host: &Host) -> Result<Status, Error> {
         .map_or((&no_store, &no_store), |a| (&a.order, &a.last_good));
     let listed: Vec<(&str, Option<&str>)> = profiles
         .iter()
-        .map(|p| (p.id.as_str(), Some(p.provider.as_str())))
+        .map(|p| (p.id.as_str(), Some(&*p.provider)))
         .collect();
     let orders = orders(&listed, order, &cfg);
     let (providers, profiles) = link(orders, last_good, profiles);

@@ -277,6 +277,10 @@ struct FieldSeed<'l, 'k> {
     learning: Option<&'l mut Learning>,
     key: &'k str,
     index: usize,
+    /// The text the same member of the profile before held, shared when this one
+    /// holds the same: a thousand profiles say `"type": "oauth"` and `"provider":
+    /// "openai"`, and are not a thousand copies of each.
+    before: &'l mut Option<Arc<str>>,
 }
 
 impl<'de> DeserializeSeed<'de> for FieldSeed<'_, '_> {
@@ -305,13 +309,18 @@ impl<'de> Visitor<'de> for FieldSeed<'_, '_> {
         f.write_str("any JSON value")
     }
     fn visit_str<E>(self, s: &str) -> Result<Field, E> {
-        let mut kept = None;
         if let Some(l) = self.learning
             && l.member_is_secret(self.index, self.key)
+            && let Some(kept) = l.secret(s)
         {
-            kept = l.secret(s);
+            return Ok(Field::Text(kept));
         }
-        Ok(Field::Text(kept.unwrap_or_else(|| s.into())))
+        let text = match self.before.take() {
+            Some(b) if *b == *s => b,
+            _ => s.into(),
+        };
+        *self.before = Some(text.clone());
+        Ok(Field::Text(text))
     }
     fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Field, A::Error> {
         self.inside(|l| l.visit_map(m))?;
@@ -330,7 +339,11 @@ impl<'de> Visitor<'de> for FieldSeed<'_, '_> {
 }
 
 /// Reads one profile; a profile that is not an object reads as one with no members.
-struct CredSeed<'l>(Option<&'l mut Learning>);
+/// The second part holds, per member, the text of the profile read before.
+struct CredSeed<'l>(Option<&'l mut Learning>, &'l mut [Option<Arc<str>>; FIELDS]);
+
+/// How many members a credential reads into [`Field`]s.
+const FIELDS: usize = 9;
 
 any_value_seed!(CredSeed, Cred);
 
@@ -363,6 +376,7 @@ impl<'de> Visitor<'de> for CredSeed<'_> {
                 learning: self.0.as_deref_mut(),
                 key: &key.0,
                 index,
+                before: &mut self.1[index],
             })?;
         }
         Ok(c)
@@ -382,9 +396,10 @@ impl<'de> Visitor<'de> for ProfilesSeed<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(mut self, mut m: A) -> Result<Option<Profiles>, A::Error> {
         let mut out = Profiles::default();
+        let mut before = Default::default();
         while let Some(key) = m.next_key::<Key>()? {
             let cred = member(&mut m, &mut self.0, &key.0, |m, l| {
-                m.next_value_seed(CredSeed(l))
+                m.next_value_seed(CredSeed(l, &mut before))
             })?;
             out.insert(key.0.into_owned(), cred);
         }
