@@ -436,6 +436,9 @@ fn read_doc(text: &str, loc: &Loc) -> Result<store::ReadDoc, Error> {
         .map_err(|e| not_json(loc, e))?
         .ok_or_else(|| not_object(loc))?;
     check_doc(&doc.rest, !matches!(doc.profiles, Some(None)), loc)?;
+    if matches!(doc.usage, Some(None)) {
+        return Err(not_a_section(loc, "usageStats"));
+    }
     Ok(doc)
 }
 
@@ -473,13 +476,17 @@ fn check_doc(map: &Map<String, Value>, profiles_ok: bool, loc: &Loc) -> Result<(
             map.get(key).is_none_or(Value::is_object)
         };
         if !ok {
-            return Err(Error::Failure(format!(
-                "{}: `{key}` must be an object; fix the store by hand or restore it from a backup",
-                loc.describe()
-            )));
+            return Err(not_a_section(loc, key));
         }
     }
     Ok(())
+}
+
+fn not_a_section(loc: &Loc, key: &str) -> Error {
+    Error::Failure(format!(
+        "{}: `{key}` must be an object; fix the store by hand or restore it from a backup",
+        loc.describe()
+    ))
 }
 
 fn empty_doc(with_profiles: bool) -> Map<String, Value> {
@@ -570,6 +577,7 @@ impl Source {
             Some(t) => read_doc(t, &self.loc)?,
             None => store::ReadDoc {
                 profiles: self.profiles.then(|| Some(store::Profiles::default())),
+                usage: None,
                 rest: empty_doc(false),
             },
         };
@@ -635,7 +643,7 @@ pub struct Auth {
     pub profiles: store::Profiles,
     pub order: Map<String, Value>,
     pub last_good: Map<String, Value>,
-    pub usage: Map<String, Value>,
+    pub usage: store::UsageStats,
 }
 
 impl Auth {
@@ -648,14 +656,13 @@ impl Auth {
                 a.profiles.extend(profiles);
             }
             if holds_state || holds_profiles {
-                for (dst, key) in [
-                    (&mut a.order, "order"),
-                    (&mut a.last_good, "lastGood"),
-                    (&mut a.usage, "usageStats"),
-                ] {
+                for (dst, key) in [(&mut a.order, "order"), (&mut a.last_good, "lastGood")] {
                     if let Some(Value::Object(m)) = d.rest.remove(key) {
                         dst.extend(m);
                     }
+                }
+                if let Some(Some(usage)) = d.usage {
+                    a.usage.extend(usage);
                 }
             }
         }

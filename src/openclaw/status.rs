@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::store::Cred;
+use super::store::{Cred, Usage};
 use super::{Detected, Layout, cli, config, detect, read_auth};
 use crate::error::Error;
 use crate::host::Host;
@@ -49,42 +49,6 @@ pub fn malformed_text(id: &str, field: &str, what: &str) -> String {
     format!("profile `{id}`: `{field}` {what}; it is shown as unknown")
 }
 
-/// The members of a profile's `usageStats` entry that status reads, in one pass.
-#[derive(Default)]
-struct Usage<'a> {
-    disabled_until: Option<&'a Value>,
-    disabled_reason: Option<&'a Value>,
-    cooldown_until: Option<&'a Value>,
-    cooldown_reason: Option<&'a Value>,
-    cooldown_model: Option<&'a Value>,
-    blocked_until: Option<&'a Value>,
-    blocked_reason: Option<&'a Value>,
-    blocked_model: Option<&'a Value>,
-}
-
-impl<'a> Usage<'a> {
-    fn of(usage: Option<&'a Value>) -> Usage<'a> {
-        let mut u = Usage::default();
-        if let Some(Value::Object(m)) = usage {
-            for (k, v) in m {
-                let slot = match k.as_str() {
-                    "disabledUntil" => &mut u.disabled_until,
-                    "disabledReason" => &mut u.disabled_reason,
-                    "cooldownUntil" => &mut u.cooldown_until,
-                    "cooldownReason" => &mut u.cooldown_reason,
-                    "cooldownModel" => &mut u.cooldown_model,
-                    "blockedUntil" => &mut u.blocked_until,
-                    "blockedReason" => &mut u.blocked_reason,
-                    "blockedModel" => &mut u.blocked_model,
-                    _ => continue,
-                };
-                *slot = Some(v);
-            }
-        }
-        u
-    }
-}
-
 /// One profile's status at `now` (see the `<profile>` shape in docs/architecture.md).
 ///
 /// An OAuth profile past `expires` that holds a refresh token is `refresh-due`, and
@@ -92,7 +56,7 @@ impl<'a> Usage<'a> {
 /// credential is eligible unless it is a refresh fence or has neither token). Only
 /// what OpenClaw itself records makes a profile unusable: its cooldown, blocked and
 /// disabled windows, and a refresh it recorded as failed.
-pub fn profile_status(id: &str, cred: &Cred, usage: Option<&Value>, now: i64) -> Profile {
+pub fn profile_status(id: &str, cred: &Cred, usage: Option<&Usage>, now: i64) -> Profile {
     let provider = cred
         .provider
         .shared()
@@ -110,26 +74,31 @@ pub fn profile_status(id: &str, cred: &Cred, usage: Option<&Value>, now: i64) ->
     let refreshable = ty.as_deref() == Some("oauth")
         && cred.refresh.as_str().is_some_and(|r| !r.trim().is_empty());
 
-    let u = Usage::of(usage);
+    let none = Usage::default();
+    let u = usage.unwrap_or(&none);
     let active = |v: Option<&Value>| num(v).filter(|t| *t > now);
-    let disabled = active(u.disabled_until);
-    let cooldown = active(u.cooldown_until);
-    let blocked = active(u.blocked_until);
+    let disabled = active(u.disabled_until.as_ref());
+    let cooldown = active(u.cooldown_until.as_ref());
+    let blocked = active(u.blocked_until.as_ref());
     let until = [disabled, cooldown, blocked].into_iter().flatten().max();
     let past = expires.is_some_and(|e| e <= now);
     let (kind, reason, model) = if disabled.is_some() {
-        (Some(BlockKind::Disabled), s(u.disabled_reason), None)
+        (
+            Some(BlockKind::Disabled),
+            s(u.disabled_reason.as_ref()),
+            None,
+        )
     } else if cooldown.is_some_and(|c| Some(c) >= blocked) {
         (
             Some(BlockKind::Cooldown),
-            s(u.cooldown_reason),
-            model_ref(&provider, s(u.cooldown_model)),
+            s(u.cooldown_reason.as_ref()),
+            model_ref(&provider, s(u.cooldown_model.as_ref())),
         )
     } else if blocked.is_some() {
         (
             Some(BlockKind::Cooldown),
-            s(u.blocked_reason),
-            model_ref(&provider, s(u.blocked_model)),
+            s(u.blocked_reason.as_ref()),
+            model_ref(&provider, s(u.blocked_model.as_ref())),
         )
     } else if fenced {
         (

@@ -147,7 +147,28 @@ pub type Profiles = indexmap::IndexMap<String, Cred, foldhash::fast::RandomState
 /// `profiles` is not an object) and every other top-level member as JSON.
 pub struct ReadDoc {
     pub profiles: Option<Option<Profiles>>,
+    /// `usageStats`: `None` when absent, `Some(None)` when it is not an object.
+    pub usage: Option<Option<UsageStats>>,
     pub rest: Map<String, Value>,
+}
+
+/// Each profile's `usageStats` entry, by profile id.
+pub type UsageStats = foldhash::HashMap<String, Usage>;
+
+/// The members of a profile's `usageStats` entry that status reads (OpenClaw's
+/// disabled, cooldown and blocked windows), each as written; the others (error counts,
+/// failure counts, last use) are read only for their secrets. A store with a thousand
+/// profiles' entries is not built as a thousand JSON maps.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Usage {
+    pub disabled_until: Option<Value>,
+    pub disabled_reason: Option<Value>,
+    pub cooldown_until: Option<Value>,
+    pub cooldown_reason: Option<Value>,
+    pub cooldown_model: Option<Value>,
+    pub blocked_until: Option<Value>,
+    pub blocked_reason: Option<Value>,
+    pub blocked_model: Option<Value>,
 }
 
 /// Parses a document's text, learning its secrets unless its text was learned before.
@@ -408,6 +429,71 @@ impl<'de> Visitor<'de> for ProfilesSeed<'_> {
     not_an_object!(Option<Profiles>, None);
 }
 
+/// Reads one `usageStats` entry; one that is not an object reads as one with no members.
+struct UsageSeed<'l>(Option<&'l mut Learning>);
+
+any_value_seed!(UsageSeed, Usage);
+
+impl<'de> Visitor<'de> for UsageSeed<'_> {
+    type Value = Usage;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(mut self, mut m: A) -> Result<Usage, A::Error> {
+        let mut u = Usage::default();
+        while let Some(key) = m.next_key::<Key>()? {
+            let slot = match &*key.0 {
+                "disabledUntil" => &mut u.disabled_until,
+                "disabledReason" => &mut u.disabled_reason,
+                "cooldownUntil" => &mut u.cooldown_until,
+                "cooldownReason" => &mut u.cooldown_reason,
+                "cooldownModel" => &mut u.cooldown_model,
+                "blockedUntil" => &mut u.blocked_until,
+                "blockedReason" => &mut u.blocked_reason,
+                "blockedModel" => &mut u.blocked_model,
+                _ => {
+                    member(&mut m, &mut self.0, &key.0, |m, l| {
+                        m.next_value_seed(Learn(l))
+                    })?;
+                    continue;
+                }
+            };
+            *slot = Some(member(&mut m, &mut self.0, &key.0, |m, l| {
+                let v: Value = m.next_value()?;
+                if let Some(l) = l {
+                    l.value(&v);
+                }
+                Ok(v)
+            })?);
+        }
+        Ok(u)
+    }
+    not_an_object!(Usage, Usage::default());
+}
+
+/// Reads `usageStats`: `None` when it is not an object.
+struct UsageStatsSeed<'l>(Option<&'l mut Learning>);
+
+any_value_seed!(UsageStatsSeed, Option<UsageStats>);
+
+impl<'de> Visitor<'de> for UsageStatsSeed<'_> {
+    type Value = Option<UsageStats>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(mut self, mut m: A) -> Result<Option<UsageStats>, A::Error> {
+        let mut out = UsageStats::default();
+        while let Some(key) = m.next_key::<Key>()? {
+            let usage = member(&mut m, &mut self.0, &key.0, |m, l| {
+                m.next_value_seed(UsageSeed(l))
+            })?;
+            out.insert(key.0.into_owned(), usage);
+        }
+        Ok(Some(out))
+    }
+    not_an_object!(Option<UsageStats>, None);
+}
+
 /// Reads a whole document: `None` when it is not an object.
 struct DocVisitor<'l>(Option<&'l mut Learning>);
 
@@ -419,12 +505,19 @@ impl<'de> Visitor<'de> for DocVisitor<'_> {
     fn visit_map<A: MapAccess<'de>>(mut self, mut m: A) -> Result<Option<ReadDoc>, A::Error> {
         let mut doc = ReadDoc {
             profiles: None,
+            usage: None,
             rest: Map::new(),
         };
         while let Some(key) = m.next_key::<Key>()? {
             if key.0 == "profiles" {
                 doc.profiles = Some(member(&mut m, &mut self.0, &key.0, |m, l| {
                     m.next_value_seed(ProfilesSeed(l))
+                })?);
+                continue;
+            }
+            if key.0 == "usageStats" {
+                doc.usage = Some(member(&mut m, &mut self.0, &key.0, |m, l| {
+                    m.next_value_seed(UsageStatsSeed(l))
                 })?);
                 continue;
             }
@@ -461,10 +554,26 @@ mod tests {
     }
 
     /// Member names and profile ids that make paths secret or not: credential fields,
-    /// OpenClaw's patterns, ids with and without a colon, dotted names.
-    const NAMES: [&str; 14] = [
-        "access", "refresh", "key", "token", "apiKey", "password", "email", "provider", "openai:a",
-        "default", "myToken", "a.b", "x.y:z", "env",
+    /// `usageStats` members, OpenClaw's patterns, ids with and without a colon, dotted
+    /// names.
+    const NAMES: [&str; 17] = [
+        "access",
+        "refresh",
+        "key",
+        "token",
+        "apiKey",
+        "password",
+        "email",
+        "provider",
+        "openai:a",
+        "default",
+        "myToken",
+        "a.b",
+        "x.y:z",
+        "env",
+        "cooldownReason",
+        "disabledUntil",
+        "blockedModel",
     ];
 
     fn value() -> impl Strategy<Value = Value> {
@@ -494,16 +603,23 @@ mod tests {
         #[test]
         fn the_typed_reader_learns_what_the_walk_of_the_document_learns(
             profiles in proptest::collection::vec((0..NAMES.len(), value()), 0..4),
+            usage in proptest::collection::vec((0..NAMES.len(), value()), 0..4),
             other in value(),
             top in 0..NAMES.len(),
             profiles_shape in 0..3,
+            usage_shape in 0..3,
         ) {
-            let profiles: Value = match profiles_shape {
-                0 => Value::Object(profiles.into_iter().map(|(k, v)| (NAMES[k].to_string(), v)).collect()),
-                1 => Value::Array(profiles.into_iter().map(|(_, v)| v).collect()),
+            let by_id = |entries: Vec<(usize, Value)>, shape| match shape {
+                0 => Value::Object(entries.into_iter().map(|(k, v)| (NAMES[k].to_string(), v)).collect()),
+                1 => Value::Array(entries.into_iter().map(|(_, v)| v).collect()),
                 _ => Value::from("a string"),
             };
-            let doc = json!({"version": 1, "profiles": profiles, NAMES[top]: other});
+            let doc = json!({
+                "version": 1,
+                "profiles": by_id(profiles, profiles_shape),
+                "usageStats": by_id(usage, usage_shape),
+                NAMES[top]: other,
+            });
             let (typed, walked) = typed_and_walked(&doc);
             prop_assert_eq!(typed, walked);
         }

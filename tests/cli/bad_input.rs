@@ -84,6 +84,10 @@ fn broken_stores_are_refused_naming_the_file() {
             "is not valid JSON (number out of range",
         ),
         ("stores/profiles-array.json", "`profiles` must be an object"),
+        (
+            "stores/usage-stats-array.json",
+            "`usageStats` must be an object",
+        ),
         ("stores/top-level-array.json", "must hold a JSON object"),
         (
             "stores/empty.json",
