@@ -527,6 +527,58 @@ republishes the order).
 /// Issue #8: what the measurements showed and what was changed. These figures were
 /// measured once, while making the changes; the tables above are this run's.
 const CHANGES: &str = r#"
+## Where the wall time goes, and what was changed (issue #13, fifth pass)
+
+**Page faults.** The fourth pass (below) left a 1,000-profile switch at 43.4 M
+instructions, yet its wall time stayed about three times the lower bound's, which runs
+11.5 M. Under `perf stat` (30 runs each), the switch took 1,739 page faults, the lower
+bound 593 and the sqlite3 floor 427. On this machine a page touched for the first time
+costs 1.4–2.5 µs (a small C program touching 1,024 fresh pages one by one; asking the
+kernel to populate them in one `madvise(MADV_POPULATE_WRITE)` call cost 1.8–2.0 µs a
+page, so the cost is the kernel zeroing and mapping the page, not the trap). So about a
+third of a 1,000-profile switch was the kernel handing it memory, which instruction
+counts do not show; the table above now shows each command's page faults. valgrind's
+massif put the heap at its peak, at the end of the run, at 5.7 MB: everything the run
+builds lives until it exits.
+
+**What was changed**, callgrind counts of `switch --dry-run`, each row after the one
+above:
+
+| change | 1,000 profiles |
+|---|---:|
+| before (`f28c709`) | 43.4 M |
+| a profile's identity shares the store's strings (and its access token the registry's copy) instead of copying them; its state word is static | 42.4 M |
+| the registry holds its values by tail in one table instead of a list per tail | 41.5 M |
+| the candidates of one entry share their model, provider and entry | 40.6 M |
+| a store text that the profile before held in the same member (`"type": "oauth"`, `"provider": "openai"`) is shared | 40.3 M |
+| account orders compared and built from borrowed ids; copied only when they changed | 39.8 M |
+| a profile's provider and type are the store's strings | 39.3 M |
+| profile indexes hold places, not copies of the ids | 38.8 M |
+| `usageStats` read as typed entries, not a JSON map per profile | 37.6 M |
+| the state last saved is kept until the next save rather than freed at once (a run saves once and exits; `simulate` still frees each state, one save later) | 36.2 M |
+| the registry sized for a store's secrets before it is read | 35.9 M |
+
+At 3 profiles 8.3 M → 8.2 M; at 100 profiles 11.7 M → 10.9 M; at 100 after OpenClaw
+ran 20.5 M → 19.7 M. `eval '1'` at 1,000 profiles 15.3 M → 13.3 M; `status --json` at
+1,000 profiles ~105 M → 99.3 M. Page faults of a 1,000-profile switch: 1,739 → ~1,500.
+
+**Tried, not kept.**
+- **Transparent huge pages for the heap** (`madvise(MADV_HUGEPAGE)` over the 8 MB the
+  heap is grown by at start): a 1,000-profile switch took 355–769 page faults instead
+  of 1,739 and 8.2–9.8 ms of CPU instead of 10.5 ms, but a 100-profile switch gained
+  nothing, peak RSS then counts in 2 MB steps, and with this kernel's
+  `defrag=madvise` a fault in such a region compacts memory synchronously when no huge
+  page is free: a stall on a user's busy machine that 1–2 ms here do not pay for.
+- **mimalloc 0.1.52 again**: 36.7 M instructions instead of 43.4 M at 1,000 profiles,
+  but with its eager commit off 2,127 page faults and 15.4 ms of CPU (against 1,739 and
+  10.5 ms), and with its defaults 16.2 MB peak RSS at 100 profiles.
+
+**What is left at 1,000 profiles** (35.9 M, inclusive counts): reading the store
+(13.1 M: serde_json's scanning of 450 KB, the typed credentials, and learning 2,000
+secrets 1.9 M), writing and masking the 188 KB state (4.5 M), the engine and both
+scripts (5.3 M, at every size), expanding "codex" into 1,000 candidates (1.6 M), the
+account orders as script values (1.7 M), and glibc `malloc` throughout (5.3 M).
+
 ## What dominated, and what was changed (issue #13, fourth pass)
 
 The third pass (below) left a 1,000-profile switch at 57.1 M instructions. callgrind

@@ -369,7 +369,7 @@ impl Learning {
         let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
         known
             .get_or_insert_with(Registry::default)
-            .reserve(text.len() / 256);
+            .reserve(text.len() / 200);
         Some(Learning::with_sink(text, learn_as))
     }
 
