@@ -207,6 +207,21 @@ fn member<'de, A: MapAccess<'de>, T>(
     out
 }
 
+/// Reads an object of entries by profile id: each value with `read`, under its id's
+/// path, handed to `keep` with its id.
+fn by_id<'de, A: MapAccess<'de>, T>(
+    mut m: A,
+    learning: &mut Option<&mut Learning>,
+    mut read: impl FnMut(&mut A, Option<&mut Learning>) -> Result<T, A::Error>,
+    mut keep: impl FnMut(String, T),
+) -> Result<(), A::Error> {
+    while let Some(key) = m.next_key::<Key>()? {
+        let value = member(&mut m, learning, &key.0, &mut read)?;
+        keep(key.0.into_owned(), value);
+    }
+    Ok(())
+}
+
 /// A seed that reads any JSON value with its own visitor.
 macro_rules! any_value_seed {
     ($seed:ident, $value:ty) => {
@@ -415,15 +430,17 @@ impl<'de> Visitor<'de> for ProfilesSeed<'_> {
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_map<A: MapAccess<'de>>(mut self, mut m: A) -> Result<Option<Profiles>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(mut self, m: A) -> Result<Option<Profiles>, A::Error> {
         let mut out = Profiles::default();
         let mut before = Default::default();
-        while let Some(key) = m.next_key::<Key>()? {
-            let cred = member(&mut m, &mut self.0, &key.0, |m, l| {
-                m.next_value_seed(CredSeed(l, &mut before))
-            })?;
-            out.insert(key.0.into_owned(), cred);
-        }
+        by_id(
+            m,
+            &mut self.0,
+            |m, l| m.next_value_seed(CredSeed(l, &mut before)),
+            |id, cred| {
+                out.insert(id, cred);
+            },
+        )?;
         Ok(Some(out))
     }
     not_an_object!(Option<Profiles>, None);
@@ -481,14 +498,16 @@ impl<'de> Visitor<'de> for UsageStatsSeed<'_> {
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_map<A: MapAccess<'de>>(mut self, mut m: A) -> Result<Option<UsageStats>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(mut self, m: A) -> Result<Option<UsageStats>, A::Error> {
         let mut out = UsageStats::default();
-        while let Some(key) = m.next_key::<Key>()? {
-            let usage = member(&mut m, &mut self.0, &key.0, |m, l| {
-                m.next_value_seed(UsageSeed(l))
-            })?;
-            out.insert(key.0.into_owned(), usage);
-        }
+        by_id(
+            m,
+            &mut self.0,
+            |m, l| m.next_value_seed(UsageSeed(l)),
+            |id, usage| {
+                out.insert(id, usage);
+            },
+        )?;
         Ok(Some(out))
     }
     not_an_object!(Option<UsageStats>, None);
