@@ -560,7 +560,10 @@ above:
 
 At 3 profiles 8.3 M → 8.2 M; at 100 profiles 11.7 M → 10.9 M; at 100 after OpenClaw
 ran 20.5 M → 19.7 M. `eval '1'` at 1,000 profiles 15.3 M → 13.3 M; `status --json` at
-1,000 profiles ~105 M → 99.3 M. Page faults of a 1,000-profile switch: 1,739 → ~1,500.
+1,000 profiles ~105 M → 99.3 M. Page faults of a 1,000-profile switch: 1,739 → ~1,440
+(the table above). Two bench runs on this code put the 1,000-profile switch at 3.7× and
+4.1× the floor (8.9 and 10.4 ms), and after OpenClaw ran at 2.8× and 2.5× (12.4 and
+10.9 ms); the fourth pass's final run had 4.6× and 2.7× (10.4 and 11.5 ms).
 
 **Tried, not kept.**
 - **Transparent huge pages for the heap** (`madvise(MADV_HUGEPAGE)` over the 8 MB the
