@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::model::{BlockKind, Profile, Route, Status, provider_of, same_model};
-use crate::openclaw::status::strings;
+use crate::openclaw::status::{str_items, strings};
 use crate::timefmt::{human_duration as human, iso};
 
 /// One route a priority entry names: a model, and the one account to use for it when
@@ -308,11 +308,6 @@ pub fn account_order<'a>(
         }
     }
     out
-}
-
-/// The strings of a JSON array (other items skipped), borrowed.
-fn str_items(v: &Value) -> impl Iterator<Item = &str> {
-    v.as_array().into_iter().flatten().filter_map(Value::as_str)
 }
 
 /// Why one profile cannot serve `model` at `now`: `(blocked, rule, why, ends_at)`.
@@ -1258,8 +1253,7 @@ pub struct ProfileStatus<'a> {
 /// Whether `v` is an array whose strings are `list`, in order (anything else in it
 /// skipped, as [`strings`] reads it), compared without copying either.
 fn holds(v: &Value, list: &[&str]) -> bool {
-    v.as_array()
-        .map_or(list.is_empty(), |_| str_items(v).eq(list.iter().copied()))
+    str_items(v).eq(list.iter().copied())
 }
 
 /// Per-profile status worth remembering, by profile id.

@@ -141,13 +141,13 @@ pub fn profile_status(id: &str, cred: &Cred, usage: Option<&Usage>, now: i64) ->
 
 /// The strings of a JSON array (other items skipped), or none.
 pub fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+    v.map_or_else(Vec::new, |v| str_items(v).map(str::to_string).collect())
+}
+
+/// The strings of a JSON array (other items skipped), borrowed; none when it is not
+/// an array.
+pub fn str_items(v: &Value) -> impl Iterator<Item = &str> {
+    v.as_array().into_iter().flatten().filter_map(Value::as_str)
 }
 
 /// Default model, fallbacks and aliases from the resolved config.
@@ -371,46 +371,42 @@ fn link(
     last_good: &Map<String, Value>,
     mut profiles: Vec<Profile>,
 ) -> (Vec<Provider>, Vec<Rc<Profile>>) {
-    // Indexes borrow the ids rather than copy them: one to number the profiles, one to
-    // list the shared ones.
+    // Each provider's list as places in `profiles`, and each profile's place in its
+    // order, found through one index that borrows the ids rather than copies them.
     let mut places: Vec<(usize, i64)> = Vec::new();
-    {
+    let lists: Vec<Vec<usize>> = {
         let index: HashMap<&str, usize> = profiles
             .iter()
             .enumerate()
             .map(|(i, p)| (p.id.as_str(), i))
             .collect();
-        for (_, order, _) in &orders {
-            for (i, id) in order.iter().enumerate() {
-                if let Some(&x) = index.get(id.as_str()) {
-                    places.push((x, i as i64 + 1));
+        orders
+            .iter()
+            .map(|(p, order, _)| {
+                let mut list = Vec::new();
+                for (i, id) in order.iter().enumerate() {
+                    if let Some(&x) = index.get(id.as_str()) {
+                        places.push((x, i as i64 + 1));
+                        list.push(x);
+                    }
                 }
-            }
-        }
-    }
+                let ordered: HashSet<&str> = order.iter().map(String::as_str).collect();
+                list.extend(profiles.iter().enumerate().filter_map(|(x, q)| {
+                    (*q.provider == **p && !ordered.contains(q.id.as_str())).then_some(x)
+                }));
+                list
+            })
+            .collect()
+    };
     for (x, place) in places {
         profiles[x].position = Some(place);
     }
     let shared: Vec<Rc<Profile>> = profiles.into_iter().map(Rc::new).collect();
-    let index: HashMap<&str, usize> = shared
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.id.as_str(), i))
-        .collect();
     let providers = orders
         .into_iter()
-        .map(|(p, order, source)| {
-            let mut list: Vec<Rc<Profile>> = order
-                .iter()
-                .filter_map(|id| index.get(id.as_str()).map(|&x| shared[x].clone()))
-                .collect();
-            let ordered: HashSet<&str> = order.iter().map(String::as_str).collect();
-            list.extend(
-                shared
-                    .iter()
-                    .filter(|x| *x.provider == *p && !ordered.contains(x.id.as_str()))
-                    .cloned(),
-            );
+        .zip(lists)
+        .map(|((p, order, source), list)| {
+            let list = list.into_iter().map(|x| shared[x].clone()).collect();
             Provider {
                 last_good: last_good
                     .get(&p)

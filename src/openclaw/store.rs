@@ -207,6 +207,21 @@ fn member<'de, A: MapAccess<'de>, T>(
     out
 }
 
+/// Reads member `key`'s value as JSON, its strings learned under the member's path.
+fn json_member<'de, A: MapAccess<'de>>(
+    m: &mut A,
+    learning: &mut Option<&mut Learning>,
+    key: &str,
+) -> Result<Value, A::Error> {
+    member(m, learning, key, |m, l| {
+        let v: Value = m.next_value()?;
+        if let Some(l) = l {
+            l.value(&v);
+        }
+        Ok(v)
+    })
+}
+
 /// Reads an object of entries by profile id: each value with `read`, under its id's
 /// path, handed to `keep` with its id.
 fn by_id<'de, A: MapAccess<'de>, T>(
@@ -475,13 +490,7 @@ impl<'de> Visitor<'de> for UsageSeed<'_> {
                     continue;
                 }
             };
-            *slot = Some(member(&mut m, &mut self.0, &key.0, |m, l| {
-                let v: Value = m.next_value()?;
-                if let Some(l) = l {
-                    l.value(&v);
-                }
-                Ok(v)
-            })?);
+            *slot = Some(json_member(&mut m, &mut self.0, &key.0)?);
         }
         Ok(u)
     }
@@ -540,13 +549,7 @@ impl<'de> Visitor<'de> for DocVisitor<'_> {
                 })?);
                 continue;
             }
-            let v: Value = m.next_value()?;
-            member(&mut m, &mut self.0, &key.0, |_, l| {
-                if let Some(l) = l {
-                    l.value(&v);
-                }
-                Ok(())
-            })?;
+            let v = json_member(&mut m, &mut self.0, &key.0)?;
             doc.rest.insert(key.0.into_owned(), v);
         }
         Ok(Some(doc))
