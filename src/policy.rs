@@ -1186,9 +1186,20 @@ impl Decision {
     }
 }
 
-/// The keys of a saved switch state that [`candidates`] reads (through [`agent_models`]
-/// and [`account_order`]).
+/// The keys of a saved switch state that [`candidates`] and [`validate`] read (through
+/// [`agent_models`] and [`account_order`]).
 pub const CANDIDATE_READS: [&str; 3] = ["knownModels", "accountOrder", "lastOrder"];
+
+/// The keys of a saved switch state that [`Decision::new`] and [`Decision::explain`]
+/// read. A caller holding the state as script values converts only these: the rest
+/// (a thousand profiles' statuses, the account orders) is never read there.
+pub const DECISION_READS: [&str; 5] = [
+    "lastEffectiveModel",
+    "lastSwitchAt",
+    "lastNotice",
+    "userChoice",
+    "usageLeft",
+];
 
 /// What [`Decision::state_changes`] does to one key of the state.
 #[derive(Debug, PartialEq)]

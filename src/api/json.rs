@@ -22,7 +22,7 @@ pub fn register(engine: &mut Engine, _host: &Rc<Host>) {
     .set_into_module(&mut m, |text: &str| -> RhaiResult<Dynamic> {
         let v: Value =
             serde_json::from_str(text).map_err(|e| format!("json::parse: invalid JSON: {e}"))?;
-        from_value(&v)
+        Ok(into_dynamic(v))
     });
     def(
         "stringify",
@@ -41,10 +41,6 @@ pub fn register(engine: &mut Engine, _host: &Rc<Host>) {
     )
     .set_into_module(&mut m, |value: Dynamic| to_text(&value, true));
     engine.register_static_module("json", m.into());
-}
-
-pub fn from_value(v: &Value) -> RhaiResult<Dynamic> {
-    Ok(into_dynamic(v.clone()))
 }
 
 /// JSON to a script value, as `rhai::serde::to_dynamic` makes it (null is `()`, an

@@ -336,7 +336,7 @@ fn status(engine: &mut Engine) {
          Example: `for p in models_status().validate([\"opsu\"], #{}) { print(p); }`")
         .with_volatility(false)
         .register_into_engine(engine, |s: &mut S, priority: Array, state: Map| -> RhaiResult<Array> {
-            let (priority, state) = (entries(&priority)?, to_json(&state.into(), "validate")?);
+            let (priority, state) = (entries(&priority)?, keys_as_json(&state, &policy::CANDIDATE_READS, "validate")?);
             Ok(strings(&policy::validate(s, &priority, &state)))
         });
 }
@@ -860,7 +860,7 @@ fn decision(engine: &mut Engine) {
                 usage,
                 verdicts,
             };
-            let state = to_json(&state.into(), "decision")?;
+            let state = keys_as_json(&state, &policy::DECISION_READS, "decision")?;
             Ok(Rc::new(Decision::new(c, &s, &state)))
         });
     let g = |e: &mut Engine, prop: &str, ret: &str, doc: &str, f: fn(&D) -> Dynamic| {
@@ -985,7 +985,7 @@ fn decision(engine: &mut Engine) {
          Example: `for l in d.explain(PRIORITY, status, state) { print(l); }`")
         .with_volatility(false)
         .register_into_engine(engine, |d: &mut D, priority: Array, s: S, state: Map| -> RhaiResult<Array> {
-            let (priority, state) = (entries(&priority)?, to_json(&state.into(), "explain")?);
+            let (priority, state) = (entries(&priority)?, keys_as_json(&state, &policy::DECISION_READS, "explain")?);
             Ok(strings(&d.explain(&priority, &s, &state)))
         });
     def("next_state", &["decision: Decision", "state: Map", "status: Status", "Map"],

@@ -79,7 +79,7 @@ fn load(host: &Host, name: &str) -> RhaiResult<Dynamic> {
         return Ok(Dynamic::UNIT);
     };
     let problem = match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Ok(mut v) if v.is_object() => match check_times(&mut v, "", host.now_ms()) {
+        Ok(mut v) if v.is_object() => match check_times(&mut v, host.now_ms()) {
             Ok(clamped) => {
                 for field in clamped {
                     eprintln!(
@@ -87,7 +87,7 @@ fn load(host: &Host, name: &str) -> RhaiResult<Dynamic> {
                         p.display()
                     );
                 }
-                return super::json::from_value(&v);
+                return Ok(super::json::into_dynamic(v));
             }
             Err(problem) => problem,
         },
@@ -132,36 +132,45 @@ const MAX_TIME_MS: i64 = 4_102_444_800_000;
 /// Checks every time field (`at` and keys ending in `At`, in milliseconds) of a state
 /// file: each must be an integer from 1970 to 2100. A past event (`at`, `last…At`) later
 /// than `now` is clamped to `now`; the clamped fields are returned by their path.
-fn check_times(v: &mut serde_json::Value, prefix: &str, now: i64) -> Result<Vec<String>, String> {
+fn check_times(v: &mut serde_json::Value, now: i64) -> Result<Vec<String>, String> {
     let mut clamped = Vec::new();
+    let mut path = Vec::new();
+    walk_times(v, &mut path, now, &mut clamped)?;
+    Ok(clamped)
+}
+
+/// [`check_times`] below `path`, the keys that lead to `v`. A field's dotted path is
+/// only spelled out when it is reported: a thousand profiles' statuses hold five
+/// thousand keys, none of them a time.
+fn walk_times<'a>(
+    v: &'a mut serde_json::Value,
+    path: &mut Vec<&'a str>,
+    now: i64,
+    clamped: &mut Vec<String>,
+) -> Result<(), String> {
     let serde_json::Value::Object(map) = v else {
-        return Ok(clamped);
+        return Ok(());
     };
     for (key, value) in map.iter_mut() {
-        let field = if prefix.is_empty() {
-            key.clone()
-        } else {
-            format!("{prefix}.{key}")
-        };
+        path.push(key);
         if value.is_object() {
-            clamped.extend(check_times(value, &field, now)?);
-            continue;
+            walk_times(value, path, now, clamped)?;
+        } else if key == "at" || key.ends_with("At") {
+            let Some(ms) = value.as_i64().filter(|ms| (0..=MAX_TIME_MS).contains(ms)) else {
+                return Err(format!(
+                    "`{}` is {value}, not a time in milliseconds between 1970 and 2100",
+                    path.join(".")
+                ));
+            };
+            let past_event = key == "at" || (key.starts_with("last") && key.ends_with("At"));
+            if past_event && ms > now {
+                *value = now.into();
+                clamped.push(path.join("."));
+            }
         }
-        if key != "at" && !key.ends_with("At") {
-            continue;
-        }
-        let Some(ms) = value.as_i64().filter(|ms| (0..=MAX_TIME_MS).contains(ms)) else {
-            return Err(format!(
-                "`{field}` is {value}, not a time in milliseconds between 1970 and 2100"
-            ));
-        };
-        let past_event = key == "at" || (key.starts_with("last") && key.ends_with("At"));
-        if past_event && ms > now {
-            *value = now.into();
-            clamped.push(field);
-        }
+        path.pop();
     }
-    Ok(clamped)
+    Ok(())
 }
 
 /// Holds the state last saved until the next save drops it: a switch's state with a

@@ -105,10 +105,10 @@ fn options(opts: &Map) -> RhaiResult<Options> {
 }
 
 fn read(host: &Host, ids: &[String], opts: &Options) -> RhaiResult<Vec<(String, Dynamic)>> {
-    usage::read(host, ids, opts)
+    Ok(usage::read(host, ids, opts)
         .into_iter()
-        .map(|(id, v)| Ok((id, super::json::from_value(&v)?)))
-        .collect()
+        .map(|(id, v)| (id, super::json::into_dynamic(v)))
+        .collect())
 }
 
 fn by_id(list: Vec<(String, Dynamic)>) -> RhaiResult<Map> {
