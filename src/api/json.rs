@@ -20,9 +20,7 @@ pub fn register(engine: &mut Engine, _host: &Rc<Host>) {
          Example: `let v = json::parse(\"{\\\"a\\\": 1}\"); print(v.a);`",
     )
     .set_into_module(&mut m, |text: &str| -> RhaiResult<Dynamic> {
-        let v: Value =
-            serde_json::from_str(text).map_err(|e| format!("json::parse: invalid JSON: {e}"))?;
-        Ok(into_dynamic(v))
+        Ok(parse(text.as_bytes()).map_err(|e| format!("json::parse: invalid JSON: {e}"))?)
     });
     def(
         "stringify",
@@ -61,6 +59,104 @@ pub fn into_dynamic(v: Value) -> Dynamic {
                 .map(|(k, v)| (k.into(), into_dynamic(v)))
                 .collect(),
         ),
+    }
+}
+
+/// JSON text straight to script values, as [`into_dynamic`] converts the parsed JSON,
+/// without building the JSON tree first: a switch state with a thousand profiles'
+/// statuses is six thousand values, each a map entry whose key needs no copy of its
+/// own.
+pub fn parse(text: &[u8]) -> serde_json::Result<Dynamic> {
+    Ok(serde_json::from_slice::<Script>(text)?.0)
+}
+
+/// One script value read from JSON (see [`parse`]).
+struct Script(Dynamic);
+
+/// A map key read from JSON, kept inline when it is short (ids, field names).
+struct Key(MapKey);
+
+/// The key type of a script map, which Rhai does not export by name.
+type MapKey = <<rhai::Map as IntoIterator>::Item as Pair>::First;
+
+trait Pair {
+    type First;
+}
+
+impl<A, B> Pair for (A, B) {
+    type First = A;
+}
+
+impl<'de> serde::Deserialize<'de> for Script {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ScriptVisitor)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Key {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl serde::de::Visitor<'_> for KeyVisitor {
+    type Value = Key;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Key, E> {
+        Ok(Key(s.into()))
+    }
+}
+
+struct ScriptVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ScriptVisitor {
+    type Value = Script;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Script, E> {
+        Ok(Script(Dynamic::UNIT))
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Script, E> {
+        Ok(Script(Dynamic::from_bool(b)))
+    }
+    fn visit_i64<E>(self, i: i64) -> Result<Script, E> {
+        Ok(Script(Dynamic::from_int(i)))
+    }
+    fn visit_u64<E>(self, u: u64) -> Result<Script, E> {
+        Ok(Script(match i64::try_from(u) {
+            Ok(i) => Dynamic::from_int(i),
+            Err(_) => Dynamic::from_float(u as f64),
+        }))
+    }
+    fn visit_f64<E>(self, f: f64) -> Result<Script, E> {
+        Ok(Script(Dynamic::from_float(f)))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Script, E> {
+        Ok(Script(Dynamic::from(rhai::ImmutableString::from(s))))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Script, E> {
+        Ok(Script(Dynamic::from(s)))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Script, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(Script(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Script(Dynamic::from_array(items)))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Script, A::Error> {
+        // Collected, then built in one go: a `BTreeMap` from a list sorts it once and
+        // keeps the last of a repeated key, as inserting one by one would.
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some((Key(k), Script(v))) = map.next_entry()? {
+            entries.push((k, v));
+        }
+        Ok(Script(Dynamic::from_map(entries.into_iter().collect())))
     }
 }
 
@@ -271,6 +367,20 @@ mod tests {
         let serde = rhai::serde::to_dynamic(&v).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(format!("{ours:?}"), format!("{serde:?}"));
         assert_eq!(ours.type_name(), serde.type_name());
+        // Parsed straight from the text, escapes and a repeated key included.
+        let mut text = serde_json::to_string(&v).unwrap_or_default();
+        text.insert_str(1, r#""k\u00e9y\n": "v\"", "int": 7, "#);
+        let parsed = parse(text.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        let via_tree = serde_json::from_str(&text).map(into_dynamic);
+        assert_eq!(
+            format!("{parsed:?}"),
+            format!("{:?}", via_tree.unwrap_or_default())
+        );
+        assert!(format!("{parsed:?}").contains(r#""kéy\n": "v\"""#));
+        let broken = br#"{"a": [1,"#;
+        let bad = parse(broken).map(|_| ()).map_err(|e| e.to_string());
+        let bad_tree = serde_json::from_slice::<Value>(broken).map(|_| ());
+        assert_eq!(bad, bad_tree.map_err(|e| e.to_string()));
     }
 
     #[test]

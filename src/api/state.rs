@@ -78,8 +78,8 @@ fn load(host: &Host, name: &str) -> RhaiResult<Dynamic> {
     let Some(bytes) = files::read_optional(&p).map_err(|e| format!("state::load: {e}"))? else {
         return Ok(Dynamic::UNIT);
     };
-    let problem = match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Ok(mut v) if v.is_object() => match check_times(&mut v, host.now_ms()) {
+    let problem = match super::json::parse(&bytes) {
+        Ok(mut v) if v.is_map() => match check_times(&mut v, host.now_ms()) {
             Ok(clamped) => {
                 for field in clamped {
                     eprintln!(
@@ -87,7 +87,7 @@ fn load(host: &Host, name: &str) -> RhaiResult<Dynamic> {
                         p.display()
                     );
                 }
-                return Ok(super::json::into_dynamic(v));
+                return Ok(v);
             }
             Err(problem) => problem,
         },
@@ -132,43 +132,54 @@ const MAX_TIME_MS: i64 = 4_102_444_800_000;
 /// Checks every time field (`at` and keys ending in `At`, in milliseconds) of a state
 /// file: each must be an integer from 1970 to 2100. A past event (`at`, `last…At`) later
 /// than `now` is clamped to `now`; the clamped fields are returned by their path.
-fn check_times(v: &mut serde_json::Value, now: i64) -> Result<Vec<String>, String> {
+fn check_times(v: &mut Dynamic, now: i64) -> Result<Vec<String>, String> {
     let mut clamped = Vec::new();
-    let mut path = Vec::new();
-    walk_times(v, &mut path, now, &mut clamped)?;
+    if let Ok(mut map) = v.as_map_mut() {
+        walk_times(&mut map, &mut String::new(), now, &mut clamped)?;
+    }
     Ok(clamped)
 }
 
-/// [`check_times`] below `path`, the keys that lead to `v`. A field's dotted path is
-/// only spelled out when it is reported: a thousand profiles' statuses hold five
-/// thousand keys, none of them a time.
-fn walk_times<'a>(
-    v: &'a mut serde_json::Value,
-    path: &mut Vec<&'a str>,
+/// [`check_times`] in `map`, found at the dotted `path`. A field's path is only spelled
+/// out for a nested map or a time: a thousand profiles' statuses hold five thousand
+/// keys, none of them a time.
+fn walk_times(
+    map: &mut Map,
+    path: &mut String,
     now: i64,
     clamped: &mut Vec<String>,
 ) -> Result<(), String> {
-    let serde_json::Value::Object(map) = v else {
-        return Ok(());
-    };
     for (key, value) in map.iter_mut() {
-        path.push(key);
-        if value.is_object() {
-            walk_times(value, path, now, clamped)?;
-        } else if key == "at" || key.ends_with("At") {
-            let Some(ms) = value.as_i64().filter(|ms| (0..=MAX_TIME_MS).contains(ms)) else {
+        let time = key == "at" || key.ends_with("At");
+        if !time && !value.is_map() {
+            continue;
+        }
+        let len = path.len();
+        if len > 0 {
+            path.push('.');
+        }
+        path.push_str(key);
+        if let Ok(mut inner) = value.as_map_mut() {
+            walk_times(&mut inner, path, now, clamped)?;
+        } else {
+            let Some(ms) = value
+                .as_int()
+                .ok()
+                .filter(|ms| (0..=MAX_TIME_MS).contains(ms))
+            else {
+                let shown = super::json::to_value(value)
+                    .map_or_else(|_| value.to_string(), |v| v.to_string());
                 return Err(format!(
-                    "`{}` is {value}, not a time in milliseconds between 1970 and 2100",
-                    path.join(".")
+                    "`{path}` is {shown}, not a time in milliseconds between 1970 and 2100"
                 ));
             };
             let past_event = key == "at" || (key.starts_with("last") && key.ends_with("At"));
             if past_event && ms > now {
-                *value = now.into();
-                clamped.push(path.join("."));
+                *value = Dynamic::from_int(now);
+                clamped.push(path.clone());
             }
         }
-        path.pop();
+        path.truncate(len);
     }
     Ok(())
 }

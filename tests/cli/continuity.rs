@@ -594,11 +594,12 @@ fn a_last_switch_in_the_future_holds_the_agent_for_the_hold_only() {
     );
     let out = switch_at(&s, "2026-11-25T12:00:00Z");
     assert_eq!(stdout(&out), "");
+    // One warning per field, in the order of their paths.
     assert_eq!(
         stderr(&out),
         format!(
-            "warning: state file `{0}`: `lastSwitchAt` is in the future (the clock was wrong when it was saved); reading it as now\n\
-             warning: state file `{0}`: `lastSwitch.at` is in the future (the clock was wrong when it was saved); reading it as now\n",
+            "warning: state file `{0}`: `lastSwitch.at` is in the future (the clock was wrong when it was saved); reading it as now\n\
+             warning: state file `{0}`: `lastSwitchAt` is in the future (the clock was wrong when it was saved); reading it as now\n",
             p.display()
         )
     );
