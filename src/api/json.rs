@@ -6,6 +6,7 @@ use std::rc::Rc;
 use rhai::{Dynamic, Engine, Module};
 use serde_json::Value;
 
+use super::state::ProfileStatuses;
 use super::{RhaiResult, def};
 use crate::host::Host;
 use crate::redact::Masker;
@@ -286,6 +287,8 @@ fn write_plain(
         }
         out.push(b']');
         true
+    } else if let Some(p) = d.read_lock::<ProfileStatuses>() {
+        write_plain(p.map(), pretty, depth, out, masker)
     } else if let Some(m) = d.read_lock::<rhai::Map>() {
         out.push(b'{');
         for (i, (k, v)) in m.iter().enumerate() {

@@ -55,6 +55,9 @@ pub fn custom_value(d: &Dynamic) -> Option<Value> {
     if let Some(x) = d.read_lock::<Rc<Decision>>() {
         return Some(x.to_json());
     }
+    if let Some(x) = d.read_lock::<super::state::ProfileStatuses>() {
+        return super::json::to_value(x.map()).ok();
+    }
     None
 }
 
@@ -1006,7 +1009,8 @@ fn decision(engine: &mut Engine) {
 }
 
 /// The state's `profileStatuses` as script values, built from the typed statuses: a
-/// thousand small maps, each `#{usable, kind, reason, until, model}`.
+/// thousand small maps, each `#{usable, kind, reason, until, model}`, held as one
+/// shared [`ProfileStatuses`](super::state::ProfileStatuses).
 fn profile_statuses(status: &Status, now: i64) -> Dynamic {
     // Each entry is a copy of one map with its values set: cheaper than building and
     // sorting a map of five keys a thousand times.
@@ -1039,5 +1043,5 @@ fn profile_statuses(status: &Status, now: i64) -> Dynamic {
             (id.into(), Dynamic::from_map(entry))
         })
         .collect();
-    Dynamic::from_map(map)
+    super::state::profile_statuses(map)
 }

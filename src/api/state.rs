@@ -12,9 +12,9 @@
 use std::path::PathBuf;
 use std::rc::Rc;
 
-use rhai::{Dynamic, Engine, Map, Module};
+use rhai::{Dynamic, Engine, FuncRegistration, Map, Module};
 
-use super::{RhaiResult, def, fail};
+use super::{RhaiResult, def, doc_line, fail};
 use crate::files;
 use crate::host::Host;
 
@@ -25,7 +25,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
         "load",
         &["name: String", "Dynamic"],
         "Reads `<state dir>/<name>.json` and returns its map, or `()` when there is none yet.\n\
-         A file that is not a JSON object, or whose time fields (`at` and keys ending in `At`, milliseconds since 1970) are not integers between 1970 and 2100, is moved aside to `<name>.json.corrupt-<unix-seconds>` with a warning on stderr and treated as absent (under `--dry-run` it is left in place). A past-event time in the future (`at`, `last…At`) is read as now, with a warning.\n\
+         A file that is not a JSON object, or whose time fields (`at` and keys ending in `At`, milliseconds since 1970) are not integers between 1970 and 2100, is moved aside to `<name>.json.corrupt-<unix-seconds>` with a warning on stderr and treated as absent (under `--dry-run` it is left in place). A past-event time in the future (`at`, `last…At`) is read as now, with a warning. A `profileStatuses` map (the switch state's record of every profile) is read as one shared `ProfileStatuses`: passing the state to a function does not copy it.\n\
          Errors: `name` is not letters, digits, `-`, `_` or `.`; the file cannot be read.\n\
          Example: `let s = state::load(\"switch-state\") ?? #{};`",
     )
@@ -56,6 +56,81 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
         Ok(path(&h, "state::path", name)?.display().to_string())
     });
     engine.register_static_module("state", m.into());
+    statuses(engine);
+}
+
+/// A switch state's `profileStatuses` (every profile at the last switch, by id) held as
+/// one shared value. A script hands its state to the policy's functions several times
+/// a run and each call copies what it is given: with a thousand profiles, copying their
+/// statuses cost more than the rest of a quiet run. `state::load` and `next_state` make
+/// it; scripts read it by id or copy it whole with `to_map()`; JSON shows it as the map.
+#[derive(Clone)]
+pub struct ProfileStatuses(Rc<Dynamic>);
+
+impl ProfileStatuses {
+    /// The statuses as the map they hold.
+    pub fn map(&self) -> &Dynamic {
+        &self.0
+    }
+}
+
+/// `value` (a map) as [`ProfileStatuses`].
+pub fn profile_statuses(value: Map) -> Dynamic {
+    Dynamic::from(ProfileStatuses(Rc::new(Dynamic::from_map(value))))
+}
+
+fn statuses(engine: &mut Engine) {
+    type P = ProfileStatuses;
+    let entries = |p: &P| {
+        p.0.read_lock::<Map>()
+            .map(|m| m.clone())
+            .unwrap_or_default()
+    };
+    engine.register_type_with_name::<P>("ProfileStatuses");
+    let reg = FuncRegistration::new_index_getter().with_params_info([
+        "statuses: ProfileStatuses",
+        "id: String",
+        "Dynamic",
+    ]);
+    doc_line(reg, "One profile's entry, `#{usable, kind, reason, until, model}`, or `()` when the id has none. Example: `state.profileStatuses[\"openai:work\"].usable`.")
+        .register_into_engine(engine, |p: &mut P, id: &str| -> Dynamic {
+            p.0.read_lock::<Map>()
+                .and_then(|m| m.get(id).cloned())
+                .unwrap_or(Dynamic::UNIT)
+        });
+    def(
+        "len",
+        &["statuses: ProfileStatuses", "INT"],
+        "How many profiles it holds.",
+    )
+    .with_volatility(false)
+    .register_into_engine(engine, |p: &mut P| -> rhai::INT {
+        p.0.read_lock::<Map>().map_or(0, |m| m.len() as rhai::INT)
+    });
+    def(
+        "keys",
+        &["statuses: ProfileStatuses", "Array"],
+        "The profile ids, sorted.",
+    )
+    .with_volatility(false)
+    .register_into_engine(engine, |p: &mut P| -> rhai::Array {
+        p.0.read_lock::<Map>()
+            .map(|m| m.keys().map(|k| Dynamic::from(k.to_string())).collect())
+            .unwrap_or_default()
+    });
+    def(
+        "contains",
+        &["statuses: ProfileStatuses", "id: String", "bool"],
+        "Whether it holds an entry for `id`.",
+    )
+    .with_volatility(false)
+    .register_into_engine(engine, |p: &mut P, id: &str| -> bool {
+        p.0.read_lock::<Map>().is_some_and(|m| m.contains_key(id))
+    });
+    def("to_map", &["statuses: ProfileStatuses", "Map"],
+        "A copy as a plain map, for anything else a map does. Example: `for e in state.profileStatuses.to_map().values() { ... }`.")
+        .with_volatility(false)
+        .register_into_engine(engine, move |p: &mut P| -> Map { entries(p) });
 }
 
 fn path(host: &Host, func: &str, name: &str) -> RhaiResult<PathBuf> {
@@ -86,6 +161,12 @@ fn load(host: &Host, name: &str) -> RhaiResult<Dynamic> {
                         "warning: state file `{}`: `{field}` is in the future (the clock was wrong when it was saved); reading it as now",
                         p.display()
                     );
+                }
+                if let Ok(mut state) = v.as_map_mut()
+                    && let Some(slot) = state.get_mut("profileStatuses")
+                    && slot.is_map()
+                {
+                    *slot = profile_statuses(std::mem::take(slot).cast::<Map>());
                 }
                 return Ok(v);
             }
