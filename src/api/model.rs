@@ -147,14 +147,14 @@ fn status(engine: &mut Engine) {
         engine,
         "default_model",
         "Dynamic",
-        "`agents.defaults.model.primary`, or `()` when unset.",
+        "The agent's model: its own entry's `model` (`agents.entries.<id>.model`, or its `agents.list` item's) when that names one, else `agents.defaults.model.primary`; `()` when unset. `openclaw models status --agent <id>` reports the same.",
         |s| opt(s.default_model.clone()),
     );
     g(
         engine,
         "fallbacks",
         "Array",
-        "`agents.defaults.model.fallbacks`, as configured.",
+        "The agent's fallbacks: those its own `model` lists, none when its own `model` names a model without listing any, else `agents.defaults.model.fallbacks`.",
         |s| strings(&s.fallbacks).into(),
     );
     g(

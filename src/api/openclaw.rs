@@ -108,7 +108,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
     def(
         "set_model",
         &["model: String", "Map"],
-        "Makes `model` (`provider/model` or an alias) the agent's model: `agents.defaults.model.primary` in openclaw.json, and the main session through a running gateway: clawshift's own WebSocket client reads the session first and sends `sessions.patch` only when its model or pinned account differs (no Node start-up; docs/openclaw.md, \"The gateway protocol clawshift speaks\").\n\
+        "Makes `model` (`provider/model` or an alias) the agent's model: in openclaw.json the agent's own `model` (`agents.entries.<id>.model`, or its `agents.list` item's) when that names one, as OpenClaw's `setAgentEffectiveModelPrimary` writes it, else `agents.defaults.model.primary`, which every agent without a model of its own runs; and the main session through a running gateway: clawshift's own WebSocket client reads the session first and sends `sessions.patch` only when its model or pinned account differs (no Node start-up; docs/openclaw.md, \"The gateway protocol clawshift speaks\").\n\
          Idempotent: nothing is written when it already holds. Returns `#{changed, applied: [..], skipped: [..]}` (one line per step, saying what was done or why not).\n\
          Errors: a model that is neither `provider/model` nor an alias, a config key set in an `$include`d file, the 2026.9 migration blocker. A gateway that is absent, does not answer in time, refuses the token, speaks another protocol or refuses the patch (2026.9.6 keeps a session off `openai/*` without the `@openclaw/codex` plugin) is a `skipped` line naming the reason, not an error.\n\
          Example: `set_model(\"anthropic/claude-opus-4-7\")`",

@@ -387,62 +387,61 @@ pub fn set_model(
     let mut skipped: Vec<String> = Vec::new();
     let would = if host.dry_run { "would set" } else { "set" };
 
-    // 1. The default model and the fallback chain, decided from the config as it is
-    // under OpenClaw's config lock.
+    // 1. The agent's model and fallback chain, decided from the config as it is under
+    // OpenClaw's config lock: its own entry's `model` when that names one (where
+    // OpenClaw's `setAgentEffectiveModelPrimary` writes it), else the default model
+    // that every agent without one runs (where `openclaw models set` writes).
     {
         let _guard = config_lock(host)?;
         let cfg = config::load(&d.config)?;
-        let (current_default, fallbacks, _) = status::models_from_config(&cfg);
-        let current_default = current_default.as_str().map(str::to_string);
-        let wanted = fallback_chain(&model, current_default.as_deref(), &fallbacks, chain);
+        let (current, fallbacks, _) = status::models_for_agent(&cfg, &d.agent);
+        let current = current.as_str().map(str::to_string);
+        let wanted = fallback_chain(&model, current.as_deref(), &fallbacks, chain);
         let raw_root = root_config(&d)?;
-        let as_string = matches!(
-            config::get_path(&raw_root, &["agents", "defaults", "model"]),
-            Some(Value::String(_))
-        );
-        let mut sets = Vec::new();
-        if current_default.as_deref() == Some(model.as_str()) {
-            skipped.push(format!("default model: already {model}"));
+        let own = status::agent_entry(&cfg, &d.agent)
+            .is_some_and(|(_, e)| status::own_primary(e.get("model")).is_some());
+        let (what, chain_what) = if own {
+            (
+                format!("agent {}'s model", d.agent),
+                format!("agent {}'s fallbacks", d.agent),
+            )
+        } else {
+            ("default model".to_string(), "fallbacks".to_string())
+        };
+        if current.as_deref() == Some(model.as_str()) {
+            skipped.push(format!("{what}: already {model}"));
         } else {
             applied.push(format!(
-                "default model: {would} {model} (was {})",
-                current_default.as_deref().unwrap_or("unset")
+                "{what}: {would} {model} (was {})",
+                current.as_deref().unwrap_or("unset")
             ));
         }
         if wanted == fallbacks {
-            skipped.push(format!("fallbacks: already {}", shown_list(&fallbacks)));
+            skipped.push(format!("{chain_what}: already {}", shown_list(&fallbacks)));
         } else {
             applied.push(format!(
-                "fallbacks: {would} {} (was {})",
+                "{chain_what}: {would} {} (was {})",
                 shown_list(&wanted),
                 shown_list(&fallbacks)
             ));
         }
-        if current_default.as_deref() != Some(model.as_str()) || wanted != fallbacks {
-            if as_string {
-                sets.push(config::Set::new(
-                    &["agents", "defaults", "model"],
-                    json!({"primary": model, "fallbacks": wanted}),
-                ));
+        let mut sets = Vec::new();
+        if current.as_deref() != Some(model.as_str()) || wanted != fallbacks {
+            sets = if own {
+                agent_model_sets(&d, &raw_root, &model, &wanted)?
             } else {
-                sets.push(config::Set::new(
-                    &["agents", "defaults", "model", "primary"],
-                    model.clone().into(),
-                ));
-                sets.push(config::Set::new(
-                    &["agents", "defaults", "model", "fallbacks"],
-                    json!(wanted),
-                ));
-            }
+                model_sets(&raw_root, &["agents", "defaults", "model"], &model, &wanted)
+            };
             config::apply(host, &d.config, &sets)?;
         }
         if !host.dry_run && !sets.is_empty() {
-            let (now_default, _, _) = status::models_from_config(&config::load(&d.config)?);
-            if now_default.as_str() != Some(model.as_str()) {
+            let cfg = config::load(&d.config)?;
+            let (now, _, _) = status::models_for_agent(&cfg, &d.agent);
+            if now.as_str() != Some(model.as_str()) {
                 skipped.push(format!(
-                    "default model: written, but `{}` now says {} (a running gateway may have rewritten it)",
+                    "{what}: written, but `{}` now says {} (a running gateway may have rewritten it)",
                     d.config.display(),
-                    now_default.as_str().unwrap_or("nothing")
+                    now.as_str().unwrap_or("nothing")
                 ));
             }
         }
@@ -458,6 +457,64 @@ pub fn set_model(
 
     let changed = !applied.is_empty();
     Ok(json!({"changed": changed, "applied": applied, "skipped": skipped}))
+}
+
+/// The writes that make the `model` at `at` in the main config file `raw_root`
+/// `primary` with `fallbacks`: a plain string becomes `{primary, fallbacks}`, an object
+/// keeps its other keys.
+fn model_sets(
+    raw_root: &Value,
+    at: &[&str],
+    primary: &str,
+    fallbacks: &[String],
+) -> Vec<config::Set> {
+    match config::get_path(raw_root, at) {
+        Some(Value::String(_)) => vec![config::Set::new(
+            at,
+            json!({"primary": primary, "fallbacks": fallbacks}),
+        )],
+        _ => vec![
+            config::Set::new(&[at, &["primary"]].concat(), primary.into()),
+            config::Set::new(&[at, &["fallbacks"]].concat(), json!(fallbacks)),
+        ],
+    }
+}
+
+/// [`model_sets`] for the agent's own entry: `agents.entries.<id>.model`, or the
+/// `model` of its `agents.list` item (the list is written back whole, every other item
+/// as it was).
+fn agent_model_sets(
+    d: &Detected,
+    raw_root: &Value,
+    primary: &str,
+    fallbacks: &[String],
+) -> Result<Vec<config::Set>, Error> {
+    match status::agent_entry(raw_root, &d.agent) {
+        Some((status::EntryPlace::Entries, _)) => Ok(model_sets(
+            raw_root,
+            &["agents", "entries", &d.agent, "model"],
+            primary,
+            fallbacks,
+        )),
+        Some((status::EntryPlace::List(i), _)) => {
+            let mut list = config::get_path(raw_root, &["agents", "list"])
+                .cloned()
+                .unwrap_or_default();
+            let mut model = match list[i].get("model") {
+                Some(Value::Object(m)) => m.clone(),
+                _ => Map::new(),
+            };
+            model.insert("primary".into(), primary.into());
+            model.insert("fallbacks".into(), json!(fallbacks));
+            list[i]["model"] = Value::Object(model);
+            Ok(vec![config::Set::new(&["agents", "list"], list)])
+        }
+        None => Err(Error::Failure(format!(
+            "set_model: agent `{}` has a model of its own in a file `{}` includes; clawshift edits only the main config file. Change it there by hand; nothing was written",
+            d.agent,
+            d.config.display()
+        ))),
+    }
 }
 
 /// `a, b` or `none`.

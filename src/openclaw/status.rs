@@ -165,6 +165,69 @@ pub fn models_from_config(cfg: &Value) -> (Value, Vec<String>, Map<String, Value
         ),
         _ => (Value::Null, Vec::new()),
     };
+    (primary, fallbacks, aliases_from_config(cfg))
+}
+
+/// [`models_from_config`] for one agent, as OpenClaw resolves it
+/// (`resolveAgentEffectiveModelPrimary`, `resolveAgentModelFallbacksOverride`): the
+/// primary its own entry's `model` names (a string, or an object's `primary`), else
+/// the default; its own fallbacks when its `model` lists them, none when it names a
+/// primary without them, else the default's. `openclaw models status --agent ID`
+/// reports the same (`modelConfig.defaultSource: "agent"`).
+pub fn models_for_agent(cfg: &Value, agent: &str) -> (Value, Vec<String>, Map<String, Value>) {
+    let (mut primary, mut fallbacks, aliases) = models_from_config(cfg);
+    let own = agent_entry(cfg, agent).and_then(|(_, e)| e.get("model"));
+    if let Some(p) = own_primary(own) {
+        primary = Value::String(p.to_string());
+    }
+    match own {
+        Some(Value::Object(m)) if m.contains_key("fallbacks") => {
+            if let Some(Value::Array(_)) = m.get("fallbacks") {
+                fallbacks = strings(m.get("fallbacks"));
+            }
+        }
+        _ if own_primary(own).is_some() => fallbacks = Vec::new(),
+        _ => {}
+    }
+    (primary, fallbacks, aliases)
+}
+
+/// Where an agent's own settings are in the config.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum EntryPlace {
+    /// `agents.entries.<id>` (OpenClaw 2026.6 on).
+    Entries,
+    /// `agents.list[i]`, the older roster OpenClaw still reads.
+    List(usize),
+}
+
+/// The agent's own config entry, if it has one: `agents.entries.<id>`, else the
+/// `agents.list` item with that `id`.
+pub fn agent_entry<'a>(cfg: &'a Value, agent: &str) -> Option<(EntryPlace, &'a Value)> {
+    if let Some(e) = config::get_path(cfg, &["agents", "entries", agent]) {
+        return Some((EntryPlace::Entries, e));
+    }
+    let list = config::get_path(cfg, &["agents", "list"])?.as_array()?;
+    let i = list
+        .iter()
+        .position(|a| a.get("id").and_then(Value::as_str) == Some(agent))?;
+    Some((EntryPlace::List(i), &list[i]))
+}
+
+/// The primary an agent's own `model` names, trimmed; `None` when it names none (then
+/// the agent runs the default model).
+pub fn own_primary(model: Option<&Value>) -> Option<&str> {
+    let p = match model? {
+        Value::String(p) => p,
+        Value::Object(m) => m.get("primary")?.as_str()?,
+        _ => return None,
+    };
+    Some(p.trim()).filter(|p| !p.is_empty())
+}
+
+/// Every alias of `agents.defaults.models`, alias to `provider/model`.
+fn aliases_from_config(cfg: &Value) -> Map<String, Value> {
+    let defaults = config::get_path(cfg, &["agents", "defaults"]);
     let mut aliases = Map::new();
     if let Some(Value::Object(models)) = defaults.and_then(|d| d.get("models")) {
         for (r, spec) in models {
@@ -173,7 +236,7 @@ pub fn models_from_config(cfg: &Value) -> (Value, Vec<String>, Map<String, Value
             }
         }
     }
-    (primary, fallbacks, aliases)
+    aliases
 }
 
 /// Every model with settings under `agents.defaults.models` (aliases, runtime, params).
@@ -312,7 +375,7 @@ pub fn native(host: &Host) -> Result<Status, Error> {
     let auth = read_auth(&d)?;
     let cfg = config::load(&d.config)?;
     let now = host.now_ms();
-    let (default_model, fallbacks, aliases) = models_from_config(&cfg);
+    let (default_model, fallbacks, aliases) = models_for_agent(&cfg, &d.agent);
     let (cur_model, cur_profile) = if d.layout.is_json() {
         session_current(&d)?
     } else {
@@ -628,4 +691,50 @@ pub fn from_openclaw(host: &Host) -> Result<Status, Error> {
         usage: None,
         index: Default::default(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::models_for_agent;
+
+    /// OpenClaw 2026.9.6's `models status --agent ID --json` (`defaultModel`,
+    /// `fallbacks`) for each shape of an agent's own `model`, checked against the real
+    /// CLI when this was written.
+    #[test]
+    fn an_agents_model_is_its_own_entrys_else_the_default_as_openclaw_resolves_it() {
+        let cfg = json!({"agents": {
+            "defaults": {"model": {"primary": "openai/gpt-5.5", "fallbacks": ["anthropic/claude-opus-4-7"]}},
+            "entries": {
+                "main": {},
+                "work": {"model": "anthropic/claude-opus-4-7"},
+                "both": {"model": {"primary": "openai/gpt-5.4", "fallbacks": ["openai/gpt-5.5"]}},
+                "chain": {"model": {"fallbacks": ["openai/gpt-5.4"]}},
+                "blank": {"model": "  "}
+            },
+            "list": [{"id": "old", "model": {"primary": " anthropic/claude-opus-4-7 "}}, {"id": "work", "model": "ignored"}]
+        }});
+        let of = |agent: &str| {
+            let (p, f, _) = models_for_agent(&cfg, agent);
+            (p.as_str().unwrap_or("").to_string(), f)
+        };
+        let defaults = (
+            "openai/gpt-5.5".to_string(),
+            vec!["anthropic/claude-opus-4-7".to_string()],
+        );
+        assert_eq!(of("main"), defaults);
+        assert_eq!(of("nobody"), defaults);
+        assert_eq!(of("blank"), defaults);
+        assert_eq!(of("work"), ("anthropic/claude-opus-4-7".into(), vec![]));
+        assert_eq!(
+            of("both"),
+            ("openai/gpt-5.4".into(), vec!["openai/gpt-5.5".into()])
+        );
+        assert_eq!(
+            of("chain"),
+            ("openai/gpt-5.5".into(), vec!["openai/gpt-5.4".into()])
+        );
+        assert_eq!(of("old"), ("anthropic/claude-opus-4-7".into(), vec![]));
+    }
 }

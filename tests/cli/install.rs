@@ -621,6 +621,95 @@ fn switch_all_agents_names_the_agent_and_keeps_a_state_file_each() {
         .stderr("");
 }
 
+/// `work` runs a model of its own (`agents.entries.work.model`), which OpenClaw uses for
+/// it instead of the default: the switch judges and moves that model, and leaves the
+/// default to main.
+#[test]
+fn an_agent_with_a_model_of_its_own_is_switched_there_and_the_default_left_to_main() {
+    let s = two_agents();
+    let config = s.openclaw().join("openclaw.json");
+    let mut cfg: serde_json::Value =
+        serde_json::from_str(&s.read("openclaw/openclaw.json")).expect("config");
+    cfg["agents"]["entries"] = serde_json::json!({"work": {"model": "anthropic/claude-opus-4-7"}});
+    std::fs::write(&config, serde_json::to_string_pretty(&cfg).expect("json")).expect("write");
+    let out = s
+        .cmd()
+        .args(["--agent", "work", "status", "--json"])
+        .output()
+        .expect("run");
+    let st: serde_json::Value = serde_json::from_slice(&out.stdout).expect("status");
+    assert_eq!(
+        (&st["default_model"], &st["fallbacks"]),
+        (
+            &serde_json::json!("anthropic/claude-opus-4-7"),
+            &serde_json::json!([])
+        )
+    );
+    let out = s
+        .cmd()
+        .args(["switch", "--all-agents"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "agent main: switched anthropic/claude-opus-4-7 → openai-codex/gpt-5.5@openai-codex:work: anthropic:me cooling down for 41m; openai-codex:work usable\n\
+         agent work: switched anthropic/claude-opus-4-7 → openai-codex/gpt-5.5@openai-codex:work: anthropic:me cooling down for 41m; openai-codex:work usable\n"
+    );
+    let cfg: serde_json::Value =
+        serde_json::from_str(&s.read("openclaw/openclaw.json")).expect("config");
+    let chain = serde_json::json!({"primary": "openai-codex/gpt-5.5", "fallbacks": ["anthropic/claude-opus-4-7"]});
+    assert_eq!(cfg["agents"]["defaults"]["model"], chain);
+    assert_eq!(cfg["agents"]["entries"]["work"]["model"], chain);
+    s.cmd()
+        .args(["switch", "--all-agents"])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr("");
+}
+
+/// The older roster, `agents.list`: the agent's own item gets the model, every other
+/// item and the default stay as they were.
+#[test]
+fn an_agent_listed_in_the_older_roster_is_set_in_its_own_item() {
+    let s = two_agents();
+    let config = s.openclaw().join("openclaw.json");
+    let mut cfg: serde_json::Value =
+        serde_json::from_str(&s.read("openclaw/openclaw.json")).expect("config");
+    let before = cfg["agents"]["defaults"]["model"].clone();
+    cfg["agents"]["list"] = serde_json::json!([
+        {"id": "main", "name": "Main"},
+        {"id": "work", "model": {"primary": "anthropic/claude-opus-4-7", "note": "kept"}}
+    ]);
+    std::fs::write(&config, serde_json::to_string_pretty(&cfg).expect("json")).expect("write");
+    let out = s
+        .cmd()
+        .args([
+            "--agent",
+            "work",
+            "eval",
+            r#"set_model("openai-codex/gpt-5.5", (), #{fallbacks: []}).applied"#,
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "[\n  \"agent work's model: set openai-codex/gpt-5.5 (was anthropic/claude-opus-4-7)\"\n]\n"
+    );
+    let cfg: serde_json::Value =
+        serde_json::from_str(&s.read("openclaw/openclaw.json")).expect("config");
+    assert_eq!(
+        cfg["agents"]["list"],
+        serde_json::json!([
+            {"id": "main", "name": "Main"},
+            {"id": "work", "model": {"primary": "openai-codex/gpt-5.5", "note": "kept", "fallbacks": []}}
+        ])
+    );
+    assert_eq!(cfg["agents"]["defaults"]["model"], before);
+}
+
 #[test]
 fn a_broken_agent_is_named_and_the_others_still_run() {
     let s = two_agents();
