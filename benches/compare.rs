@@ -542,6 +542,29 @@ republishes the order).
 /// Issue #8: what the measurements showed and what was changed. These figures were
 /// measured once, while making the changes; the tables above are this run's.
 const CHANGES: &str = r#"
+## The quiet run (issue #13, sixth pass)
+
+**What the benchmark did not measure.** Every switch row above used to start from no
+switch state: the first run, which moves the agent and saves the state. What cron runs
+every ten minutes afterwards is a quiet run: it reads the state a switch saved (at 1,000
+profiles 188 KB: every profile's status, the account orders), finds nothing to change
+and saves it back. At 1,000 profiles that run took 94.3 M instructions, 2.6 times the
+first switch's 35.6 M, about 15 ms and 2,057 page faults (`perf stat`, 30 runs). The
+benchmark now measures it (the `quiet run` rows). callgrind, `switch --dry-run` on the
+state a switch saved, each row after the one above:
+
+| change | 1,000 profiles |
+|---|---:|
+| before (`f929be2`) | 94.3 M |
+| the policy's functions convert only the state keys they read (`DECISION_READS`, `CANDIDATE_READS`), not the whole state with its thousand statuses; the time check of a loaded state spells a field's path only when it reports it; a loaded state is converted without a copy | 71.5 M |
+| a state file is read straight into script values by one JSON visitor (no JSON tree built, copied and freed; a map key needs no copy of its own) | 63.5 M |
+| `profileStatuses` is one shared `ProfileStatuses` value: Rhai copies every argument, and the state was passed to the policy's functions nine times a run, each copy a thousand maps | 48.4 M |
+
+At 3 profiles a quiet run is now 7.6 M instructions (a first switch 8.2 M), at 100
+profiles 11.6 M (10.8 M). What a quiet run at 1,000 profiles still does beyond a first
+switch: reading the 188 KB state into script values (7.5 M) and converting the two
+account orders of a thousand ids to JSON for each policy function that reads them.
+
 ## Where the wall time goes, and what was changed (issue #13, fifth pass)
 
 **Page faults.** The fourth pass (below) left a 1,000-profile switch at 43.4 M

@@ -667,10 +667,18 @@ fn set_order_first(
     wanted.extend(order.iter().filter(|x| x.as_str() != profile).cloned());
     let shown_ids = wanted.clone();
     let ids: Vec<&str> = shown_ids.iter().map(String::as_str).collect();
-    let mut args = vec!["models", "auth", "order", "set", "--provider", provider];
-    if d.agent != "main" {
-        args.extend(["--agent", d.agent.as_str()]);
-    }
+    // The agent is always named: with several agents configured, 2026.9 refuses to
+    // guess which one is meant, even for main.
+    let mut args = vec![
+        "models",
+        "auth",
+        "order",
+        "set",
+        "--provider",
+        provider,
+        "--agent",
+        d.agent.as_str(),
+    ];
     args.extend(ids.iter().copied());
     let mut how = "written directly (locked)".to_string();
     let mut done = false;

@@ -493,10 +493,9 @@ pub fn from_openclaw(host: &Host) -> Result<Status, Error> {
             "`openclaw` was not found on PATH (or CLAWSHIFT_OPENCLAW_BIN); install OpenClaw or use models_status() for a native read".into(),
         )
     })?;
-    let mut args = vec!["models", "status", "--json"];
-    if host.agent != "main" {
-        args.extend(["--agent", host.agent.as_str()]);
-    }
+    // Always naming the agent: with several agents configured, 2026.9 refuses to guess
+    // ("model inspection has no explicit owner"), even for main.
+    let args = ["models", "status", "--json", "--agent", host.agent.as_str()];
     let out = cli::run(host, &bin, &args, OPENCLAW_STATUS_TIMEOUT)?;
     if out.timed_out {
         return Err(Error::Failure(format!(

@@ -854,7 +854,7 @@ fn set_model_falls_back_to_the_openclaw_cli_when_the_gateway_port_stays_silent()
     assert_eq!(
         log,
         [
-            json!({"argv": ["models", "auth", "order", "set", "--provider", "openai", "openai:carol", "openai:bob", "openai:alice"], "npm_config_offline": "true"}),
+            json!({"argv": ["models", "auth", "order", "set", "--provider", "openai", "--agent", "main", "openai:carol", "openai:bob", "openai:alice"], "npm_config_offline": "true"}),
         ]
     );
     assert_eq!(
@@ -890,7 +890,7 @@ ${st.profiles["anthropic:me"].usable} ${st.profiles["anthropic:me"]["type"]}`"#]
     );
     let log = fs::read_to_string(s.root().join("openclaw.log")).expect("log");
     assert!(
-        log.contains(r#"{"argv": ["models", "status", "--json"], "npm_config_offline": "true"}"#),
+        log.contains(r#"{"argv": ["models", "status", "--json", "--agent", "main"], "npm_config_offline": "true"}"#),
         "{log}"
     );
 }
@@ -910,7 +910,7 @@ fn models_status_from_openclaw_reports_its_failure() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).starts_with(
-        "error: models_status: `openclaw models status --json` failed (Auth profile store ~/.openclaw/agents/main/agent/openclaw-agent.sqlite requires legacy credential migration;"
+        "error: models_status: `openclaw models status --json --agent main` failed (Auth profile store ~/.openclaw/agents/main/agent/openclaw-agent.sqlite requires legacy credential migration;"
     ), "{}", stderr(&out));
     let out = cmd(&s)
         .env("FAKE_OPENCLAW_SLEEP", "5")

@@ -14,6 +14,12 @@
 //   check.mjs pair STATUS ORDER OUT           write {status, order} from the two real outputs
 //   check.mjs wrong IN OUT                    a copy of `clawshift status --json` with one
 //                                             expiry off by a second (the comparator canary)
+//   check.mjs agent CONFIG ID MODEL           give agent ID a model of its own
+//                                             (agents.entries.ID.model) in CONFIG
+//   check.mjs agent-model OURS REAL MODEL     `clawshift --agent ID status --json` and the real
+//                                             `models status --agent ID --json` agree on the
+//                                             agent's model and fallbacks, and it is MODEL,
+//                                             the agent's own (defaultSource "agent")
 // For tests/compat/gateway.sh (a VIEW is `gather`'s file: the real OpenClaw's status and
 // openai order, and through the live gateway models.authStatus, sessions.describe,
 // chat.metadata and sessions.list):
@@ -209,6 +215,33 @@ function compare(oursFile, realFile, orderFile, p) {
   console.log(`  agree: ${ids.length} profiles (expiry, cooldown/disabled, until), order ${JSON.stringify(order.order)}, default ${real.defaultModel}`);
 }
 
+// The config is JSON5 as people write it (comments, trailing commas, bare keys): read as
+// the object literal it is, written back as plain JSON, which OpenClaw reads too. A
+// roster of several agents needs `ownership: "explicit"` from 2026.9.
+function agent(configFile, id, model) {
+  const cfg = new Function(`return (${fs.readFileSync(configFile, "utf8")});`)();
+  cfg.agents ??= {};
+  cfg.agents.ownership = "explicit";
+  cfg.agents.entries = { ...(cfg.agents.entries ?? {}), main: cfg.agents.entries?.main ?? {}, [id]: { model } };
+  fs.writeFileSync(configFile, JSON.stringify(cfg, null, 2) + "\n");
+}
+
+function agentModel(oursFile, realFile, model) {
+  const ours = JSON.parse(fs.readFileSync(oursFile, "utf8"));
+  const real = JSON.parse(fs.readFileSync(realFile, "utf8"));
+  const problems = [];
+  const same = (what, a, b) => {
+    if (JSON.stringify(a) !== JSON.stringify(b)) problems.push(`${what}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+  };
+  same("agent", ours.agent, real.agentId);
+  same("default model (clawshift vs openclaw)", ours.default_model, real.defaultModel);
+  same("fallbacks (clawshift vs openclaw)", ours.fallbacks, real.fallbacks);
+  same("the agent's model (openclaw vs expected)", real.defaultModel, model);
+  same("where openclaw reads it", real.modelConfig?.defaultSource, "agent");
+  fail(problems);
+  console.log(`  agree: agent ${real.agentId} runs its own ${real.defaultModel}, fallbacks ${JSON.stringify(real.fallbacks)}`);
+}
+
 function switched(decisionFile, realFile, orderFile, expected) {
   const d = JSON.parse(fs.readFileSync(decisionFile, "utf8"));
   const real = JSON.parse(fs.readFileSync(realFile, "utf8"));
@@ -380,6 +413,8 @@ else if (cmd === "compare") compare(...args);
 else if (cmd === "report") report(...args);
 else if (cmd === "pair") pair(...args);
 else if (cmd === "wrong") wrong(...args);
+else if (cmd === "agent") agent(...args);
+else if (cmd === "agent-model") agentModel(...args);
 else if (cmd === "gather") gather(...args);
 else if (cmd === "live") live(...args);
 else if (cmd === "session") session(...args);

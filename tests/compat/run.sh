@@ -156,6 +156,27 @@ EOF
   "${CHECK[@]}" compare "$s/ours4.json" "$s/real4.json" "$s/order4.json" "$p"
   grep -q '"state": "refresh-due"' "$s/ours4.json" || {
     echo "clawshift did not report carol as refresh-due:"; grep -n '"state"' "$s/ours4.json"; return 1; }
+
+  # An agent with a model of its own (agents.entries.<id>, from 2026.6): clawshift must
+  # read it as the real OpenClaw does for that agent, and set_model must move that
+  # agent's model, not the default main runs.
+  if [ "$layout" = sqlite ]; then
+    "${CHECK[@]}" agent "$state/openclaw.json" work anthropic/claude-opus-4-7
+    oc_run "$v" "$s" models status --agent main --json >"$s/main5.json" 2>"$s/real.err"
+    cs --agent work status --json >"$s/ours5.json"
+    oc_run "$v" "$s" models status --agent work --json >"$s/real5.json" 2>"$s/real.err" || {
+      echo "openclaw models status --agent work failed:"; cat "$s/real.err"; return 1; }
+    must_fail agent-model agent-model "$s/ours4.json" "$s/real5.json" anthropic/claude-opus-4-7
+    "${CHECK[@]}" agent-model "$s/ours5.json" "$s/real5.json" anthropic/claude-opus-4-7
+    cs --agent work eval "set_model(\"$model\")" >"$s/report6.json"
+    cs --agent work status --json >"$s/ours6.json"
+    oc_run "$v" "$s" models status --agent work --json >"$s/real6.json" 2>"$s/real.err"
+    "${CHECK[@]}" agent-model "$s/ours6.json" "$s/real6.json" "$model"
+    oc_run "$v" "$s" models status --agent main --json >"$s/main6.json" 2>"$s/real.err"
+    "$OC_NODE_BIN" -e 'const [a, b] = process.argv.slice(1).map((f) => JSON.parse(require("fs").readFileSync(f, "utf8")));
+      if (a.defaultModel !== b.defaultModel) { console.log(`  mismatch: main moved from ${a.defaultModel} to ${b.defaultModel}`); process.exit(1); }
+      console.log(`  agree: main still runs ${b.defaultModel}`);' "$s/main5.json" "$s/main6.json"
+  fi
 }
 
 era() { # version layout provider required
