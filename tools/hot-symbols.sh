@@ -1,7 +1,8 @@
 #!/bin/sh
 # Rewrites link/hot-symbols.txt: every function of the release binary that the common
 # runs execute (switch --dry-run, status --json, eval, at 100 and 1,000 profiles, before
-# and after OpenClaw has run on the state), as build.rs hands it to the linker. Run it
+# and after OpenClaw has run on the state, and the quiet run on the state a switch
+# saved), as build.rs hands it to the linker. Run it
 # after a change that moves work into new functions; needs valgrind (apt install
 # valgrind), and OpenClaw from tests/compat for the "after" states.
 set -eu
@@ -15,7 +16,7 @@ cargo build --release
 bin=$PWD/target/release/clawshift
 for home in "$work"/n100 "$work"/n100-after "$work"/n1000 "$work"/n1000-after; do
     [ -d "$home" ] || continue
-    for args in "--dry-run switch" "status --json" "status" "eval 1"; do
+    for args in "--dry-run switch" "status --json" "status" "eval 1" switch "--dry-run switch"; do
         # shellcheck disable=SC2086
         env -i HOME="$home" PATH=/usr/bin:/bin OPENCLAW_STATE_DIR="$home/.openclaw" \
             CLAWSHIFT_HOME="$home/cs" CLAWSHIFT_NOW=2026-11-25T12:00:00Z \
