@@ -561,9 +561,14 @@ state a switch saved, each row after the one above:
 | `profileStatuses` is one shared `ProfileStatuses` value: Rhai copies every argument, and the state was passed to the policy's functions nine times a run, each copy a thousand maps | 48.4 M |
 
 At 3 profiles a quiet run is now 7.6 M instructions (a first switch 8.2 M), at 100
-profiles 11.6 M (10.8 M). What a quiet run at 1,000 profiles still does beyond a first
-switch: reading the 188 KB state into script values (7.5 M) and converting the two
-account orders of a thousand ids to JSON for each policy function that reads them.
+profiles 11.6 M (10.8 M). Measured the same way before and after on the plain generated
+state with a saved switch state (not the benchmark's after-OpenClaw state): at 1,000
+profiles `perf stat` (30 runs) went from 14.6 ms of CPU and 2,057 page faults to
+9.1 ms and 1,585, and a small launcher's median of 21 runs from 19.0 ms and 12.7 MB
+peak RSS to 9.8 ms and 10.3 MB; at 100 profiles from 6.1 ms and 6.9 MB to 3.8 ms and
+6.4 MB. What a quiet run at 1,000 profiles still does beyond a first switch: reading
+the 188 KB state into script values (7.5 M) and converting the two account orders of a
+thousand ids to JSON for each policy function that reads them.
 
 ## Where the wall time goes, and what was changed (issue #13, fifth pass)
 
