@@ -81,11 +81,6 @@ pub fn profile_statuses(value: Map) -> Dynamic {
 
 fn statuses(engine: &mut Engine) {
     type P = ProfileStatuses;
-    let entries = |p: &P| {
-        p.0.read_lock::<Map>()
-            .map(|m| m.clone())
-            .unwrap_or_default()
-    };
     engine.register_type_with_name::<P>("ProfileStatuses");
     let reg = FuncRegistration::new_index_getter().with_params_info([
         "statuses: ProfileStatuses",
@@ -130,7 +125,9 @@ fn statuses(engine: &mut Engine) {
     def("to_map", &["statuses: ProfileStatuses", "Map"],
         "A copy as a plain map, for anything else a map does. Example: `for e in state.profileStatuses.to_map().values() { ... }`.")
         .with_volatility(false)
-        .register_into_engine(engine, move |p: &mut P| -> Map { entries(p) });
+        .register_into_engine(engine, |p: &mut P| -> Map {
+            p.0.read_lock::<Map>().map(|m| m.clone()).unwrap_or_default()
+        });
 }
 
 fn path(host: &Host, func: &str, name: &str) -> RhaiResult<PathBuf> {

@@ -510,7 +510,7 @@ fn agent_model_sets(
             Ok(vec![config::Set::new(&["agents", "list"], list)])
         }
         None => Err(Error::Failure(format!(
-            "set_model: agent `{}` has a model of its own in a file `{}` includes; clawshift edits only the main config file. Change it there by hand; nothing was written",
+            "set_model: agent `{}`'s own model is set in a file that `{}` includes (`$include`); clawshift edits only the main config file. Change it there by hand; nothing was written",
             d.agent,
             d.config.display()
         ))),

@@ -593,17 +593,23 @@ fn status_all_agents_shows_each_agent_under_its_name() {
     assert_eq!(v["main"]["agent"], "main");
 }
 
-#[test]
-fn switch_all_agents_names_the_agent_and_keeps_a_state_file_each() {
-    let s = two_agents();
+/// `switch --all-agents`, which must succeed with nothing on stderr; its stdout.
+fn switch_all_agents(s: &Sandbox) -> String {
     let out = s
         .cmd()
         .args(["switch", "--all-agents"])
         .output()
         .expect("run");
     assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    stdout(&out)
+}
+
+#[test]
+fn switch_all_agents_names_the_agent_and_keeps_a_state_file_each() {
+    let s = two_agents();
     assert_eq!(
-        stdout(&out),
+        switch_all_agents(&s),
         "agent main: switched anthropic/claude-opus-4-7 → openai-codex/gpt-5.5@openai-codex:work: anthropic:me cooling down for 41m; openai-codex:work usable\n"
     );
     for f in ["switch-state.json", "switch-state-work.json"] {
@@ -613,12 +619,20 @@ fn switch_all_agents_names_the_agent_and_keeps_a_state_file_each() {
         assert_eq!(mode(&s.home().join(f)), 0o600, "{f}");
     }
     // A second run changes nothing and says nothing, for either agent.
-    s.cmd()
-        .args(["switch", "--all-agents"])
-        .assert()
-        .success()
-        .stdout("")
-        .stderr("");
+    assert_eq!(switch_all_agents(&s), "");
+}
+
+/// The sandbox's openclaw.json after `edit` (written back only when it changed).
+fn edit_config(s: &Sandbox, edit: impl FnOnce(&mut serde_json::Value)) -> serde_json::Value {
+    let before: serde_json::Value =
+        serde_json::from_str(&s.read("openclaw/openclaw.json")).expect("config");
+    let mut cfg = before.clone();
+    edit(&mut cfg);
+    if cfg != before {
+        let text = serde_json::to_string_pretty(&cfg).expect("json");
+        std::fs::write(s.openclaw().join("openclaw.json"), text).expect("write");
+    }
+    cfg
 }
 
 /// `work` runs a model of its own (`agents.entries.work.model`), which OpenClaw uses for
@@ -627,11 +641,10 @@ fn switch_all_agents_names_the_agent_and_keeps_a_state_file_each() {
 #[test]
 fn an_agent_with_a_model_of_its_own_is_switched_there_and_the_default_left_to_main() {
     let s = two_agents();
-    let config = s.openclaw().join("openclaw.json");
-    let mut cfg: serde_json::Value =
-        serde_json::from_str(&s.read("openclaw/openclaw.json")).expect("config");
-    cfg["agents"]["entries"] = serde_json::json!({"work": {"model": "anthropic/claude-opus-4-7"}});
-    std::fs::write(&config, serde_json::to_string_pretty(&cfg).expect("json")).expect("write");
+    edit_config(&s, |cfg| {
+        cfg["agents"]["entries"] =
+            serde_json::json!({"work": {"model": "anthropic/claude-opus-4-7"}});
+    });
     let out = s
         .cmd()
         .args(["--agent", "work", "status", "--json"])
@@ -645,28 +658,16 @@ fn an_agent_with_a_model_of_its_own_is_switched_there_and_the_default_left_to_ma
             &serde_json::json!([])
         )
     );
-    let out = s
-        .cmd()
-        .args(["switch", "--all-agents"])
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
-        stdout(&out),
+        switch_all_agents(&s),
         "agent main: switched anthropic/claude-opus-4-7 → openai-codex/gpt-5.5@openai-codex:work: anthropic:me cooling down for 41m; openai-codex:work usable\n\
          agent work: switched anthropic/claude-opus-4-7 → openai-codex/gpt-5.5@openai-codex:work: anthropic:me cooling down for 41m; openai-codex:work usable\n"
     );
-    let cfg: serde_json::Value =
-        serde_json::from_str(&s.read("openclaw/openclaw.json")).expect("config");
+    let cfg = edit_config(&s, |_| {});
     let chain = serde_json::json!({"primary": "openai-codex/gpt-5.5", "fallbacks": ["anthropic/claude-opus-4-7"]});
     assert_eq!(cfg["agents"]["defaults"]["model"], chain);
     assert_eq!(cfg["agents"]["entries"]["work"]["model"], chain);
-    s.cmd()
-        .args(["switch", "--all-agents"])
-        .assert()
-        .success()
-        .stdout("")
-        .stderr("");
+    assert_eq!(switch_all_agents(&s), "");
 }
 
 /// The older roster, `agents.list`: the agent's own item gets the model, every other
@@ -674,15 +675,13 @@ fn an_agent_with_a_model_of_its_own_is_switched_there_and_the_default_left_to_ma
 #[test]
 fn an_agent_listed_in_the_older_roster_is_set_in_its_own_item() {
     let s = two_agents();
-    let config = s.openclaw().join("openclaw.json");
-    let mut cfg: serde_json::Value =
-        serde_json::from_str(&s.read("openclaw/openclaw.json")).expect("config");
+    let cfg = edit_config(&s, |cfg| {
+        cfg["agents"]["list"] = serde_json::json!([
+            {"id": "main", "name": "Main"},
+            {"id": "work", "model": {"primary": "anthropic/claude-opus-4-7", "note": "kept"}}
+        ]);
+    });
     let before = cfg["agents"]["defaults"]["model"].clone();
-    cfg["agents"]["list"] = serde_json::json!([
-        {"id": "main", "name": "Main"},
-        {"id": "work", "model": {"primary": "anthropic/claude-opus-4-7", "note": "kept"}}
-    ]);
-    std::fs::write(&config, serde_json::to_string_pretty(&cfg).expect("json")).expect("write");
     let out = s
         .cmd()
         .args([
@@ -698,8 +697,7 @@ fn an_agent_listed_in_the_older_roster_is_set_in_its_own_item() {
         stdout(&out),
         "[\n  \"agent work's model: set openai-codex/gpt-5.5 (was anthropic/claude-opus-4-7)\"\n]\n"
     );
-    let cfg: serde_json::Value =
-        serde_json::from_str(&s.read("openclaw/openclaw.json")).expect("config");
+    let cfg = edit_config(&s, |_| {});
     assert_eq!(
         cfg["agents"]["list"],
         serde_json::json!([
