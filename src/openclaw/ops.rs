@@ -398,15 +398,25 @@ pub fn set_model(
         let current = current.as_str().map(str::to_string);
         let wanted = fallback_chain(&model, current.as_deref(), &fallbacks, chain);
         let raw_root = root_config(&d)?;
-        let own = status::agent_entry(&cfg, &d.agent)
-            .is_some_and(|(_, e)| status::own_primary(e.get("model")).is_some());
-        let (what, chain_what) = if own {
-            (
-                format!("agent {}'s model", d.agent),
-                format!("agent {}'s fallbacks", d.agent),
-            )
+        let own_model = status::agent_entry(&cfg, &d.agent).and_then(|(_, e)| e.get("model"));
+        let own = status::own_primary(own_model).is_some();
+        // An agent whose own `model` lists fallbacks but names no model runs the default
+        // model with its own fallbacks: the model goes to the default, the fallbacks to
+        // the agent, where it reads them.
+        let own_chain = !own
+            && matches!(
+                own_model.and_then(|m| m.get("fallbacks")),
+                Some(Value::Array(_))
+            );
+        let what = if own {
+            format!("agent {}'s model", d.agent)
         } else {
-            ("default model".to_string(), "fallbacks".to_string())
+            "default model".to_string()
+        };
+        let chain_what = if own || own_chain {
+            format!("agent {}'s fallbacks", d.agent)
+        } else {
+            "fallbacks".to_string()
         };
         if current.as_deref() == Some(model.as_str()) {
             skipped.push(format!("{what}: already {model}"));
@@ -427,10 +437,15 @@ pub fn set_model(
         }
         let mut sets = Vec::new();
         if current.as_deref() != Some(model.as_str()) || wanted != fallbacks {
+            let defaults = ["agents", "defaults", "model"];
             sets = if own {
-                agent_model_sets(&d, &raw_root, &model, &wanted)?
+                agent_model_sets(&d, &raw_root, Some(&model), &wanted)?
+            } else if own_chain {
+                let mut sets = model_sets(&raw_root, &defaults, Some(&model), None);
+                sets.extend(agent_model_sets(&d, &raw_root, None, &wanted)?);
+                sets
             } else {
-                model_sets(&raw_root, &["agents", "defaults", "model"], &model, &wanted)
+                model_sets(&raw_root, &defaults, Some(&model), Some(&wanted))
             };
             config::apply(host, &d.config, &sets)?;
         }
@@ -459,34 +474,45 @@ pub fn set_model(
     Ok(json!({"changed": changed, "applied": applied, "skipped": skipped}))
 }
 
-/// The writes that make the `model` at `at` in the main config file `raw_root`
-/// `primary` with `fallbacks`: a plain string becomes `{primary, fallbacks}`, an object
-/// keeps its other keys.
+/// The writes that set the `primary` and `fallbacks` given of the `model` at `at` in
+/// the main config file `raw_root`: a plain string stays one when only its model
+/// changes and becomes `{primary, fallbacks}` when fallbacks are set; an object keeps
+/// its other keys.
 fn model_sets(
     raw_root: &Value,
     at: &[&str],
-    primary: &str,
-    fallbacks: &[String],
+    primary: Option<&str>,
+    fallbacks: Option<&[String]>,
 ) -> Vec<config::Set> {
-    match config::get_path(raw_root, at) {
-        Some(Value::String(_)) => vec![config::Set::new(
+    match (config::get_path(raw_root, at), fallbacks) {
+        (Some(Value::String(old)), Some(fallbacks)) => vec![config::Set::new(
             at,
-            json!({"primary": primary, "fallbacks": fallbacks}),
+            json!({"primary": primary.unwrap_or(old), "fallbacks": fallbacks}),
         )],
-        _ => vec![
-            config::Set::new(&[at, &["primary"]].concat(), primary.into()),
-            config::Set::new(&[at, &["fallbacks"]].concat(), json!(fallbacks)),
-        ],
+        (Some(Value::String(_)), None) => primary
+            .map(|p| config::Set::new(at, p.into()))
+            .into_iter()
+            .collect(),
+        _ => {
+            let mut sets = Vec::new();
+            if let Some(p) = primary {
+                sets.push(config::Set::new(&[at, &["primary"]].concat(), p.into()));
+            }
+            if let Some(f) = fallbacks {
+                sets.push(config::Set::new(&[at, &["fallbacks"]].concat(), json!(f)));
+            }
+            sets
+        }
     }
 }
 
 /// [`model_sets`] for the agent's own entry: `agents.entries.<id>.model`, or the
 /// `model` of its `agents.list` item (the list is written back whole, every other item
-/// as it was).
+/// as it was); the model only when `primary` is given.
 fn agent_model_sets(
     d: &Detected,
     raw_root: &Value,
-    primary: &str,
+    primary: Option<&str>,
     fallbacks: &[String],
 ) -> Result<Vec<config::Set>, Error> {
     match status::agent_entry(raw_root, &d.agent) {
@@ -494,7 +520,7 @@ fn agent_model_sets(
             raw_root,
             &["agents", "entries", &d.agent, "model"],
             primary,
-            fallbacks,
+            Some(fallbacks),
         )),
         Some((status::EntryPlace::List(i), _)) => {
             let mut list = config::get_path(raw_root, &["agents", "list"])
@@ -504,7 +530,9 @@ fn agent_model_sets(
                 Some(Value::Object(m)) => m.clone(),
                 _ => Map::new(),
             };
-            model.insert("primary".into(), primary.into());
+            if let Some(p) = primary {
+                model.insert("primary".into(), p.into());
+            }
             model.insert("fallbacks".into(), json!(fallbacks));
             list[i]["model"] = Value::Object(model);
             Ok(vec![config::Set::new(&["agents", "list"], list)])

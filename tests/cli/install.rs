@@ -635,6 +635,17 @@ fn edit_config(s: &Sandbox, edit: impl FnOnce(&mut serde_json::Value)) -> serde_
     cfg
 }
 
+/// What `clawshift --agent work eval SNIPPET` prints; it must succeed.
+fn as_work(s: &Sandbox, snippet: &str) -> String {
+    let out = s
+        .cmd()
+        .args(["--agent", "work", "eval", snippet])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}
+
 /// `work` runs a model of its own (`agents.entries.work.model`), which OpenClaw uses for
 /// it instead of the default: the switch judges and moves that model, and leaves the
 /// default to main.
@@ -682,19 +693,11 @@ fn an_agent_listed_in_the_older_roster_is_set_in_its_own_item() {
         ]);
     });
     let before = cfg["agents"]["defaults"]["model"].clone();
-    let out = s
-        .cmd()
-        .args([
-            "--agent",
-            "work",
-            "eval",
-            r#"set_model("openai-codex/gpt-5.5", (), #{fallbacks: []}).applied"#,
-        ])
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
-        stdout(&out),
+        as_work(
+            &s,
+            r#"set_model("openai-codex/gpt-5.5", (), #{fallbacks: []}).applied"#
+        ),
         "[\n  \"agent work's model: set openai-codex/gpt-5.5 (was anthropic/claude-opus-4-7)\"\n]\n"
     );
     let cfg = edit_config(&s, |_| {});
@@ -706,6 +709,35 @@ fn an_agent_listed_in_the_older_roster_is_set_in_its_own_item() {
         ])
     );
     assert_eq!(cfg["agents"]["defaults"]["model"], before);
+}
+
+/// An agent whose own `model` lists fallbacks but names no model runs the default model
+/// with its own fallbacks (`models status --agent` says `fallbacksSource: "agent"`): the
+/// model is set in the default, the fallbacks where the agent reads them.
+#[test]
+fn an_agent_with_fallbacks_of_its_own_gets_them_and_the_default_gets_the_model() {
+    let s = two_agents();
+    let cfg = edit_config(&s, |cfg| {
+        cfg["agents"]["entries"] = serde_json::json!({"work": {"model": {"fallbacks": []}}});
+    });
+    let default_fallbacks = cfg["agents"]["defaults"]["model"]["fallbacks"].clone();
+    assert_eq!(
+        as_work(&s, r#"set_model("openai-codex/gpt-5.5").applied"#),
+        "[\n  \"default model: set openai-codex/gpt-5.5 (was anthropic/claude-opus-4-7)\",\n  \"agent work's fallbacks: set anthropic/claude-opus-4-7 (was none)\"\n]\n"
+    );
+    let cfg = edit_config(&s, |_| {});
+    assert_eq!(
+        cfg["agents"]["defaults"]["model"]["primary"],
+        "openai-codex/gpt-5.5"
+    );
+    assert_eq!(
+        cfg["agents"]["defaults"]["model"]["fallbacks"],
+        default_fallbacks
+    );
+    assert_eq!(
+        cfg["agents"]["entries"]["work"]["model"],
+        serde_json::json!({"fallbacks": ["anthropic/claude-opus-4-7"]})
+    );
 }
 
 #[test]
