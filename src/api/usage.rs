@@ -24,7 +24,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
          Example: `let u = usage(\"openai:work\"); if u.known && u.five_hour != () { print(`5h: ${u.five_hour.used_percent}%`); } else { print(u.reason); }`",
     )
     .register_into_engine(engine, move |id: &str| -> RhaiResult<Map> {
-        let all = read(&h, &[id.to_string()], &Options::default())?;
+        let all = read(&h, &[id.to_string()], &Options::default());
         Ok(all
             .into_iter()
             .next()
@@ -40,7 +40,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
          Example: `let all = usage([\"openai:work\", \"openai:alice\"]); for id in all.keys() { print(`${id}: ${all[id].known}`); }`",
     )
     .register_into_engine(engine, move |ids: Array| -> RhaiResult<Map> {
-        by_id(read(&h, &strings(&ids)?, &Options::default())?)
+        Ok(by_id(read(&h, &strings(&ids)?, &Options::default())))
     });
     let h = host.clone();
     def(
@@ -52,7 +52,7 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
     )
     .register_into_engine(engine, move |ids: Array, opts: Map| -> RhaiResult<Map> {
         let o = options(&opts)?;
-        by_id(read(&h, &strings(&ids)?, &o)?)
+        Ok(by_id(read(&h, &strings(&ids)?, &o)))
     });
 }
 
@@ -104,13 +104,13 @@ fn options(opts: &Map) -> RhaiResult<Options> {
     Ok(o)
 }
 
-fn read(host: &Host, ids: &[String], opts: &Options) -> RhaiResult<Vec<(String, Dynamic)>> {
-    Ok(usage::read(host, ids, opts)
+fn read(host: &Host, ids: &[String], opts: &Options) -> Vec<(String, Dynamic)> {
+    usage::read(host, ids, opts)
         .into_iter()
         .map(|(id, v)| (id, super::json::into_dynamic(v)))
-        .collect())
+        .collect()
 }
 
-fn by_id(list: Vec<(String, Dynamic)>) -> RhaiResult<Map> {
-    Ok(list.into_iter().map(|(id, v)| (id.into(), v)).collect())
+fn by_id(list: Vec<(String, Dynamic)>) -> Map {
+    list.into_iter().map(|(id, v)| (id.into(), v)).collect()
 }

@@ -403,11 +403,7 @@ pub fn set_model(
         // An agent whose own `model` lists fallbacks but names no model runs the default
         // model with its own fallbacks: the model goes to the default, the fallbacks to
         // the agent, where it reads them.
-        let own_chain = !own
-            && matches!(
-                own_model.and_then(|m| m.get("fallbacks")),
-                Some(Value::Array(_))
-            );
+        let own_chain = !own && status::own_fallbacks(own_model).is_some();
         let what = if own {
             format!("agent {}'s model", d.agent)
         } else {

@@ -180,14 +180,8 @@ pub fn models_for_agent(cfg: &Value, agent: &str) -> (Value, Vec<String>, Map<St
     if let Some(p) = own_primary(own) {
         primary = Value::String(p.to_string());
     }
-    match own {
-        Some(Value::Object(m)) if m.contains_key("fallbacks") => {
-            if let Some(Value::Array(_)) = m.get("fallbacks") {
-                fallbacks = strings(m.get("fallbacks"));
-            }
-        }
-        _ if own_primary(own).is_some() => fallbacks = Vec::new(),
-        _ => {}
+    if let Some(f) = own_fallbacks(own) {
+        fallbacks = f;
     }
     (primary, fallbacks, aliases)
 }
@@ -223,6 +217,17 @@ pub fn own_primary(model: Option<&Value>) -> Option<&str> {
         _ => return None,
     };
     Some(p.trim()).filter(|p| !p.is_empty())
+}
+
+/// The fallbacks an agent's own `model` gives it: the list it has, none when it names a
+/// primary without a `fallbacks` key; `None` when the agent takes the default's (no
+/// `model`, or a `fallbacks` that is not a list), as OpenClaw's
+/// `resolveSelectedModelFallbacksOverride`.
+pub fn own_fallbacks(model: Option<&Value>) -> Option<Vec<String>> {
+    match model.and_then(|m| m.get("fallbacks")) {
+        Some(f) => f.is_array().then(|| strings(Some(f))),
+        None => own_primary(model).map(|_| Vec::new()),
+    }
 }
 
 /// Every alias of `agents.defaults.models`, alias to `provider/model`.
