@@ -6,7 +6,7 @@ use std::rc::Rc;
 use rhai::{Dynamic, Engine, Module};
 use serde_json::Value;
 
-use super::state::ProfileStatuses;
+use super::state::{Entry, ProfileStatuses, RECORDED};
 use super::{RhaiResult, def};
 use crate::host::Host;
 use crate::redact::Masker;
@@ -71,6 +71,143 @@ pub fn parse(text: &[u8]) -> serde_json::Result<Dynamic> {
     Ok(serde_json::from_slice::<Script>(text)?.0)
 }
 
+/// A switch state's text, as [`parse`] reads it but with its `profileStatuses` map read
+/// straight into [`ProfileStatuses`]: a thousand entries of five fields, not a thousand
+/// maps built to be converted.
+pub fn parse_state(text: &[u8]) -> serde_json::Result<Dynamic> {
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let value = serde::Deserializer::deserialize_any(&mut de, StateVisitor)?;
+    de.end()?;
+    Ok(value)
+}
+
+/// The visits of every value but an object and an array, as [`ScriptVisitor`] makes it.
+macro_rules! scalars_as_script {
+    ($t:ty, $wrap:expr) => {
+        fn visit_unit<E: serde::de::Error>(self) -> Result<$t, E> {
+            serde::de::Visitor::visit_unit(ScriptVisitor).map($wrap)
+        }
+        fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<$t, E> {
+            serde::de::Visitor::visit_bool(ScriptVisitor, b).map($wrap)
+        }
+        fn visit_i64<E: serde::de::Error>(self, i: i64) -> Result<$t, E> {
+            serde::de::Visitor::visit_i64(ScriptVisitor, i).map($wrap)
+        }
+        fn visit_u64<E: serde::de::Error>(self, u: u64) -> Result<$t, E> {
+            serde::de::Visitor::visit_u64(ScriptVisitor, u).map($wrap)
+        }
+        fn visit_f64<E: serde::de::Error>(self, f: f64) -> Result<$t, E> {
+            serde::de::Visitor::visit_f64(ScriptVisitor, f).map($wrap)
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<$t, E> {
+            serde::de::Visitor::visit_str(ScriptVisitor, s).map($wrap)
+        }
+        fn visit_string<E: serde::de::Error>(self, s: String) -> Result<$t, E> {
+            serde::de::Visitor::visit_string(ScriptVisitor, s).map($wrap)
+        }
+    };
+}
+
+/// The top of a state file: any value, an object's `profileStatuses` read as statuses.
+struct StateVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StateVisitor {
+    type Value = Dynamic;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Dynamic, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(Key(k)) = map.next_key()? {
+            let v = if k == "profileStatuses" {
+                map.next_value_seed(StatusesSeed)?
+            } else {
+                map.next_value::<Script>()?.0
+            };
+            entries.push((k, v));
+        }
+        Ok(Dynamic::from_map(entries.into_iter().collect()))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Dynamic, A::Error> {
+        serde::de::Visitor::visit_seq(ScriptVisitor, seq).map(|s| s.0)
+    }
+    scalars_as_script!(Dynamic, |s: Script| s.0);
+}
+
+/// `profileStatuses`: an object as [`ProfileStatuses`], anything else as it is.
+struct StatusesSeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for StatusesSeed {
+    type Value = Dynamic;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Dynamic, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for StatusesSeed {
+    type Value = Dynamic;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Dynamic, A::Error> {
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some(Key(k)) = map.next_key()? {
+            entries.push((k, map.next_value_seed(EntrySeed)?));
+        }
+        Ok(Dynamic::from(ProfileStatuses::new(entries)))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Dynamic, A::Error> {
+        serde::de::Visitor::visit_seq(ScriptVisitor, seq).map(|s| s.0)
+    }
+    scalars_as_script!(Dynamic, |s: Script| s.0);
+}
+
+/// One entry of `profileStatuses`: a recorded one when it is exactly one.
+struct EntrySeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for EntrySeed {
+    type Value = Entry;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Entry, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for EntrySeed {
+    type Value = Entry;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Entry, A::Error> {
+        // The members of a recorded entry go to their slots, any other to `extra`; only
+        // an entry that is not a recorded one is then built as a map.
+        let mut slots: [Option<Dynamic>; 5] = Default::default();
+        let mut extra = Vec::new();
+        while let Some(Key(k)) = map.next_key()? {
+            let Script(v) = map.next_value()?;
+            match RECORDED.iter().position(|r| *r == k) {
+                Some(i) => slots[i] = Some(v),
+                None => extra.push((k, v)),
+            }
+        }
+        if extra.is_empty()
+            && let Some(entry) = Entry::from_slots(&slots)
+        {
+            return Ok(entry);
+        }
+        let map = RECORDED
+            .iter()
+            .zip(slots)
+            .filter_map(|(k, v)| Some(((*k).into(), v?)))
+            .chain(extra)
+            .collect();
+        Ok(Entry::Other(Dynamic::from_map(map)))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Entry, A::Error> {
+        serde::de::Visitor::visit_seq(ScriptVisitor, seq).map(|s| Entry::Other(s.0))
+    }
+    scalars_as_script!(Entry, |s: Script| Entry::Other(s.0));
+}
+
 /// One script value read from JSON (see [`parse`]).
 struct Script(Dynamic);
 
@@ -78,9 +215,9 @@ struct Script(Dynamic);
 struct Key(MapKey);
 
 /// The key type of a script map, which Rhai does not export by name.
-type MapKey = <<rhai::Map as IntoIterator>::Item as Pair>::First;
+pub type MapKey = <<rhai::Map as IntoIterator>::Item as Pair>::First;
 
-trait Pair {
+pub trait Pair {
     type First;
 }
 
@@ -221,7 +358,7 @@ fn written(d: &Dynamic, pretty: bool, masked: bool) -> RhaiResult<String> {
 /// Writes `d` into `out` as serde_json writes the same value (compact, or indented by
 /// two spaces at `depth`), each string and key masked by `masker` if there is one;
 /// false, with `out` partly written, when `d` holds anything but `()`, booleans,
-/// integers, floats, strings, characters, arrays and maps.
+/// integers, floats, strings, characters, arrays, maps and [`ProfileStatuses`].
 fn write_plain(
     d: &Dynamic,
     pretty: bool,
@@ -229,86 +366,127 @@ fn write_plain(
     out: &mut Vec<u8>,
     masker: Option<&Masker>,
 ) -> bool {
-    // Writing JSON into a `Vec` cannot fail: serde_json fails only on I/O and on map
-    // keys that are not strings.
-    fn scalar<T: serde::Serialize + ?Sized>(v: &T, out: &mut Vec<u8>) -> bool {
-        serde_json::to_writer(out, v).is_ok()
+    Plain {
+        pretty,
+        out,
+        masker,
     }
-    // Most strings (keys, ids, kinds) need no escape; serde_json writes the others.
-    let string = |s: &str, out: &mut Vec<u8>| -> bool {
-        let s = match masker {
+    .value(d, depth)
+}
+
+/// Where [`write_plain`] writes, and how.
+struct Plain<'a> {
+    pretty: bool,
+    out: &'a mut Vec<u8>,
+    masker: Option<&'a Masker>,
+}
+
+impl Plain<'_> {
+    fn value(&mut self, d: &Dynamic, depth: usize) -> bool {
+        if d.is_shared() {
+            false
+        } else if d.is_unit() {
+            self.out.extend_from_slice(b"null");
+            true
+        } else if let Ok(b) = d.as_bool() {
+            self.scalar(&b)
+        } else if let Ok(i) = d.as_int() {
+            self.scalar(&i)
+        } else if let Ok(f) = d.as_float() {
+            // serde_json writes a NaN or an infinity as null, as `to_value` converts it.
+            self.scalar(&f)
+        } else if let Some(s) = d.read_lock::<rhai::ImmutableString>() {
+            self.string(s.as_str())
+        } else if let Ok(c) = d.as_char() {
+            self.scalar(&c)
+        } else if let Some(a) = d.read_lock::<rhai::Array>() {
+            self.out.push(b'[');
+            for (i, v) in a.iter().enumerate() {
+                if i > 0 {
+                    self.out.push(b',');
+                }
+                self.line(depth + 1);
+                if !self.value(v, depth + 1) {
+                    return false;
+                }
+            }
+            if !a.is_empty() {
+                self.line(depth);
+            }
+            self.out.push(b']');
+            true
+        } else if let Some(p) = d.read_lock::<ProfileStatuses>() {
+            let entries = p.entries().iter().map(|(id, e)| (id.as_str(), e));
+            self.object(depth, entries, |w, e, depth| match e.fields() {
+                Some(fields) => {
+                    let fields = fields.iter().map(|(k, v)| (*k, v));
+                    w.object(depth, fields, |w, v, depth| w.value(v, depth))
+                }
+                None => w.value(&e.to_dynamic(), depth),
+            })
+        } else if let Some(m) = d.read_lock::<rhai::Map>() {
+            let entries = m.iter().map(|(k, v)| (k.as_str(), v));
+            self.object(depth, entries, |w, v, depth| w.value(v, depth))
+        } else {
+            false
+        }
+    }
+
+    /// An object of `entries`, each value written by `write`.
+    fn object<'k, V>(
+        &mut self,
+        depth: usize,
+        entries: impl ExactSizeIterator<Item = (&'k str, V)>,
+        mut write: impl FnMut(&mut Self, V, usize) -> bool,
+    ) -> bool {
+        let empty = entries.len() == 0;
+        self.out.push(b'{');
+        for (i, (k, v)) in entries.enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            self.line(depth + 1);
+            self.string(k);
+            self.out
+                .extend_from_slice(if self.pretty { b": " } else { b":" });
+            if !write(self, v, depth + 1) {
+                return false;
+            }
+        }
+        if !empty {
+            self.line(depth);
+        }
+        self.out.push(b'}');
+        true
+    }
+
+    /// Writing JSON into a `Vec` cannot fail: serde_json fails only on I/O and on map
+    /// keys that are not strings.
+    fn scalar<T: serde::Serialize + ?Sized>(&mut self, v: &T) -> bool {
+        serde_json::to_writer(&mut *self.out, v).is_ok()
+    }
+
+    /// Most strings (keys, ids, kinds) need no escape; serde_json writes the others.
+    fn string(&mut self, s: &str) -> bool {
+        let s = match self.masker {
             Some(m) => m.mask(s),
             None => s.into(),
         };
         let s: &str = &s;
         if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
-            return scalar(s, out);
+            return self.scalar(s);
         }
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
+        self.out.push(b'"');
+        self.out.extend_from_slice(s.as_bytes());
+        self.out.push(b'"');
         true
-    };
-    fn line(out: &mut Vec<u8>, pretty: bool, depth: usize) {
-        if pretty {
-            out.push(b'\n');
-            out.resize(out.len() + 2 * depth, b' ');
-        }
     }
-    if d.is_shared() {
-        false
-    } else if d.is_unit() {
-        out.extend_from_slice(b"null");
-        true
-    } else if let Ok(b) = d.as_bool() {
-        scalar(&b, out)
-    } else if let Ok(i) = d.as_int() {
-        scalar(&i, out)
-    } else if let Ok(f) = d.as_float() {
-        // serde_json writes a NaN or an infinity as null, as `to_value` converts it.
-        scalar(&f, out)
-    } else if let Some(s) = d.read_lock::<rhai::ImmutableString>() {
-        string(s.as_str(), out)
-    } else if let Ok(c) = d.as_char() {
-        scalar(&c, out)
-    } else if let Some(a) = d.read_lock::<rhai::Array>() {
-        out.push(b'[');
-        for (i, v) in a.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            line(out, pretty, depth + 1);
-            if !write_plain(v, pretty, depth + 1, out, masker) {
-                return false;
-            }
+
+    fn line(&mut self, depth: usize) {
+        if self.pretty {
+            self.out.push(b'\n');
+            self.out.resize(self.out.len() + 2 * depth, b' ');
         }
-        if !a.is_empty() {
-            line(out, pretty, depth);
-        }
-        out.push(b']');
-        true
-    } else if let Some(p) = d.read_lock::<ProfileStatuses>() {
-        write_plain(p.map(), pretty, depth, out, masker)
-    } else if let Some(m) = d.read_lock::<rhai::Map>() {
-        out.push(b'{');
-        for (i, (k, v)) in m.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            line(out, pretty, depth + 1);
-            string(k, out);
-            out.extend_from_slice(if pretty { b": " } else { b":" });
-            if !write_plain(v, pretty, depth + 1, out, masker) {
-                return false;
-            }
-        }
-        if !m.is_empty() {
-            line(out, pretty, depth);
-        }
-        out.push(b'}');
-        true
-    } else {
-        false
     }
 }
 

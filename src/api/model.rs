@@ -56,7 +56,7 @@ pub fn custom_value(d: &Dynamic) -> Option<Value> {
         return Some(x.to_json());
     }
     if let Some(x) = d.read_lock::<super::state::ProfileStatuses>() {
-        return super::json::to_value(x.map()).ok();
+        return super::json::to_value(&Dynamic::from_map(x.to_map())).ok();
     }
     None
 }
@@ -360,7 +360,7 @@ fn entries(priority: &Array) -> RhaiResult<Vec<String>> {
 /// and the switch script's fallback chain all ask for the same list in one run, so the
 /// last expansion is kept and handed out again while status, list and state agree.
 fn expand(s: &S, priority: &Array, state: &Map) -> RhaiResult<Rc<Expansion>> {
-    type Last = Option<(S, Vec<String>, Value, Rc<Expansion>)>;
+    type Last = Option<(S, Vec<String>, Rc<Value>, Rc<Expansion>)>;
     thread_local! {
         // Never dropped at exit: it may hold the run's status, and freeing that tree
         // as the process ends is wasted time.
@@ -370,7 +370,8 @@ fn expand(s: &S, priority: &Array, state: &Map) -> RhaiResult<Rc<Expansion>> {
     let state = keys_as_json(state, &policy::CANDIDATE_READS, "candidates")?;
     let hit = LAST.with(|l| {
         l.borrow().as_ref().and_then(|(ls, lp, lst, e)| {
-            (Rc::ptr_eq(ls, s) && *lp == priority && *lst == state).then(|| e.clone())
+            let same_state = Rc::ptr_eq(lst, &state) || **lst == *state;
+            (Rc::ptr_eq(ls, s) && *lp == priority && same_state).then(|| e.clone())
         })
     });
     if let Some(e) = hit {
@@ -386,15 +387,75 @@ fn expand(s: &S, priority: &Array, state: &Map) -> RhaiResult<Rc<Expansion>> {
 type Expansion = (Vec<C>, Vec<String>);
 
 /// The `keys` of a switch state as a JSON object: the policy reads only these, and a
-/// state file with a thousand profiles' statuses is not converted for them.
-fn keys_as_json(state: &Map, keys: &[&str], what: &str) -> RhaiResult<Value> {
+/// state file with a thousand profiles' statuses is not converted for them. A run asks
+/// for the same keys of the same state several times (the candidates, the decision,
+/// the fallback chain, the next state), and with a thousand profiles the account
+/// orders are two thousand ids: the last conversion is handed out again while the
+/// state's values are the same, compared in place.
+fn keys_as_json(state: &Map, keys: &'static [&'static str], what: &str) -> RhaiResult<Rc<Value>> {
+    type Memo = Vec<(&'static [&'static str], Rc<Value>)>;
+    thread_local! {
+        // The last conversion of each set of keys; never dropped at exit, as the other
+        // memos of a run.
+        static LAST: std::mem::ManuallyDrop<std::cell::RefCell<Memo>> = Default::default();
+    }
+    let hit = LAST.with(|l| {
+        let l = l.borrow();
+        let (_, last) = l.iter().find(|(k, _)| *k == keys)?;
+        let same = keys.iter().all(|k| match (state.get(*k), last.get(*k)) {
+            (None, None) => true,
+            (Some(d), Some(v)) => same_as_json(d, v),
+            _ => false,
+        });
+        same.then(|| last.clone())
+    });
+    if let Some(last) = hit {
+        return Ok(last);
+    }
     let mut out = serde_json::Map::new();
     for key in keys {
         if let Some(v) = state.get(*key) {
             out.insert(key.to_string(), to_json(v, what)?);
         }
     }
-    Ok(Value::Object(out))
+    let out = Rc::new(Value::Object(out));
+    LAST.with(|l| {
+        let mut l = l.borrow_mut();
+        l.retain(|(k, _)| *k != keys);
+        l.push((keys, out.clone()));
+    });
+    Ok(out)
+}
+
+/// Whether `d` converts to `v` (`json::to_value`), judged without converting it; false
+/// for anything but `()`, booleans, integers, strings, arrays and maps, which are then
+/// converted.
+fn same_as_json(d: &Dynamic, v: &Value) -> bool {
+    if d.is_shared() {
+        false
+    } else if d.is_unit() {
+        v.is_null()
+    } else if let Ok(b) = d.as_bool() {
+        v.as_bool() == Some(b)
+    } else if let Ok(i) = d.as_int() {
+        v.is_i64() && v.as_i64() == Some(i)
+    } else if let Some(s) = d.read_lock::<rhai::ImmutableString>() {
+        v.as_str() == Some(s.as_str())
+    } else if let Some(a) = d.read_lock::<Array>() {
+        v.as_array().is_some_and(|items| {
+            items.len() == a.len() && a.iter().zip(items).all(|(d, v)| same_as_json(d, v))
+        })
+    } else if let Some(m) = d.read_lock::<Map>() {
+        // A script map's keys are sorted, and so are those of the JSON object made of it.
+        v.as_object().is_some_and(|o| {
+            o.len() == m.len()
+                && m.iter()
+                    .zip(o)
+                    .all(|((dk, d), (k, v))| dk.as_str() == k && same_as_json(d, v))
+        })
+    } else {
+        false
+    }
 }
 
 type P = Rc<Profile>;
@@ -1009,39 +1070,80 @@ fn decision(engine: &mut Engine) {
 }
 
 /// The state's `profileStatuses` as script values, built from the typed statuses: a
-/// thousand small maps, each `#{usable, kind, reason, until, model}`, held as one
-/// shared [`ProfileStatuses`](super::state::ProfileStatuses).
+/// thousand entries `#{usable, kind, reason, until, model}`, held as one shared
+/// [`ProfileStatuses`](super::state::ProfileStatuses).
 fn profile_statuses(status: &Status, now: i64) -> Dynamic {
-    // Each entry is a copy of one map with its values set: cheaper than building and
-    // sorting a map of five keys a thousand times.
-    let template: Map = ["usable", "kind", "reason", "until", "model"]
-        .into_iter()
-        .map(|k| (k.into(), Dynamic::UNIT))
-        .collect();
+    use super::state::{Entry, ProfileStatuses};
     // The three kinds, each one string shared by every entry.
-    let kinds: Vec<(BlockKind, Dynamic)> =
-        [BlockKind::Cooldown, BlockKind::Disabled, BlockKind::Expired]
-            .into_iter()
-            .map(|k| (k, Dynamic::from(k.name())))
-            .collect();
-    let text = |t: Option<&str>| t.map_or(Dynamic::UNIT, |t| Dynamic::from(t.to_string()));
-    let map: Map = policy::profile_statuses(status, now)
+    let kinds = [BlockKind::Cooldown, BlockKind::Disabled, BlockKind::Expired]
+        .map(|k| (k, rhai::ImmutableString::from(k.name())));
+    let entries = policy::profile_statuses(status, now)
         .map(|(id, p)| {
-            let mut entry = template.clone();
-            let kind = p.kind.and_then(|k| kinds.iter().find(|(of, _)| *of == k));
-            for (key, value) in [
-                ("usable", Dynamic::from_bool(p.usable)),
-                ("kind", kind.map_or(Dynamic::UNIT, |(_, name)| name.clone())),
-                ("reason", text(p.reason)),
-                ("until", p.until.map_or(Dynamic::UNIT, Dynamic::from_int)),
-                ("model", text(p.model)),
-            ] {
-                if let Some(slot) = entry.get_mut(key) {
-                    *slot = value;
-                }
-            }
-            (id.into(), Dynamic::from_map(entry))
+            let entry = Entry::Recorded {
+                usable: p.usable,
+                kind: p
+                    .kind
+                    .and_then(|k| kinds.iter().find(|(of, _)| *of == k))
+                    .map(|(_, name)| name.clone()),
+                reason: p.reason.map(Into::into),
+                until: p.until,
+                model: p.model.map(Into::into),
+            };
+            (id.into(), entry)
         })
         .collect();
-    super::state::profile_statuses(map)
+    Dynamic::from(ProfileStatuses::new(entries))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+
+    use serde_json::{Value, json};
+
+    use super::{Map, keys_as_json};
+
+    const KEYS: &[&str] = &["accountOrder", "knownModels", "lastSwitchAt"];
+
+    fn state(v: Value) -> Map {
+        super::super::json::into_dynamic(v).cast::<Map>()
+    }
+
+    #[test]
+    fn a_remembered_conversion_is_handed_out_only_while_the_state_holds_the_same_values() {
+        let base = json!({"accountOrder": {"openai": ["openai:a", "openai:b"]},
+                          "knownModels": ["openai/gpt-5.5"], "lastSwitchAt": 7, "other": 1});
+        let first =
+            keys_as_json(&state(base.clone()), KEYS, "test").unwrap_or_else(|e| panic!("{e}"));
+        // The same values, and a key the policy does not read changed: the same conversion.
+        let mut other = base.clone();
+        other["other"] = json!(2);
+        let again = keys_as_json(&state(other), KEYS, "test").unwrap_or_else(|e| panic!("{e}"));
+        assert!(Rc::ptr_eq(&first, &again));
+        // Any change in what it reads is converted anew.
+        for change in [
+            json!({"accountOrder": {"openai": ["openai:b", "openai:a"]}}),
+            json!({"accountOrder": {"openai": ["openai:a"]}}),
+            json!({"accountOrder": {"anthropic": ["openai:a", "openai:b"]}}),
+            json!({"knownModels": ["openai/gpt-5.5", 1]}),
+            json!({"lastSwitchAt": 7.0}),
+            json!({"lastSwitchAt": "7"}),
+            json!({"lastSwitchAt": null}),
+        ] {
+            let mut changed = base.clone();
+            for (k, v) in change.as_object().into_iter().flatten() {
+                changed[k] = v.clone();
+            }
+            let expected: serde_json::Map<String, Value> = KEYS
+                .iter()
+                .filter_map(|k| Some((k.to_string(), changed.get(*k)?.clone())))
+                .collect();
+            let got = keys_as_json(&state(changed), KEYS, "test").unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(*got, Value::Object(expected), "after {change}");
+        }
+        let mut removed = base.clone();
+        removed.as_object_mut().map(|o| o.remove("knownModels"));
+        let got = keys_as_json(&state(removed), KEYS, "test").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(got.get("knownModels"), None);
+    }
 }

@@ -12,8 +12,9 @@
 use std::path::PathBuf;
 use std::rc::Rc;
 
-use rhai::{Dynamic, Engine, FuncRegistration, Map, Module};
+use rhai::{Dynamic, Engine, FuncRegistration, INT, ImmutableString, Map, Module};
 
+use super::json::MapKey;
 use super::{RhaiResult, def, doc_line, fail};
 use crate::files;
 use crate::host::Host;
@@ -64,19 +65,140 @@ pub fn register(engine: &mut Engine, host: &Rc<Host>) {
 /// a run and each call copies what it is given: with a thousand profiles, copying their
 /// statuses cost more than the rest of a quiet run. `state::load` and `next_state` make
 /// it; scripts read it by id or copy it whole with `to_map()`; JSON shows it as the map.
+///
+/// The entries are held by id, sorted as a script map sorts its keys, and each one a
+/// switch recorded as five fields rather than a map of five: a thousand maps were a
+/// tenth of a 1,000-profile switch's memory, built, written and read back every run.
 #[derive(Clone)]
-pub struct ProfileStatuses(Rc<Dynamic>);
+pub struct ProfileStatuses(Rc<Vec<(MapKey, Entry)>>);
 
-impl ProfileStatuses {
-    /// The statuses as the map they hold.
-    pub fn map(&self) -> &Dynamic {
-        &self.0
+/// One profile's entry in [`ProfileStatuses`].
+#[derive(Clone)]
+pub enum Entry {
+    /// `#{usable, kind, reason, until, model}` as a switch records it (each of the last
+    /// four a string or an integer, else `()`).
+    Recorded {
+        usable: bool,
+        kind: Option<ImmutableString>,
+        reason: Option<ImmutableString>,
+        until: Option<INT>,
+        model: Option<ImmutableString>,
+    },
+    /// Anything else a state file held there, as it was.
+    Other(Dynamic),
+}
+
+/// The members of a recorded entry, in the order a script map keeps them.
+pub const RECORDED: [&str; 5] = ["kind", "model", "reason", "until", "usable"];
+
+impl Entry {
+    /// The entry's members by name, in [`RECORDED`] order, when it is a recorded one.
+    pub fn fields(&self) -> Option<[(&'static str, Dynamic); 5]> {
+        let Entry::Recorded {
+            usable,
+            kind,
+            reason,
+            until,
+            model,
+        } = self
+        else {
+            return None;
+        };
+        let text = |t: &Option<ImmutableString>| t.clone().map_or(Dynamic::UNIT, Dynamic::from);
+        Some([
+            ("kind", text(kind)),
+            ("model", text(model)),
+            ("reason", text(reason)),
+            ("until", until.map_or(Dynamic::UNIT, Dynamic::from_int)),
+            ("usable", Dynamic::from_bool(*usable)),
+        ])
+    }
+
+    /// The entry as a script value: a recorded one as its map.
+    pub fn to_dynamic(&self) -> Dynamic {
+        match (self, self.fields()) {
+            (Entry::Other(d), _) => d.clone(),
+            (_, fields) => Dynamic::from_map(
+                fields
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| (k.into(), v))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The members of an entry read from a state file, by their place in [`RECORDED`],
+    /// as a recorded entry when it is exactly one: all five, each of its kind.
+    pub fn from_slots(slots: &[Option<Dynamic>; 5]) -> Option<Entry> {
+        let text = |v: &Dynamic| -> Option<Option<ImmutableString>> {
+            if v.is_unit() {
+                Some(None)
+            } else {
+                v.read_lock::<ImmutableString>().map(|s| Some(s.clone()))
+            }
+        };
+        let [
+            Some(kind),
+            Some(model),
+            Some(reason),
+            Some(until),
+            Some(usable),
+        ] = slots
+        else {
+            return None;
+        };
+        Some(Entry::Recorded {
+            usable: usable.as_bool().ok()?,
+            kind: text(kind)?,
+            reason: text(reason)?,
+            until: if until.is_unit() {
+                None
+            } else {
+                Some(until.as_int().ok()?)
+            },
+            model: text(model)?,
+        })
     }
 }
 
-/// `value` (a map) as [`ProfileStatuses`].
-pub fn profile_statuses(value: Map) -> Dynamic {
-    Dynamic::from(ProfileStatuses(Rc::new(Dynamic::from_map(value))))
+impl ProfileStatuses {
+    /// Entries by id; a repeated id keeps its last entry, as a map would.
+    pub fn new(mut entries: Vec<(MapKey, Entry)>) -> ProfileStatuses {
+        // Stable, so that of a repeated id the last stays last; then only it is kept.
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                std::mem::swap(later, earlier);
+            }
+            same
+        });
+        ProfileStatuses(Rc::new(entries))
+    }
+
+    pub fn entries(&self) -> &[(MapKey, Entry)] {
+        &self.0
+    }
+
+    /// The entries with their ids, for a walk that may change the kept values in place;
+    /// `None` once the statuses are shared.
+    fn entries_mut(&mut self) -> Option<&mut Vec<(MapKey, Entry)>> {
+        Rc::get_mut(&mut self.0)
+    }
+
+    fn get(&self, id: &str) -> Option<&Entry> {
+        let at = self.0.binary_search_by(|(k, _)| k.as_str().cmp(id)).ok()?;
+        Some(&self.0[at].1)
+    }
+
+    /// The statuses as the plain map they stand for.
+    pub fn to_map(&self) -> Map {
+        self.0
+            .iter()
+            .map(|(id, e)| (id.clone(), e.to_dynamic()))
+            .collect()
+    }
 }
 
 fn statuses(engine: &mut Engine) {
@@ -89,9 +211,7 @@ fn statuses(engine: &mut Engine) {
     ]);
     doc_line(reg, "One profile's entry, `#{usable, kind, reason, until, model}`, or `()` when the id has none. Example: `state.profileStatuses[\"openai:work\"].usable`.")
         .register_into_engine(engine, |p: &mut P, id: &str| -> Dynamic {
-            p.0.read_lock::<Map>()
-                .and_then(|m| m.get(id).cloned())
-                .unwrap_or(Dynamic::UNIT)
+            p.get(id).map_or(Dynamic::UNIT, Entry::to_dynamic)
         });
     def(
         "len",
@@ -99,9 +219,7 @@ fn statuses(engine: &mut Engine) {
         "How many profiles it holds.",
     )
     .with_volatility(false)
-    .register_into_engine(engine, |p: &mut P| -> rhai::INT {
-        p.0.read_lock::<Map>().map_or(0, |m| m.len() as rhai::INT)
-    });
+    .register_into_engine(engine, |p: &mut P| -> INT { p.0.len() as INT });
     def(
         "keys",
         &["statuses: ProfileStatuses", "Array"],
@@ -109,9 +227,9 @@ fn statuses(engine: &mut Engine) {
     )
     .with_volatility(false)
     .register_into_engine(engine, |p: &mut P| -> rhai::Array {
-        p.0.read_lock::<Map>()
-            .map(|m| m.keys().map(|k| Dynamic::from(k.to_string())).collect())
-            .unwrap_or_default()
+        p.0.iter()
+            .map(|(k, _)| Dynamic::from(k.to_string()))
+            .collect()
     });
     def(
         "contains",
@@ -120,13 +238,13 @@ fn statuses(engine: &mut Engine) {
     )
     .with_volatility(false)
     .register_into_engine(engine, |p: &mut P, id: &str| -> bool {
-        p.0.read_lock::<Map>().is_some_and(|m| m.contains_key(id))
+        p.get(id).is_some()
     });
     def("to_map", &["statuses: ProfileStatuses", "Map"],
         "A copy as a plain map, for anything else a map does. Example: `for e in state.profileStatuses.to_map().values() { ... }`.")
         .with_volatility(false)
         .register_into_engine(engine, |p: &mut P| -> Map {
-            p.0.read_lock::<Map>().map(|m| m.clone()).unwrap_or_default()
+            p.to_map()
         });
 }
 
@@ -150,7 +268,7 @@ fn load(host: &Host, name: &str) -> RhaiResult<Dynamic> {
     let Some(bytes) = files::read_optional(&p).map_err(|e| format!("state::load: {e}"))? else {
         return Ok(Dynamic::UNIT);
     };
-    let problem = match super::json::parse(&bytes) {
+    let problem = match super::json::parse_state(&bytes) {
         Ok(mut v) if v.is_map() => match check_times(&mut v, host.now_ms()) {
             Ok(clamped) => {
                 for field in clamped {
@@ -158,12 +276,6 @@ fn load(host: &Host, name: &str) -> RhaiResult<Dynamic> {
                         "warning: state file `{}`: `{field}` is in the future (the clock was wrong when it was saved); reading it as now",
                         p.display()
                     );
-                }
-                if let Ok(mut state) = v.as_map_mut()
-                    && let Some(slot) = state.get_mut("profileStatuses")
-                    && slot.is_map()
-                {
-                    *slot = profile_statuses(std::mem::take(slot).cast::<Map>());
                 }
                 return Ok(v);
             }
@@ -229,7 +341,7 @@ fn walk_times(
 ) -> Result<(), String> {
     for (key, value) in map.iter_mut() {
         let time = key == "at" || key.ends_with("At");
-        if !time && !value.is_map() {
+        if !time && !value.is_map() && !value.is::<ProfileStatuses>() {
             continue;
         }
         let len = path.len();
@@ -239,6 +351,19 @@ fn walk_times(
         path.push_str(key);
         if let Ok(mut inner) = value.as_map_mut() {
             walk_times(&mut inner, path, now, clamped)?;
+        } else if let Some(mut statuses) = value.write_lock::<ProfileStatuses>() {
+            // A recorded entry holds no time field; any other is walked as a map.
+            for (id, entry) in statuses.entries_mut().into_iter().flatten() {
+                if let Entry::Other(d) = entry
+                    && let Ok(mut inner) = d.as_map_mut()
+                {
+                    let at = path.len();
+                    path.push('.');
+                    path.push_str(id);
+                    walk_times(&mut inner, path, now, clamped)?;
+                    path.truncate(at);
+                }
+            }
         } else {
             let Some(ms) = value
                 .as_int()

@@ -565,22 +565,32 @@ fn a_state_file_with_a_float_or_huge_time_is_set_aside_and_the_run_starts_afresh
 
 #[test]
 fn a_nested_time_out_of_range_is_named_by_its_path() {
-    let s = Sandbox::new();
-    let p = s.write(
-        "clawshift/switch-state.json",
-        "{\"lastNotice\": {\"at\": 4102444800001, \"text\": \"x\"}}",
-    );
-    let out = run(&s, &["eval", r#"state::load("switch-state") == ()"#]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "true\n");
-    assert!(
-        stderr(&out).starts_with(&format!(
-            "warning: state file `{}` was corrupt: `lastNotice.at` is 4102444800001, not a time in milliseconds between 1970 and 2100;",
-            p.display()
-        )),
-        "{}",
-        stderr(&out)
-    );
+    // Also inside a profile's entry of `profileStatuses`, which is held apart from the
+    // rest of the state.
+    for (text, path) in [
+        (
+            "{\"lastNotice\": {\"at\": 4102444800001, \"text\": \"x\"}}",
+            "lastNotice.at",
+        ),
+        (
+            "{\"profileStatuses\": {\"openai:a\": {\"usable\": true}, \"openai:b\": {\"usable\": true, \"seenAt\": 4102444800001}}}",
+            "profileStatuses.openai:b.seenAt",
+        ),
+    ] {
+        let s = Sandbox::new();
+        let p = s.write("clawshift/switch-state.json", text);
+        let out = run(&s, &["eval", r#"state::load("switch-state") == ()"#]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(stdout(&out), "true\n");
+        assert!(
+            stderr(&out).starts_with(&format!(
+                "warning: state file `{}` was corrupt: `{path}` is 4102444800001, not a time in milliseconds between 1970 and 2100;",
+                p.display()
+            )),
+            "{}",
+            stderr(&out)
+        );
+    }
 }
 
 #[test]

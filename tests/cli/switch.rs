@@ -363,20 +363,20 @@ fn state_save_writes_0600_and_load_reads_it_back() {
 #[test]
 fn a_saved_states_profile_statuses_read_by_id_and_save_back_unchanged() {
     let s = Sandbox::new();
-    let text = "{\n  \"lastCheckedAt\": 1795608000000,\n  \"profileStatuses\": {\n    \"openai:a\": {\n      \"kind\": \"cooldown\",\n      \"model\": null,\n      \"reason\": \"rate_limit\",\n      \"until\": 1795609000000,\n      \"usable\": false\n    },\n    \"openai:b\": {\n      \"usable\": true\n    }\n  }\n}\n";
+    let text = "{\n  \"lastCheckedAt\": 1795608000000,\n  \"profileStatuses\": {\n    \"openai:a\": {\n      \"kind\": \"cooldown\",\n      \"model\": null,\n      \"reason\": \"rate_limit\",\n      \"until\": 1795609000000,\n      \"usable\": false\n    },\n    \"openai:b\": {\n      \"usable\": true\n    },\n    \"openai:c\": {\n      \"kind\": null,\n      \"model\": null,\n      \"reason\": null,\n      \"until\": null,\n      \"usable\": \"yes\"\n    },\n    \"openai:d\": {\n      \"kind\": null,\n      \"model\": null,\n      \"note\": \"kept\",\n      \"reason\": null,\n      \"until\": null,\n      \"usable\": true\n    }\n  }\n}\n";
     s.write("clawshift/t.json", text);
     let script = r#"let s = state::load("t");
 let p = s.profileStatuses;
 print(`${type_of(p)} ${p.len()} ${p.keys()} ${p.contains("openai:b")} ${p.contains("x")}`);
-print(`${p["openai:a"].reason} ${p["openai:a"].usable} ${p["x"]}`);
+print(`${p["openai:a"].reason} ${p["openai:a"].usable} ${p["x"]} ${p["openai:c"].usable} ${p["openai:d"].note}`);
 let m = p.to_map();
 m.extra = 1;
 print(`${type_of(m)} ${m.len()} ${p.len()}`);
 state::save("copy", s);"#;
     s.cmd().args(["eval", script]).assert().success().stdout(
-        "ProfileStatuses 2 [\"openai:a\", \"openai:b\"] true false\n\
-             rate_limit false \n\
-             map 3 2\n",
+        "ProfileStatuses 4 [\"openai:a\", \"openai:b\", \"openai:c\", \"openai:d\"] true false\n\
+             rate_limit false  yes kept\n\
+             map 5 4\n",
     );
     assert_eq!(s.read("clawshift/copy.json"), text);
     // `eval` shows it as the JSON it holds.
