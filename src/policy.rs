@@ -1045,18 +1045,28 @@ impl Decision {
     /// read and every other key stays as it is, so such a caller converts those few
     /// keys, not the statuses saved before.
     pub fn state_changes(&self, state: &Value, status: &Status) -> Vec<(String, Change)> {
-        let read = Value::Object(
-            STATE_READS
-                .iter()
-                .filter_map(|k| Some((k.to_string(), state.get(*k)?.clone())))
-                .collect(),
-        );
-        let (Value::Object(next), statuses) = self.next_state(&read, status) else {
+        // A caller that converted only these keys hands them over as they are: the
+        // account orders are two thousand ids, not copied again to be filtered.
+        let only_reads = state
+            .as_object()
+            .is_some_and(|m| m.keys().all(|k| STATE_READS.contains(&k.as_str())));
+        let filtered;
+        let read = if only_reads {
+            state
+        } else {
+            filtered = Value::Object(
+                STATE_READS
+                    .iter()
+                    .filter_map(|k| Some((k.to_string(), state.get(*k)?.clone())))
+                    .collect(),
+            );
+            &filtered
+        };
+        let (Value::Object(next), statuses) = self.next_state(read, status) else {
             return Vec::new();
         };
-        let Value::Object(read) = read else {
-            return Vec::new();
-        };
+        let empty = Map::new();
+        let read = read.as_object().unwrap_or(&empty);
         let mut out: Vec<(String, Change)> = read
             .keys()
             .filter(|k| !next.contains_key(*k))
@@ -1129,13 +1139,13 @@ impl Decision {
             );
         }
         let mut put = |key: &str, value: Vec<&str>| {
-            let mut o = s
-                .get(key)
-                .and_then(Value::as_object)
-                .cloned()
-                .unwrap_or_default();
+            let saved = s.get(key).and_then(Value::as_object);
             // Compared in place: a thousand ids are copied only when they changed.
-            if o.get(cp).is_none_or(|now| !holds(now, &value)) {
+            if saved
+                .and_then(|o| o.get(cp))
+                .is_none_or(|now| !holds(now, &value))
+            {
+                let mut o = saved.cloned().unwrap_or_default();
                 let ids = value.into_iter().map(Value::from).collect();
                 o.insert(cp.to_string(), Value::Array(ids));
                 s.insert(key.to_string(), Value::Object(o));
@@ -1186,10 +1196,6 @@ impl Decision {
     }
 }
 
-/// The keys of a saved switch state that [`candidates`] and [`validate`] read (through
-/// [`agent_models`] and [`account_order`]).
-pub const CANDIDATE_READS: [&str; 3] = ["knownModels", "accountOrder", "lastOrder"];
-
 /// The keys of a saved switch state that [`Decision::new`] and [`Decision::explain`]
 /// read. A caller holding the state as script values converts only these: the rest
 /// (a thousand profiles' statuses, the account orders) is never read there.
@@ -1210,7 +1216,11 @@ pub enum Change {
     ProfileStatuses,
 }
 
-/// The keys of a saved switch state that [`Decision::state_changes`] reads.
+/// The keys of a saved switch state that [`Decision::state_changes`] reads, and among
+/// them those that [`candidates`] and [`validate`] read (`knownModels`, `accountOrder`,
+/// `lastOrder`, through [`agent_models`] and [`account_order`]): a caller holding the
+/// state as script values converts these once for all three, the account orders being
+/// two thousand ids at 1,000 profiles.
 pub const STATE_READS: [&str; 6] = [
     "lastEffectiveModel",
     "userChoice",

@@ -510,29 +510,29 @@ fn marker(secret: &str) -> String {
 
 /// Replaces every value in the registry found in `text` by its fingerprint.
 pub fn mask(text: &str) -> String {
-    masker().mask(text).into_owned()
+    let found = found_in(text);
+    if found.is_empty() {
+        return text.to_string();
+    }
+    with_markers(text, found)
 }
 
-/// Holds the registry for masking many strings in a row (the strings of a value being
-/// written, see `api::json::to_masked_text`). Nothing may learn while it is held.
-pub struct Masker(std::sync::MutexGuard<'static, Option<Registry>>);
-
-pub fn masker() -> Masker {
-    Masker(KNOWN.lock().unwrap_or_else(|e| e.into_inner()))
+/// [`mask`] for a text of one's own, handed back as it is when it holds no secret: a
+/// state file of a thousand profiles is not copied to be checked.
+pub fn masked(text: String) -> String {
+    let found = found_in(&text);
+    if found.is_empty() {
+        return text;
+    }
+    with_markers(&text, found)
 }
 
-impl Masker {
-    /// `text` with every value in the registry replaced by its fingerprint; borrowed
-    /// when it holds none.
-    pub fn mask<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
-        let found = match self.0.as_ref() {
-            Some(known) if text.len() >= MIN_LEARNED => known.find(text),
-            _ => Vec::new(),
-        };
-        if found.is_empty() {
-            return text.into();
-        }
-        with_markers(text, found).into()
+/// Where the registry's values are in `text`.
+fn found_in(text: &str) -> Vec<(usize, usize)> {
+    let known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    match known.as_ref() {
+        Some(known) if text.len() >= MIN_LEARNED => known.find(text),
+        _ => Vec::new(),
     }
 }
 

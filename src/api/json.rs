@@ -9,7 +9,6 @@ use serde_json::Value;
 use super::state::{Entry, ProfileStatuses, RECORDED};
 use super::{RhaiResult, def};
 use crate::host::Host;
-use crate::redact::Masker;
 
 pub fn register(engine: &mut Engine, _host: &Rc<Host>) {
     let mut m = Module::new();
@@ -322,63 +321,48 @@ pub fn to_text(d: &Dynamic, pretty: bool) -> RhaiResult<String> {
     written(d, pretty, false)
 }
 
-/// [`to_text`] with every secret the run has read masked (`redact::mask`). A plain
-/// value's strings are masked one by one as they are written, most of them too short
-/// to hold a secret, rather than the whole text scanned once it is written.
+/// [`to_text`] with every secret the run has read masked (`redact::mask`): the text is
+/// scanned once it is written, in one pass whatever the number of secrets, which costs
+/// less than masking its eight thousand strings one by one as they are written.
 pub fn to_masked_text(d: &Dynamic, pretty: bool) -> RhaiResult<String> {
     written(d, pretty, true)
 }
 
 /// [`to_text`], `masked` or not. A value that is not plain goes through `to_value` and
-/// serde once `write_plain` has given up on it, and is masked as a whole text.
+/// serde once `write_plain` has given up on it.
 fn written(d: &Dynamic, pretty: bool, masked: bool) -> RhaiResult<String> {
     let fail = |e: &dyn std::fmt::Display| format!("cannot convert to JSON: {e}");
-    let masker = masked.then(crate::redact::masker);
     let mut out = Vec::new();
-    if write_plain(d, pretty, 0, &mut out, masker.as_ref()) {
-        return String::from_utf8(out).map_err(|e| fail(&e).into());
-    }
-    // The registry is let go before anything else runs: a conversion that learned a
-    // value would wait on it forever.
-    drop(masker);
-    let v = to_value(d)?;
-    let text = if pretty {
-        serde_json::to_string_pretty(&v)
+    let text = if write_plain(d, pretty, 0, &mut out) {
+        String::from_utf8(out).map_err(|e| fail(&e))?
     } else {
-        serde_json::to_string(&v)
-    }
-    .map_err(|e| fail(&e))?;
+        let v = to_value(d)?;
+        if pretty {
+            serde_json::to_string_pretty(&v)
+        } else {
+            serde_json::to_string(&v)
+        }
+        .map_err(|e| fail(&e))?
+    };
     Ok(if masked {
-        crate::redact::mask(&text)
+        crate::redact::masked(text)
     } else {
         text
     })
 }
 
 /// Writes `d` into `out` as serde_json writes the same value (compact, or indented by
-/// two spaces at `depth`), each string and key masked by `masker` if there is one;
-/// false, with `out` partly written, when `d` holds anything but `()`, booleans,
-/// integers, floats, strings, characters, arrays, maps and [`ProfileStatuses`].
-fn write_plain(
-    d: &Dynamic,
-    pretty: bool,
-    depth: usize,
-    out: &mut Vec<u8>,
-    masker: Option<&Masker>,
-) -> bool {
-    Plain {
-        pretty,
-        out,
-        masker,
-    }
-    .value(d, depth)
+/// two spaces at `depth`); false, with `out` partly written, when `d` holds anything
+/// but `()`, booleans, integers, floats, strings, characters, arrays, maps and
+/// [`ProfileStatuses`].
+fn write_plain(d: &Dynamic, pretty: bool, depth: usize, out: &mut Vec<u8>) -> bool {
+    Plain { pretty, out }.value(d, depth)
 }
 
 /// Where [`write_plain`] writes, and how.
 struct Plain<'a> {
     pretty: bool,
     out: &'a mut Vec<u8>,
-    masker: Option<&'a Masker>,
 }
 
 impl Plain<'_> {
@@ -417,19 +401,47 @@ impl Plain<'_> {
             true
         } else if let Some(p) = d.read_lock::<ProfileStatuses>() {
             let entries = p.entries().iter().map(|(id, e)| (id.as_str(), e));
-            self.object(depth, entries, |w, e, depth| match e.fields() {
-                Some(fields) => {
-                    let fields = fields.iter().map(|(k, v)| (*k, v));
-                    w.object(depth, fields, |w, v, depth| w.value(v, depth))
-                }
-                None => w.value(&e.to_dynamic(), depth),
-            })
+            self.object(depth, entries, |w, e, depth| w.entry(e, depth))
         } else if let Some(m) = d.read_lock::<rhai::Map>() {
             let entries = m.iter().map(|(k, v)| (k.as_str(), v));
             self.object(depth, entries, |w, v, depth| w.value(v, depth))
         } else {
             false
         }
+    }
+
+    /// One entry of [`ProfileStatuses`]: a recorded one straight from its fields, as
+    /// the map it stands for is written.
+    fn entry(&mut self, e: &Entry, depth: usize) -> bool {
+        let Entry::Recorded {
+            usable,
+            kind,
+            reason,
+            until,
+            model,
+        } = e
+        else {
+            return self.value(&e.to_dynamic(), depth);
+        };
+        fn text(t: &Option<rhai::ImmutableString>) -> Field<'_> {
+            Field::Text(t.as_ref().map(|t| t.as_str()))
+        }
+        let fields = [
+            text(kind),
+            text(model),
+            text(reason),
+            Field::Int(*until),
+            Field::Bool(*usable),
+        ];
+        self.object(depth, RECORDED.into_iter().zip(fields), |w, f, _| {
+            match f {
+                Field::Text(Some(t)) => return w.string(t),
+                Field::Int(Some(i)) => return w.scalar(&i),
+                Field::Bool(b) => return w.scalar(&b),
+                Field::Text(None) | Field::Int(None) => w.out.extend_from_slice(b"null"),
+            }
+            true
+        })
     }
 
     /// An object of `entries`, each value written by `write`.
@@ -468,12 +480,7 @@ impl Plain<'_> {
 
     /// Most strings (keys, ids, kinds) need no escape; serde_json writes the others.
     fn string(&mut self, s: &str) -> bool {
-        let s = match self.masker {
-            Some(m) => m.mask(s),
-            None => s.into(),
-        };
-        let s: &str = &s;
-        if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        if needs_escape(s.as_bytes()) {
             return self.scalar(s);
         }
         self.out.push(b'"');
@@ -483,11 +490,51 @@ impl Plain<'_> {
     }
 
     fn line(&mut self, depth: usize) {
+        const SPACES: &[u8; 64] = &[b' '; 64];
         if self.pretty {
             self.out.push(b'\n');
-            self.out.resize(self.out.len() + 2 * depth, b' ');
+            let mut left = 2 * depth;
+            while left > 0 {
+                let n = left.min(SPACES.len());
+                self.out.extend_from_slice(&SPACES[..n]);
+                left -= n;
+            }
         }
     }
+}
+
+/// Whether JSON writes `s` with escapes: it holds a control character, a quote or a
+/// backslash. Eight bytes at a time: a switch state's thousand ids and five thousand
+/// status words are checked on every save.
+fn needs_escape(s: &[u8]) -> bool {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    // Whether any byte of `x` is below `n` (at most 0x80), all eight at once.
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH != 0;
+    let zero = |x: u64| below(x, 1);
+    let mut chunks = s.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut bytes = [0; 8];
+        bytes.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(bytes);
+        if below(x, 0x20)
+            || zero(x ^ (ONES * u64::from(b'"')))
+            || zero(x ^ (ONES * u64::from(b'\\')))
+        {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
+/// A member of a recorded entry, as [`Plain::entry`] writes it.
+enum Field<'a> {
+    Text(Option<&'a str>),
+    Int(Option<rhai::INT>),
+    Bool(bool),
 }
 
 /// A script value made of `()`, booleans, integers, floats, strings, characters, arrays
@@ -539,6 +586,25 @@ mod tests {
             "": "empty key", "until": 1795608000000i64, "none": {}, "zero": -0.0,
             "control": "tab\t nul\u{0} bell\u{7} line\nend \\ /", "small": 1e-7
         })
+    }
+
+    #[test]
+    fn a_string_needs_escapes_exactly_when_json_writes_it_with_them() {
+        // Every byte value at every place of an eight-byte block and the tail after it.
+        for len in [1, 7, 8, 9, 16, 17] {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut s = vec![b'a'; len];
+                    s[at] = b;
+                    let escaped = b < 0x20 || b == b'"' || b == b'\\';
+                    assert_eq!(needs_escape(&s), escaped, "byte {b:#x} at {at} of {len}");
+                }
+            }
+        }
+        assert!(!needs_escape(b""));
+        assert!(!needs_escape(
+            "h\u{e9}llo w\u{f6}rld, caf\u{e9}s".as_bytes()
+        ));
     }
 
     #[test]
@@ -595,10 +661,7 @@ mod tests {
             m.insert("nan".into(), Dynamic::from_float(f64::NAN));
         }
         let mut out = Vec::new();
-        assert!(
-            write_plain(&plain, true, 0, &mut out, None)
-                && !write_plain(&d, true, 0, &mut out, None)
-        );
+        assert!(write_plain(&plain, true, 0, &mut out) && !write_plain(&d, true, 0, &mut out));
         let via = to_value(&plain).unwrap_or_else(|e| panic!("{e}"));
         let text = |pretty| to_text(&plain, pretty).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(text(false), via.to_string());

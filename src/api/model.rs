@@ -339,7 +339,7 @@ fn status(engine: &mut Engine) {
          Example: `for p in models_status().validate([\"opsu\"], #{}) { print(p); }`")
         .with_volatility(false)
         .register_into_engine(engine, |s: &mut S, priority: Array, state: Map| -> RhaiResult<Array> {
-            let (priority, state) = (entries(&priority)?, keys_as_json(&state, &policy::CANDIDATE_READS, "validate")?);
+            let (priority, state) = (entries(&priority)?, keys_as_json(&state, &policy::STATE_READS, "validate")?);
             Ok(strings(&policy::validate(s, &priority, &state)))
         });
 }
@@ -367,7 +367,7 @@ fn expand(s: &S, priority: &Array, state: &Map) -> RhaiResult<Rc<Expansion>> {
         static LAST: std::mem::ManuallyDrop<std::cell::RefCell<Last>> = Default::default();
     }
     let priority = entries(priority)?;
-    let state = keys_as_json(state, &policy::CANDIDATE_READS, "candidates")?;
+    let state = keys_as_json(state, &policy::STATE_READS, "candidates")?;
     let hit = LAST.with(|l| {
         l.borrow().as_ref().and_then(|(ls, lp, lst, e)| {
             let same_state = Rc::ptr_eq(lst, &state) || **lst == *state;

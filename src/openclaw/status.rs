@@ -399,7 +399,12 @@ pub fn native(host: &Host) -> Result<Status, Error> {
         for (field, what) in cred.malformed() {
             warnings.push(malformed_text(id, field, &what));
         }
-        profiles.push(profile_status(id, cred, auth.usage.get(id), now));
+        profiles.push(profile_status(
+            id,
+            cred,
+            auth.usage.get(id).map(|u| &**u),
+            now,
+        ));
     }
     let default_model = default_model.as_str().map(str::to_string);
     let (current, current_source) = match cur_model {

@@ -152,8 +152,9 @@ pub struct ReadDoc {
     pub rest: Map<String, Value>,
 }
 
-/// Each profile's `usageStats` entry, by profile id.
-pub type UsageStats = foldhash::HashMap<String, Usage>;
+/// Each profile's `usageStats` entry, by profile id. Boxed: an entry is eight members
+/// wide, and a table sized for a thousand ids would hold that width for every slot.
+pub type UsageStats = foldhash::HashMap<String, Box<Usage>>;
 
 /// The members of a profile's `usageStats` entry that status reads (OpenClaw's
 /// disabled, cooldown and blocked windows), each as written; the others (error counts,
@@ -514,7 +515,7 @@ impl<'de> Visitor<'de> for UsageStatsSeed<'_> {
             &mut self.0,
             |m, l| m.next_value_seed(UsageSeed(l)),
             |id, usage| {
-                out.insert(id, usage);
+                out.insert(id, Box::new(usage));
             },
         )?;
         Ok(Some(out))
