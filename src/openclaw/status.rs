@@ -394,17 +394,19 @@ pub fn native(host: &Host) -> Result<Status, Error> {
         }
     };
     let mut warnings: Vec<String> = d.blocker.iter().cloned().collect();
-    let mut profiles: Vec<Profile> = Vec::with_capacity(auth.profiles.len());
+    // Each made in its shared place at once: a thousand profiles are a third of a
+    // megabyte, not to be written once in a list and then moved.
+    let mut profiles: Vec<Rc<Profile>> = Vec::with_capacity(auth.profiles.len());
     for (id, cred) in &auth.profiles {
         for (field, what) in cred.malformed() {
             warnings.push(malformed_text(id, field, &what));
         }
-        profiles.push(profile_status(
+        profiles.push(Rc::new(profile_status(
             id,
             cred,
             auth.usage.get(id).map(|u| &**u),
             now,
-        ));
+        )));
     }
     let default_model = default_model.as_str().map(str::to_string);
     let (current, current_source) = match cur_model {
@@ -442,7 +444,7 @@ pub fn native(host: &Host) -> Result<Status, Error> {
 fn link(
     orders: Vec<(String, Vec<String>, &'static str)>,
     last_good: &Map<String, Value>,
-    mut profiles: Vec<Profile>,
+    mut profiles: Vec<Rc<Profile>>,
 ) -> (Vec<Provider>, Vec<Rc<Profile>>) {
     // Each provider's list as places in `profiles`, and each profile's place in its
     // order, found through one index that borrows the ids rather than copies them.
@@ -471,10 +473,11 @@ fn link(
             })
             .collect()
     };
+    // Not yet shared, so set in place.
     for (x, place) in places {
-        profiles[x].position = Some(place);
+        Rc::make_mut(&mut profiles[x]).position = Some(place);
     }
-    let shared: Vec<Rc<Profile>> = profiles.into_iter().map(Rc::new).collect();
+    let shared = profiles;
     let providers = orders
         .into_iter()
         .zip(lists)
@@ -656,6 +659,7 @@ pub fn from_openclaw(host: &Host) -> Result<Status, Error> {
         .map(|p| (p.id.as_str(), Some(&*p.provider)))
         .collect();
     let orders = orders(&listed, order, &cfg);
+    let profiles = profiles.into_iter().map(Rc::new).collect();
     let (providers, profiles) = link(orders, last_good, profiles);
     let default_model = s(v.get("defaultModel"));
     let det = d.as_ref();
