@@ -77,28 +77,28 @@ pub fn profile_status(id: &str, cred: &Cred, usage: Option<&Usage>, now: i64) ->
     let none = Usage::default();
     let u = usage.unwrap_or(&none);
     let active = |v: Option<&Value>| num(v).filter(|t| *t > now);
-    let disabled = active(u.disabled_until.as_ref());
-    let cooldown = active(u.cooldown_until.as_ref());
-    let blocked = active(u.blocked_until.as_ref());
+    let disabled = active(u.disabled_until.as_deref());
+    let cooldown = active(u.cooldown_until.as_deref());
+    let blocked = active(u.blocked_until.as_deref());
     let until = [disabled, cooldown, blocked].into_iter().flatten().max();
     let past = expires.is_some_and(|e| e <= now);
     let (kind, reason, model) = if disabled.is_some() {
         (
             Some(BlockKind::Disabled),
-            s(u.disabled_reason.as_ref()),
+            s(u.disabled_reason.as_deref()),
             None,
         )
     } else if cooldown.is_some_and(|c| Some(c) >= blocked) {
         (
             Some(BlockKind::Cooldown),
-            s(u.cooldown_reason.as_ref()),
-            model_ref(&provider, s(u.cooldown_model.as_ref())),
+            s(u.cooldown_reason.as_deref()),
+            model_ref(&provider, s(u.cooldown_model.as_deref())),
         )
     } else if blocked.is_some() {
         (
             Some(BlockKind::Cooldown),
-            s(u.blocked_reason.as_ref()),
-            model_ref(&provider, s(u.blocked_model.as_ref())),
+            s(u.blocked_reason.as_deref()),
+            model_ref(&provider, s(u.blocked_model.as_deref())),
         )
     } else if fenced {
         (

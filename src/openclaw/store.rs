@@ -159,17 +159,18 @@ pub type UsageStats = foldhash::HashMap<String, Box<Usage>>;
 /// The members of a profile's `usageStats` entry that status reads (OpenClaw's
 /// disabled, cooldown and blocked windows), each as written; the others (error counts,
 /// failure counts, last use) are read only for their secrets. A store with a thousand
-/// profiles' entries is not built as a thousand JSON maps.
+/// profiles' entries is not built as a thousand JSON maps. Each member is boxed: most
+/// are absent, and a JSON value is 72 bytes wide.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Usage {
-    pub disabled_until: Option<Value>,
-    pub disabled_reason: Option<Value>,
-    pub cooldown_until: Option<Value>,
-    pub cooldown_reason: Option<Value>,
-    pub cooldown_model: Option<Value>,
-    pub blocked_until: Option<Value>,
-    pub blocked_reason: Option<Value>,
-    pub blocked_model: Option<Value>,
+    pub disabled_until: Option<Box<Value>>,
+    pub disabled_reason: Option<Box<Value>>,
+    pub cooldown_until: Option<Box<Value>>,
+    pub cooldown_reason: Option<Box<Value>>,
+    pub cooldown_model: Option<Box<Value>>,
+    pub blocked_until: Option<Box<Value>>,
+    pub blocked_reason: Option<Box<Value>>,
+    pub blocked_model: Option<Box<Value>>,
 }
 
 /// Parses a document's text, learning its secrets unless its text was learned before.
@@ -183,7 +184,11 @@ fn parse_learning(
     mut learning: Option<Learning>,
 ) -> serde_json::Result<Option<ReadDoc>> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let doc = de.deserialize_any(DocVisitor(learning.as_mut()))?;
+    // Room for as many profiles as the text could hold (one takes well over a hundred
+    // bytes): a table grown step by step copies a thousand profiles three times over,
+    // and room never used is never touched.
+    let room = text.len() / 128;
+    let doc = de.deserialize_any(DocVisitor(learning.as_mut(), room))?;
     de.end()?;
     Ok(doc)
 }
@@ -437,7 +442,8 @@ impl<'de> Visitor<'de> for CredSeed<'_> {
 }
 
 /// Reads `profiles`: `None` when it is not an object.
-struct ProfilesSeed<'l>(Option<&'l mut Learning>);
+/// The second part is how many profiles to make room for at once.
+struct ProfilesSeed<'l>(Option<&'l mut Learning>, usize);
 
 any_value_seed!(ProfilesSeed, Option<Profiles>);
 
@@ -447,7 +453,7 @@ impl<'de> Visitor<'de> for ProfilesSeed<'_> {
         f.write_str("any JSON value")
     }
     fn visit_map<A: MapAccess<'de>>(mut self, m: A) -> Result<Option<Profiles>, A::Error> {
-        let mut out = Profiles::default();
+        let mut out = Profiles::with_capacity_and_hasher(self.1, Default::default());
         let mut before = Default::default();
         by_id(
             m,
@@ -491,7 +497,7 @@ impl<'de> Visitor<'de> for UsageSeed<'_> {
                     continue;
                 }
             };
-            *slot = Some(json_member(&mut m, &mut self.0, &key.0)?);
+            *slot = Some(Box::new(json_member(&mut m, &mut self.0, &key.0)?));
         }
         Ok(u)
     }
@@ -523,8 +529,9 @@ impl<'de> Visitor<'de> for UsageStatsSeed<'_> {
     not_an_object!(Option<UsageStats>, None);
 }
 
-/// Reads a whole document: `None` when it is not an object.
-struct DocVisitor<'l>(Option<&'l mut Learning>);
+/// Reads a whole document: `None` when it is not an object. The second part is how
+/// many profiles to make room for.
+struct DocVisitor<'l>(Option<&'l mut Learning>, usize);
 
 impl<'de> Visitor<'de> for DocVisitor<'_> {
     type Value = Option<ReadDoc>;
@@ -540,7 +547,7 @@ impl<'de> Visitor<'de> for DocVisitor<'_> {
         while let Some(key) = m.next_key::<Key>()? {
             if key.0 == "profiles" {
                 doc.profiles = Some(member(&mut m, &mut self.0, &key.0, |m, l| {
-                    m.next_value_seed(ProfilesSeed(l))
+                    m.next_value_seed(ProfilesSeed(l, self.1))
                 })?);
                 continue;
             }
