@@ -1069,7 +1069,7 @@ impl Decision {
         let read = read.as_object().unwrap_or(&empty);
         let mut out: Vec<(String, Change)> = read
             .keys()
-            .filter(|k| !next.contains_key(*k))
+            .filter(|k| !next.contains_key(*k) && !ORDERS.contains(&k.as_str()))
             .map(|k| (k.clone(), Change::Remove))
             .collect();
         out.extend(
@@ -1084,9 +1084,16 @@ impl Decision {
     }
 
     /// The next state but `profileStatuses`, and whether that is to be recorded anew.
+    /// The [`ORDERS`] are in it only when they change; they are never removed.
     fn next_state(&self, state: &Value, status: &Status) -> (Value, bool) {
-        let mut s = match state {
-            Value::Object(m) => m.clone(),
+        // The account orders (two thousand ids at 1,000 profiles) are not copied: they
+        // are in the next state only when they change.
+        let mut s: Map<String, Value> = match state {
+            Value::Object(m) => m
+                .iter()
+                .filter(|(k, _)| !ORDERS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             _ => Map::new(),
         };
         let cp = status.codex_provider.as_str();
@@ -1139,7 +1146,7 @@ impl Decision {
             );
         }
         let mut put = |key: &str, value: Vec<&str>| {
-            let saved = s.get(key).and_then(Value::as_object);
+            let saved = state.get(key).and_then(Value::as_object);
             // Compared in place: a thousand ids are copied only when they changed.
             if saved
                 .and_then(|o| o.get(cp))
@@ -1215,6 +1222,10 @@ pub enum Change {
     /// Set to this status's [`profile_statuses`].
     ProfileStatuses,
 }
+
+/// The account orders a switch state keeps: `accountOrder` (the order before clawshift's
+/// switches) and `lastOrder` (the order it left).
+const ORDERS: [&str; 2] = ["accountOrder", "lastOrder"];
 
 /// The keys of a saved switch state that [`Decision::state_changes`] reads, and among
 /// them those that [`candidates`] and [`validate`] read (`knownModels`, `accountOrder`,
