@@ -542,6 +542,49 @@ republishes the order).
 /// Issue #8: what the measurements showed and what was changed. These figures were
 /// measured once, while making the changes; the tables above are this run's.
 const CHANGES: &str = r#"
+## What a run keeps, and how much memory it touches (issue #13, seventh pass)
+
+callgrind counts of `switch --dry-run` at 1,000 profiles, on the plain generated state
+(a first switch) and on it with a saved switch state (a quiet run), each row after the
+one above:
+
+| change | first switch | quiet run |
+|---|---:|---:|
+| before (`9e5f42e`) | 35.5 M | 48.4 M |
+| `profileStatuses` holds each entry a switch recorded as its five fields (`state::Entry::Recorded`), read from the text and written to it directly, not as a map of five (a thousand maps were 456 KB); the policy's reads of a saved state are converted to JSON once a run while the state's values are the same, compared in place | 33.0 M | 44.2 M |
+| a state's text is masked in one pass once written (0.65 M), where masking its eight thousand strings one by one as they were written (the fourth pass's choice) cost about as much around the calls, and the code holding the registry for it is gone; escapes checked eight bytes at a time; the saved orders neither cloned to be compared nor converted twice (`candidates` and `next_state` share one conversion); `usageStats` entries boxed | 32.5 M | 40.3 M |
+| the merged auth view takes the first document's maps whole; a status's profiles are made in their shared place at once (a third of a megabyte not touched, 80 page faults fewer); the profile table sized for as many profiles as the text could hold (room never used is never touched); `usageStats` members boxed | 31.4 M | 39.3 M |
+| the next switch state copies the saved account orders only when they change | 31.4 M | 38.1 M |
+
+At 100 profiles a first switch went from 10.8 M to 10.5 M and a quiet run from 11.6 M
+to 10.7 M; at 3 profiles both are unchanged (8.2 M and 7.6 M). Page faults under `perf
+stat` (40 runs, through the same small shell wrapper): a first switch at 1,000
+profiles 1,567 → 1,336, a quiet run about 1,597 → 1,405.
+
+**Where the page faults are.** glibc here keeps every buffer below 4 MB on the heap and
+gives nothing back (`memory::tune_heap`), so what a run touches is about its heap at its
+highest, 4.1 MB at 1,000 profiles (valgrind's dhat): the two rows' text (508 KB; SQLite
+gathers an overflow chain into a buffer of its own first, another 450 KB, which reading
+the row as a blob did not avoid), the profiles (248 KB typed, 368 KB judged), the
+registry's copies of two thousand tokens (342 KB), the state text written (188 KB), and
+candidates, orders and tables of 50–120 KB each. An allocation that only reserves room
+costs nothing until it is written.
+
+**Tried, not kept.** A small SQLite page cache (`cache_size`), and reading the rows
+through SQLite's blob interface: no fewer page faults. Stripping the scripts' comment
+lines before compiling them saves 0.7 M (Rhai's tokenizer costs about 140 instructions a
+byte, and half the scripts' bytes are comments), not worth a second lexer of Rhai's
+syntax. Registering the secrets by their tail alone, without the table of whole values:
+the benchmark's unsigned test tokens share one tail nine hundred times over, and every
+insert would compare against them all.
+
+**What is left at 1,000 profiles** (31.4 M): reading the store 12.6–13.1 M (serde_json's
+scan of 450 KB, the typed credentials, learning two thousand secrets), the engine and
+both scripts 5.3 M, writing and masking the state 3.6 M, and the candidates, orders and
+decision around 6 M. A quiet run adds reading the saved state (its two thousand order
+ids become script strings), one conversion of the orders to JSON and their comparison on
+each later call, and writing them back.
+
 ## The quiet run (issue #13, sixth pass)
 
 **What the benchmark did not measure.** Every switch row above used to start from no

@@ -80,9 +80,16 @@ pub fn parse_state(text: &[u8]) -> serde_json::Result<Dynamic> {
     Ok(value)
 }
 
-/// The visits of every value but an object and an array, as [`ScriptVisitor`] makes it.
-macro_rules! scalars_as_script {
+/// The visits of every value but an object, as [`ScriptVisitor`] makes it, for a
+/// visitor that reads only objects its own way.
+macro_rules! others_as_script {
     ($t:ty, $wrap:expr) => {
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<$t, A::Error> {
+            serde::de::Visitor::visit_seq(ScriptVisitor, seq).map($wrap)
+        }
         fn visit_unit<E: serde::de::Error>(self) -> Result<$t, E> {
             serde::de::Visitor::visit_unit(ScriptVisitor).map($wrap)
         }
@@ -112,9 +119,6 @@ struct StateVisitor;
 
 impl<'de> serde::de::Visitor<'de> for StateVisitor {
     type Value = Dynamic;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Dynamic, A::Error> {
         let mut entries = Vec::new();
         while let Some(Key(k)) = map.next_key()? {
@@ -127,10 +131,7 @@ impl<'de> serde::de::Visitor<'de> for StateVisitor {
         }
         Ok(Dynamic::from_map(entries.into_iter().collect()))
     }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Dynamic, A::Error> {
-        serde::de::Visitor::visit_seq(ScriptVisitor, seq).map(|s| s.0)
-    }
-    scalars_as_script!(Dynamic, |s: Script| s.0);
+    others_as_script!(Dynamic, |s: Script| s.0);
 }
 
 /// `profileStatuses`: an object as [`ProfileStatuses`], anything else as it is.
@@ -145,9 +146,6 @@ impl<'de> serde::de::DeserializeSeed<'de> for StatusesSeed {
 
 impl<'de> serde::de::Visitor<'de> for StatusesSeed {
     type Value = Dynamic;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Dynamic, A::Error> {
         let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
         while let Some(Key(k)) = map.next_key()? {
@@ -155,10 +153,7 @@ impl<'de> serde::de::Visitor<'de> for StatusesSeed {
         }
         Ok(Dynamic::from(ProfileStatuses::new(entries)))
     }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Dynamic, A::Error> {
-        serde::de::Visitor::visit_seq(ScriptVisitor, seq).map(|s| s.0)
-    }
-    scalars_as_script!(Dynamic, |s: Script| s.0);
+    others_as_script!(Dynamic, |s: Script| s.0);
 }
 
 /// One entry of `profileStatuses`: a recorded one when it is exactly one.
@@ -173,9 +168,6 @@ impl<'de> serde::de::DeserializeSeed<'de> for EntrySeed {
 
 impl<'de> serde::de::Visitor<'de> for EntrySeed {
     type Value = Entry;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Entry, A::Error> {
         // The members of a recorded entry go to their slots, any other to `extra`; only
         // an entry that is not a recorded one is then built as a map.
@@ -201,10 +193,7 @@ impl<'de> serde::de::Visitor<'de> for EntrySeed {
             .collect();
         Ok(Entry::Other(Dynamic::from_map(map)))
     }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Entry, A::Error> {
-        serde::de::Visitor::visit_seq(ScriptVisitor, seq).map(|s| Entry::Other(s.0))
-    }
-    scalars_as_script!(Entry, |s: Script| Entry::Other(s.0));
+    others_as_script!(Entry, |s: Script| Entry::Other(s.0));
 }
 
 /// One script value read from JSON (see [`parse`]).
@@ -413,35 +402,13 @@ impl Plain<'_> {
     /// One entry of [`ProfileStatuses`]: a recorded one straight from its fields, as
     /// the map it stands for is written.
     fn entry(&mut self, e: &Entry, depth: usize) -> bool {
-        let Entry::Recorded {
-            usable,
-            kind,
-            reason,
-            until,
-            model,
-        } = e
-        else {
-            return self.value(&e.to_dynamic(), depth);
-        };
-        fn text(t: &Option<rhai::ImmutableString>) -> Field<'_> {
-            Field::Text(t.as_ref().map(|t| t.as_str()))
-        }
-        let fields = [
-            text(kind),
-            text(model),
-            text(reason),
-            Field::Int(*until),
-            Field::Bool(*usable),
-        ];
-        self.object(depth, RECORDED.into_iter().zip(fields), |w, f, _| {
-            match f {
-                Field::Text(Some(t)) => return w.string(t),
-                Field::Int(Some(i)) => return w.scalar(&i),
-                Field::Bool(b) => return w.scalar(&b),
-                Field::Text(None) | Field::Int(None) => w.out.extend_from_slice(b"null"),
+        match e.fields() {
+            Some(fields) => {
+                let fields = fields.iter().map(|(k, v)| (*k, v));
+                self.object(depth, fields, |w, v, depth| w.value(v, depth))
             }
-            true
-        })
+            None => self.value(&e.to_dynamic(), depth),
+        }
     }
 
     /// An object of `entries`, each value written by `write`.
@@ -528,13 +495,6 @@ fn needs_escape(s: &[u8]) -> bool {
         .remainder()
         .iter()
         .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
-}
-
-/// A member of a recorded entry, as [`Plain::entry`] writes it.
-enum Field<'a> {
-    Text(Option<&'a str>),
-    Int(Option<rhai::INT>),
-    Bool(bool),
 }
 
 /// A script value made of `()`, booleans, integers, floats, strings, characters, arrays
