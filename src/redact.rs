@@ -510,30 +510,20 @@ fn marker(secret: &str) -> String {
 
 /// Replaces every value in the registry found in `text` by its fingerprint.
 pub fn mask(text: &str) -> String {
-    let found = found_in(text);
-    if found.is_empty() {
-        return text.to_string();
-    }
-    with_markers(text, found)
+    masked(text.to_string())
 }
 
 /// [`mask`] for a text of one's own, handed back as it is when it holds no secret: a
 /// state file of a thousand profiles is not copied to be checked.
 pub fn masked(text: String) -> String {
-    let found = found_in(&text);
+    let found = match KNOWN.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        Some(known) if text.len() >= MIN_LEARNED => known.find(&text),
+        _ => Vec::new(),
+    };
     if found.is_empty() {
         return text;
     }
     with_markers(&text, found)
-}
-
-/// Where the registry's values are in `text`.
-fn found_in(text: &str) -> Vec<(usize, usize)> {
-    let known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
-    match known.as_ref() {
-        Some(known) if text.len() >= MIN_LEARNED => known.find(text),
-        _ => Vec::new(),
-    }
 }
 
 /// `text` with each of `ranges` (in order, none overlapping) replaced by its marker.

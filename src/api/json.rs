@@ -403,11 +403,11 @@ impl Plain<'_> {
     /// the map it stands for is written.
     fn entry(&mut self, e: &Entry, depth: usize) -> bool {
         match e.fields() {
-            Some(fields) => {
+            Ok(fields) => {
                 let fields = fields.iter().map(|(k, v)| (*k, v));
                 self.object(depth, fields, |w, v, depth| w.value(v, depth))
             }
-            None => self.value(&e.to_dynamic(), depth),
+            Err(d) => self.value(d, depth),
         }
     }
 
@@ -529,6 +529,37 @@ fn plain_value(d: &Dynamic) -> Option<Value> {
             .map(Value::Object)
     } else {
         None
+    }
+}
+
+/// Whether `d` converts to `v` ([`to_value`]), judged without converting it, beside
+/// [`plain_value`] so that the two keep to one conversion; false for anything but `()`,
+/// booleans, integers, strings, arrays and maps, which a caller then converts.
+pub fn converts_to(d: &Dynamic, v: &Value) -> bool {
+    if d.is_shared() {
+        false
+    } else if d.is_unit() {
+        v.is_null()
+    } else if let Ok(b) = d.as_bool() {
+        v.as_bool() == Some(b)
+    } else if let Ok(i) = d.as_int() {
+        v.is_i64() && v.as_i64() == Some(i)
+    } else if let Some(s) = d.read_lock::<rhai::ImmutableString>() {
+        v.as_str() == Some(s.as_str())
+    } else if let Some(a) = d.read_lock::<rhai::Array>() {
+        v.as_array().is_some_and(|items| {
+            items.len() == a.len() && a.iter().zip(items).all(|(d, v)| converts_to(d, v))
+        })
+    } else if let Some(m) = d.read_lock::<rhai::Map>() {
+        // A script map's keys are sorted, and so are those of the JSON object made of it.
+        v.as_object().is_some_and(|o| {
+            o.len() == m.len()
+                && m.iter()
+                    .zip(o)
+                    .all(|((dk, d), (k, v))| dk.as_str() == k && converts_to(d, v))
+        })
+    } else {
+        false
     }
 }
 

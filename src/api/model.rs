@@ -404,7 +404,7 @@ fn keys_as_json(state: &Map, keys: &'static [&'static str], what: &str) -> RhaiR
         let (_, last) = l.iter().find(|(k, _)| *k == keys)?;
         let same = keys.iter().all(|k| match (state.get(*k), last.get(*k)) {
             (None, None) => true,
-            (Some(d), Some(v)) => same_as_json(d, v),
+            (Some(d), Some(v)) => super::json::converts_to(d, v),
             _ => false,
         });
         same.then(|| last.clone())
@@ -425,37 +425,6 @@ fn keys_as_json(state: &Map, keys: &'static [&'static str], what: &str) -> RhaiR
         l.push((keys, out.clone()));
     });
     Ok(out)
-}
-
-/// Whether `d` converts to `v` (`json::to_value`), judged without converting it; false
-/// for anything but `()`, booleans, integers, strings, arrays and maps, which are then
-/// converted.
-fn same_as_json(d: &Dynamic, v: &Value) -> bool {
-    if d.is_shared() {
-        false
-    } else if d.is_unit() {
-        v.is_null()
-    } else if let Ok(b) = d.as_bool() {
-        v.as_bool() == Some(b)
-    } else if let Ok(i) = d.as_int() {
-        v.is_i64() && v.as_i64() == Some(i)
-    } else if let Some(s) = d.read_lock::<rhai::ImmutableString>() {
-        v.as_str() == Some(s.as_str())
-    } else if let Some(a) = d.read_lock::<Array>() {
-        v.as_array().is_some_and(|items| {
-            items.len() == a.len() && a.iter().zip(items).all(|(d, v)| same_as_json(d, v))
-        })
-    } else if let Some(m) = d.read_lock::<Map>() {
-        // A script map's keys are sorted, and so are those of the JSON object made of it.
-        v.as_object().is_some_and(|o| {
-            o.len() == m.len()
-                && m.iter()
-                    .zip(o)
-                    .all(|((dk, d), (k, v))| dk.as_str() == k && same_as_json(d, v))
-        })
-    } else {
-        false
-    }
 }
 
 type P = Rc<Profile>;

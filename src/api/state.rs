@@ -92,20 +92,21 @@ pub enum Entry {
 pub const RECORDED: [&str; 5] = ["kind", "model", "reason", "until", "usable"];
 
 impl Entry {
-    /// The entry's members by name, in [`RECORDED`] order, when it is a recorded one.
-    pub fn fields(&self) -> Option<[(&'static str, Dynamic); 5]> {
-        let Entry::Recorded {
-            usable,
-            kind,
-            reason,
-            until,
-            model,
-        } = self
-        else {
-            return None;
+    /// The entry's members by name, in [`RECORDED`] order, when it is a recorded one;
+    /// any other, the value it holds.
+    pub fn fields(&self) -> Result<[(&'static str, Dynamic); 5], &Dynamic> {
+        let (usable, kind, reason, until, model) = match self {
+            Entry::Recorded {
+                usable,
+                kind,
+                reason,
+                until,
+                model,
+            } => (usable, kind, reason, until, model),
+            Entry::Other(d) => return Err(d),
         };
         let text = |t: &Option<ImmutableString>| t.clone().map_or(Dynamic::UNIT, Dynamic::from);
-        Some([
+        Ok([
             ("kind", text(kind)),
             ("model", text(model)),
             ("reason", text(reason)),
@@ -116,15 +117,11 @@ impl Entry {
 
     /// The entry as a script value: a recorded one as its map.
     pub fn to_dynamic(&self) -> Dynamic {
-        match (self, self.fields()) {
-            (Entry::Other(d), _) => d.clone(),
-            (_, fields) => Dynamic::from_map(
-                fields
-                    .into_iter()
-                    .flatten()
-                    .map(|(k, v)| (k.into(), v))
-                    .collect(),
-            ),
+        match self.fields() {
+            Ok(fields) => {
+                Dynamic::from_map(fields.into_iter().map(|(k, v)| (k.into(), v)).collect())
+            }
+            Err(d) => d.clone(),
         }
     }
 

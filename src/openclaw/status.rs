@@ -477,12 +477,11 @@ fn link(
     for (x, place) in places {
         Rc::make_mut(&mut profiles[x]).position = Some(place);
     }
-    let shared = profiles;
     let providers = orders
         .into_iter()
         .zip(lists)
         .map(|((p, order, source), list)| {
-            let list = list.into_iter().map(|x| shared[x].clone()).collect();
+            let list = list.into_iter().map(|x| profiles[x].clone()).collect();
             Provider {
                 last_good: last_good
                     .get(&p)
@@ -495,7 +494,7 @@ fn link(
             }
         })
         .collect();
-    (providers, shared)
+    (providers, profiles)
 }
 
 /// `models_status(#{source: "openclaw"})`: the same shape from
