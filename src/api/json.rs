@@ -389,8 +389,12 @@ impl Plain<'_> {
             self.out.push(b']');
             true
         } else if let Some(p) = d.read_lock::<ProfileStatuses>() {
+            // An entry is written in under two hundred bytes: room for them all at once
+            // rather than a state's text copied as it doubles.
+            self.out.reserve(p.entries().len() * 192);
+            let lines = EntryLines::new(self.pretty, depth + 1);
             let entries = p.entries().iter().map(|(id, e)| (id.as_str(), e));
-            self.object(depth, entries, |w, e, depth| w.entry(e, depth))
+            self.object(depth, entries, |w, e, depth| w.entry(e, depth, &lines))
         } else if let Some(m) = d.read_lock::<rhai::Map>() {
             let entries = m.iter().map(|(k, v)| (k.as_str(), v));
             self.object(depth, entries, |w, v, depth| w.value(v, depth))
@@ -400,15 +404,54 @@ impl Plain<'_> {
     }
 
     /// One entry of [`ProfileStatuses`]: a recorded one straight from its fields, as
-    /// the map it stands for is written.
-    fn entry(&mut self, e: &Entry, depth: usize) -> bool {
-        match e.fields() {
-            Ok(fields) => {
-                let fields = fields.iter().map(|(k, v)| (*k, v));
-                self.object(depth, fields, |w, v, depth| w.value(v, depth))
-            }
-            Err(d) => self.value(d, depth),
-        }
+    /// the map it stands for is written (members in [`RECORDED`] order, each `()` as
+    /// null), through the member lines `lines` made for its depth: a state holds one
+    /// per profile, and this was most of writing it.
+    fn entry(&mut self, e: &Entry, depth: usize, lines: &EntryLines) -> bool {
+        let (usable, kind, reason, until, model) = match e {
+            Entry::Recorded {
+                usable,
+                kind,
+                reason,
+                until,
+                model,
+            } => (usable, kind, reason, until, model),
+            Entry::Other(d) => return self.value(d, depth),
+        };
+        let text = |w: &mut Self, t: &Option<rhai::ImmutableString>| match t {
+            Some(t) => w.string(t),
+            None => w.null(),
+        };
+        let [k, m, r, u, ok] = &lines.members;
+        self.out.extend_from_slice(k);
+        text(self, kind);
+        self.out.extend_from_slice(m);
+        text(self, model);
+        self.out.extend_from_slice(r);
+        text(self, reason);
+        self.out.extend_from_slice(u);
+        match until {
+            Some(until) => self.scalar(until),
+            None => self.null(),
+        };
+        self.out.extend_from_slice(ok);
+        self.out
+            .extend_from_slice(if *usable { b"true" } else { b"false" });
+        self.out.extend_from_slice(&lines.end);
+        true
+    }
+
+    /// A member's name on its own line at `depth`, up to its value.
+    fn key(&mut self, k: &str, depth: usize) {
+        self.line(depth);
+        self.string(k);
+        self.out
+            .extend_from_slice(if self.pretty { b": " } else { b":" });
+    }
+
+    fn null(&mut self) -> bool {
+        self.out.extend_from_slice(b"null");
+        true
     }
 
     /// An object of `entries`, each value written by `write`.
@@ -424,10 +467,7 @@ impl Plain<'_> {
             if i > 0 {
                 self.out.push(b',');
             }
-            self.line(depth + 1);
-            self.string(k);
-            self.out
-                .extend_from_slice(if self.pretty { b": " } else { b":" });
+            self.key(k, depth + 1);
             if !write(self, v, depth + 1) {
                 return false;
             }
@@ -457,15 +497,52 @@ impl Plain<'_> {
     }
 
     fn line(&mut self, depth: usize) {
-        const SPACES: &[u8; 64] = &[b' '; 64];
+        // A newline and the indent of any depth a state reaches, written at once.
+        const LINES: &[u8; 65] =
+            b"\n                                                                ";
         if self.pretty {
-            self.out.push(b'\n');
             let mut left = 2 * depth;
+            let first = left.min(LINES.len() - 1);
+            self.out.extend_from_slice(&LINES[..1 + first]);
+            left -= first;
             while left > 0 {
-                let n = left.min(SPACES.len());
-                self.out.extend_from_slice(&SPACES[..n]);
+                let n = left.min(LINES.len() - 1);
+                self.out.extend_from_slice(&LINES[1..1 + n]);
                 left -= n;
             }
+        }
+    }
+}
+
+/// What a recorded [`Entry`] at one depth is written with, but its values: the opening
+/// brace with the first member's line and name, each other member's comma, line and
+/// name, the closing line and brace.
+struct EntryLines {
+    members: [Vec<u8>; 5],
+    end: Vec<u8>,
+}
+
+impl EntryLines {
+    fn new(pretty: bool, depth: usize) -> EntryLines {
+        let written = |write: &dyn Fn(&mut Plain)| {
+            let mut out = Vec::new();
+            write(&mut Plain {
+                pretty,
+                out: &mut out,
+            });
+            out
+        };
+        EntryLines {
+            members: RECORDED.map(|k| {
+                written(&|w| {
+                    w.out.push(if k == RECORDED[0] { b'{' } else { b',' });
+                    w.key(k, depth + 1);
+                })
+            }),
+            end: written(&|w| {
+                w.line(depth);
+                w.out.push(b'}');
+            }),
         }
     }
 }
@@ -536,30 +613,31 @@ fn plain_value(d: &Dynamic) -> Option<Value> {
 /// [`plain_value`] so that the two keep to one conversion; false for anything but `()`,
 /// booleans, integers, strings, arrays and maps, which a caller then converts.
 pub fn converts_to(d: &Dynamic, v: &Value) -> bool {
+    // Led by the JSON side, so that each value is asked for one type only: asking a
+    // string whether it is a boolean names its type for the error, and two thousand
+    // account ids were compared that way on every quiet run.
     if d.is_shared() {
-        false
-    } else if d.is_unit() {
-        v.is_null()
-    } else if let Ok(b) = d.as_bool() {
-        v.as_bool() == Some(b)
-    } else if let Ok(i) = d.as_int() {
-        v.is_i64() && v.as_i64() == Some(i)
-    } else if let Some(s) = d.read_lock::<rhai::ImmutableString>() {
-        v.as_str() == Some(s.as_str())
-    } else if let Some(a) = d.read_lock::<rhai::Array>() {
-        v.as_array().is_some_and(|items| {
+        return false;
+    }
+    match v {
+        Value::Null => d.is_unit(),
+        Value::Bool(b) => d.read_lock::<bool>().is_some_and(|x| *x == *b),
+        Value::Number(n) => d
+            .read_lock::<rhai::INT>()
+            .is_some_and(|i| n.as_i64() == Some(*i)),
+        Value::String(s) => d
+            .read_lock::<rhai::ImmutableString>()
+            .is_some_and(|x| x.as_str() == s),
+        Value::Array(items) => d.read_lock::<rhai::Array>().is_some_and(|a| {
             items.len() == a.len() && a.iter().zip(items).all(|(d, v)| converts_to(d, v))
-        })
-    } else if let Some(m) = d.read_lock::<rhai::Map>() {
+        }),
         // A script map's keys are sorted, and so are those of the JSON object made of it.
-        v.as_object().is_some_and(|o| {
+        Value::Object(o) => d.read_lock::<rhai::Map>().is_some_and(|m| {
             o.len() == m.len()
                 && m.iter()
                     .zip(o)
                     .all(|((dk, d), (k, v))| dk.as_str() == k && converts_to(d, v))
-        })
-    } else {
-        false
+        }),
     }
 }
 
