@@ -251,9 +251,9 @@ pub fn learn(value: &str) {
     learn_as(value, true);
 }
 
-/// [`learn`]; `may_escape` is false for a value read from JSON text without a
-/// backslash: JSON escapes every quote, backslash and control character in a string, so
-/// such a value has none, and the scan of two thousand tokens for them is saved.
+/// [`learn`]; `may_escape` is false for a value written in JSON without escapes: JSON
+/// escapes every quote, backslash and control character in a string, so such a value
+/// has none, and the scan of two thousand tokens for them is saved.
 /// Returns the registry's copy of `value`, `None` when it is not learned.
 fn learn_as(value: &str, may_escape: bool) -> Option<Arc<str>> {
     if value.len() < MIN_LEARNED
@@ -350,7 +350,6 @@ fn walk_at(v: &Value, paths: &mut SecretPaths, found: &mut dyn FnMut(&str, &str)
 /// before.
 pub struct Learning {
     pub paths: SecretPaths,
-    may_escape: bool,
     /// Where a secret goes: the registry (which hands back its copy), or a test's list.
     sink: fn(&str, bool) -> Option<Arc<str>>,
     /// [`Learning::member_is_secret`]'s verdicts, for the members of objects at `memo_path`.
@@ -370,14 +369,13 @@ impl Learning {
         known
             .get_or_insert_with(Registry::default)
             .reserve(text.len() / 200);
-        Some(Learning::with_sink(text, learn_as))
+        Some(Learning::with_sink(learn_as))
     }
 
-    /// Learning the document with this text into `sink` (value, may it need escaping).
-    pub fn with_sink(text: &str, sink: fn(&str, bool) -> Option<Arc<str>>) -> Learning {
+    /// Learning a document into `sink` (value, may it need escaping).
+    pub fn with_sink(sink: fn(&str, bool) -> Option<Arc<str>>) -> Learning {
         Learning {
             paths: SecretPaths::default(),
-            may_escape: text.contains('\\'),
             sink,
             memo: Vec::new(),
             memo_path: String::new(),
@@ -406,22 +404,25 @@ impl Learning {
     }
 
     /// Learns `value`, a string found secret; the registry's copy of it, if it keeps one.
-    pub fn secret(&self, value: &str) -> Option<Arc<str>> {
-        (self.sink)(value, self.may_escape)
+    /// `escaped`: it was written with escapes, so it may hold characters JSON escapes
+    /// (a string the parser hands over borrowed from the text holds none).
+    pub fn secret(&self, value: &str, escaped: bool) -> Option<Arc<str>> {
+        (self.sink)(value, escaped)
     }
 
     /// Learns `value`, a string at the current path, if that path is secret.
-    pub fn string(&mut self, value: &str) {
+    pub fn string(&mut self, value: &str, escaped: bool) {
         if self.paths.is_secret() {
-            (self.sink)(value, self.may_escape);
+            (self.sink)(value, escaped);
         }
     }
 
-    /// Learns the strings of `v`, a value at the current path.
+    /// Learns the strings of `v`, a value at the current path (written with escapes or
+    /// not: that is not known any more).
     pub fn value(&mut self, v: &Value) {
-        let (may_escape, sink) = (self.may_escape, self.sink);
+        let sink = self.sink;
         walk_at(v, &mut self.paths, &mut |_, s| {
-            sink(s, may_escape);
+            sink(s, true);
         });
     }
 }

@@ -282,9 +282,10 @@ macro_rules! scalars_are {
 }
 
 impl Learn<'_> {
-    fn string(self, s: &str) {
+    /// `escaped`: the string was written with escapes (see [`Learning::secret`]).
+    fn string(self, s: &str, escaped: bool) {
         if let Some(l) = self.0 {
-            l.string(s);
+            l.string(s, escaped);
         }
     }
 }
@@ -294,8 +295,12 @@ impl<'de> Visitor<'de> for Learn<'_> {
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("any JSON value")
     }
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<(), E> {
+        self.string(s, false);
+        Ok(())
+    }
     fn visit_str<E>(self, s: &str) -> Result<(), E> {
-        self.string(s);
+        self.string(s, true);
         Ok(())
     }
     fn visit_map<A: MapAccess<'de>>(mut self, mut m: A) -> Result<(), A::Error> {
@@ -317,8 +322,12 @@ impl<'de> Visitor<'de> for Learn<'_> {
 /// `$none` once their strings are learned.
 macro_rules! not_an_object {
     ($t:ty, $none:expr) => {
+        fn visit_borrowed_str<E>(self, s: &'de str) -> Result<$t, E> {
+            Learn(self.0).string(s, false);
+            Ok($none)
+        }
         fn visit_str<E>(self, s: &str) -> Result<$t, E> {
-            Learn(self.0).string(s);
+            Learn(self.0).string(s, true);
             Ok($none)
         }
         fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<$t, A::Error> {
@@ -348,6 +357,22 @@ impl<'de> DeserializeSeed<'de> for FieldSeed<'_, '_> {
 }
 
 impl FieldSeed<'_, '_> {
+    /// The member's text, learned if it is secret (`escaped`: see [`Learning::secret`]).
+    fn text(self, s: &str, escaped: bool) -> Field {
+        if let Some(l) = self.learning
+            && l.member_is_secret(self.index, self.key)
+            && let Some(kept) = l.secret(s, escaped)
+        {
+            return Field::Text(kept);
+        }
+        let text = match self.before.take() {
+            Some(b) if *b == *s => b,
+            _ => s.into(),
+        };
+        *self.before = Some(text.clone());
+        Field::Text(text)
+    }
+
     /// Learns what `visit` finds inside the member (an object or an array).
     fn inside<T>(self, visit: impl FnOnce(Learn) -> T) -> T {
         let Some(l) = self.learning else {
@@ -365,19 +390,11 @@ impl<'de> Visitor<'de> for FieldSeed<'_, '_> {
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("any JSON value")
     }
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Field, E> {
+        Ok(self.text(s, false))
+    }
     fn visit_str<E>(self, s: &str) -> Result<Field, E> {
-        if let Some(l) = self.learning
-            && l.member_is_secret(self.index, self.key)
-            && let Some(kept) = l.secret(s)
-        {
-            return Ok(Field::Text(kept));
-        }
-        let text = match self.before.take() {
-            Some(b) if *b == *s => b,
-            _ => s.into(),
-        };
-        *self.before = Some(text.clone());
-        Ok(Field::Text(text))
+        Ok(self.text(s, true))
     }
     fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Field, A::Error> {
         self.inside(|l| l.visit_map(m))?;
@@ -659,13 +676,31 @@ mod tests {
     fn typed_and_walked(doc: &Value) -> (Vec<String>, Vec<String>) {
         let text = doc.to_string();
         LEARNED.with(|l| l.borrow_mut().clear());
-        let read = super::parse_learning(&text, Some(Learning::with_sink(&text, record)));
+        let read = super::parse_learning(&text, Some(Learning::with_sink(record)));
         assert!(matches!(read, Ok(Some(_))));
         let mut typed = LEARNED.with(|l| l.take());
         let mut walked = crate::redact::secrets_of(doc);
         typed.sort();
         walked.sort();
         (typed, walked)
+    }
+
+    /// The reader hears from the parser whether a string was written with escapes: a
+    /// token with a quote is masked both as read and as JSON writes it, and one without
+    /// escapes in a text that has them elsewhere is masked as it is.
+    #[test]
+    fn a_stored_token_written_with_escapes_is_masked_as_read_and_as_written() {
+        let text = r#"{"profiles":{"openai:a":{"type":"oauth","access":"esc\"aped-token-4811","refresh":"uni\u0063ode-token-4812","key":"plain-token-4813"}}}"#;
+        let read = super::parse(text);
+        assert!(matches!(read, Ok(Some(_))));
+        let shown = crate::redact::mask(
+            r#"esc"aped-token-4811 esc\"aped-token-4811 unicode-token-4812 plain-token-4813"#,
+        );
+        assert!(
+            !shown.contains("token-48"),
+            "a stored token was shown: {shown}"
+        );
+        assert_eq!(shown.matches("<redacted sha256:").count(), 4, "{shown}");
     }
 
     #[test]
