@@ -310,6 +310,26 @@ pub fn account_order<'a>(
     out
 }
 
+/// Which rule decides whether one profile can serve `model` at `now`: `(blocked, rule)`.
+fn rule_of(p: &Profile, model: Option<&str>, now: i64) -> (bool, &'static str) {
+    let active = p.until.is_none_or(|e| e > now);
+    match p.kind {
+        Some(BlockKind::Disabled) if active => (true, "disabled"),
+        Some(BlockKind::Expired) => (true, "expired"),
+        Some(BlockKind::Cooldown) if active => match (&p.model, model) {
+            (Some(scope), Some(model))
+                if scope != model && format!("{}/{scope}", provider_of(model)) != model =>
+            {
+                (false, "other-model")
+            }
+            _ => (true, "cooldown"),
+        },
+        None if !p.usable => (true, "unusable"),
+        _ if p.state.as_deref() == Some("refresh-due") => (false, "refresh-due"),
+        _ => (false, "usable"),
+    }
+}
+
 /// Why one profile cannot serve `model` at `now`: `(blocked, rule, why, ends_at)`.
 fn block_of(
     p: &Profile,
@@ -318,17 +338,17 @@ fn block_of(
 ) -> (bool, &'static str, String, Option<i64>) {
     let id = &p.id;
     let ends = p.until;
-    let active = ends.is_none_or(|e| e > now);
-    let left = ends.map_or(String::new(), |e| format!(" for {}", human(e - now)));
-    match p.kind {
-        Some(BlockKind::Disabled) if active => {
+    let left = || ends.map_or(String::new(), |e| format!(" for {}", human(e - now)));
+    let (blocked, rule) = rule_of(p, model, now);
+    let (why, ends) = match rule {
+        "disabled" => {
             let r = p
                 .reason
                 .as_ref()
                 .map_or(String::new(), |r| format!(" ({r})"));
-            (true, "disabled", format!("{id} disabled{r}{left}"), ends)
+            (format!("{id} disabled{r}{}", left()), ends)
         }
-        Some(BlockKind::Expired) => {
+        "expired" => {
             let why = if p.reason.as_deref() == Some("refresh-failed") {
                 " (OpenClaw's token refresh failed: sign in again)".to_string()
             } else {
@@ -337,31 +357,24 @@ fn block_of(
                     _ => String::new(),
                 }
             };
-            (true, "expired", format!("{id} expired{why}"), None)
+            (format!("{id} expired{why}"), None)
         }
-        Some(BlockKind::Cooldown) if active => {
-            if let (Some(scope), Some(model)) = (&p.model, model)
-                && scope != model
-                && format!("{}/{scope}", provider_of(model)) != model
-            {
-                return (
-                    false,
-                    "other-model",
-                    format!("{id} usable (its cooldown is for {scope} only)"),
-                    None,
-                );
-            }
-            (true, "cooldown", format!("{id} cooling down{left}"), ends)
-        }
-        None if !p.usable => (true, "unusable", format!("{id} unusable"), None),
-        _ if p.state.as_deref() == Some("refresh-due") => (
-            false,
-            "refresh-due",
+        "other-model" => (
+            format!(
+                "{id} usable (its cooldown is for {} only)",
+                p.model.as_deref().unwrap_or_default()
+            ),
+            None,
+        ),
+        "cooldown" => (format!("{id} cooling down{}", left()), ends),
+        "unusable" => (format!("{id} unusable"), None),
+        "refresh-due" => (
             format!("{id} usable (refresh-due: OpenClaw refreshes its token on first use)"),
             None,
         ),
-        _ => (false, "usable", format!("{id} usable"), None),
-    }
+        _ => (format!("{id} usable"), None),
+    };
+    (blocked, rule, why, ends)
 }
 
 /// True when a block ending at `a` ends strictly before one ending at `b` (a block
@@ -1297,7 +1310,7 @@ pub fn profile_statuses(
         (
             p.id.as_str(),
             ProfileStatus {
-                usable: !block_of(p, None, now).0,
+                usable: !rule_of(p, None, now).0,
                 kind: p.kind,
                 reason: p.reason.as_deref(),
                 until: p.until,
