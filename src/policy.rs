@@ -297,6 +297,11 @@ pub fn account_order<'a>(
     let Some(remembered) = remembered.filter(|_| last.is_some_and(|l| holds(l, &now_order))) else {
         return now_order;
     };
+    // The remembered order is OpenClaw's own (a run after a switch that left it alone):
+    // nothing to merge, and a thousand ids are not hashed twice to find that out.
+    if holds(remembered, &now_order) {
+        return now_order;
+    }
     let now_set: HashSet<&str> = now_order.iter().copied().collect();
     let mut out: Vec<&str> = str_items(remembered)
         .filter(|id| now_set.contains(id))
@@ -1358,5 +1363,11 @@ mod tests {
         });
         assert_eq!(account_order(&moved, "openai", now.clone()), now);
         assert_eq!(account_order(&json!({}), "openai", now.clone()), now);
+        // Remembered as it is now (a quiet run): kept as it is.
+        let same = json!({
+            "accountOrder": {"openai": ["openai:a", "openai:b", "openai:c"]},
+            "lastOrder": {"openai": ["openai:a", "openai:b", "openai:c"]},
+        });
+        assert_eq!(account_order(&same, "openai", now.clone()), now);
     }
 }
