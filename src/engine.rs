@@ -177,7 +177,9 @@ impl ModuleResolver for Builtin {
         let in_module = |e: Box<EvalAltResult>| {
             Box::new(EvalAltResult::ErrorInModule(path.to_string(), e, pos))
         };
-        let mut ast = engine.compile(text).map_err(|e| in_module(e.into()))?;
+        let mut ast = engine
+            .compile(scripts::runnable(text))
+            .map_err(|e| in_module(e.into()))?;
         ast.set_source(source);
         let module: Rc<Module> = Module::eval_ast_as_new(Scope::new(), &ast, engine)
             .map_err(in_module)?
