@@ -262,7 +262,7 @@ fn from_user(host: &Host) -> Result<Setup, Error> {
     for (id, cred) in &auth.profiles {
         let provider = cred.provider_or_id(id);
         let typ = cred.ty.as_str().unwrap_or("");
-        match (provider.as_str(), typ) {
+        match (provider, typ) {
             ("openai" | "openai-codex", "oauth") => {
                 let plan = cred
                     .access

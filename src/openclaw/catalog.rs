@@ -76,13 +76,13 @@ pub fn known_models(cfg: &Value, auth: &Auth, layout: Layout) -> Vec<String> {
     {
         add(m);
     }
-    let mut providers: BTreeSet<String> = auth
+    let mut providers: BTreeSet<&str> = auth
         .profiles
         .iter()
         .map(|(id, p)| p.provider_or_id(id))
         .collect();
     if let Some(Value::Object(m)) = super::config::get_path(cfg, &["models", "providers"]) {
-        providers.extend(m.keys().cloned());
+        providers.extend(m.keys().map(String::as_str));
     }
     for p in &providers {
         for m in catalog(p) {

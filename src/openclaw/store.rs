@@ -87,10 +87,10 @@ const REFRESH_FENCE: &str = "openclaw-oauth-refresh-fence:v1:";
 
 impl Cred {
     /// The provider it names, else the one its id starts with.
-    pub fn provider_or_id(&self, id: &str) -> String {
+    pub fn provider_or_id<'a>(&'a self, id: &'a str) -> &'a str {
         self.provider
-            .text()
-            .unwrap_or_else(|| id.split(':').next().unwrap_or("").to_string())
+            .as_str()
+            .unwrap_or_else(|| id.split(':').next().unwrap_or(""))
     }
 
     /// The fields that have the wrong type, each as (field, what is wrong): `expires`
