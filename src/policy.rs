@@ -1059,32 +1059,20 @@ impl Decision {
     /// Returned as what changes: each top-level key set to a new value, removed, or
     /// set to [`profile_statuses`] (left to the caller to build, so that one holding
     /// the state as script values builds a thousand profiles' entries straight from the
-    /// status, not through JSON maps). Only the [`STATE_READS`] keys of `state` are
-    /// read and every other key stays as it is, so such a caller converts those few
-    /// keys, not the statuses saved before.
-    pub fn state_changes(&self, state: &Value, status: &Status) -> Vec<(String, Change)> {
-        // A caller that converted only these keys hands them over as they are: the
-        // account orders are two thousand ids, not copied again to be filtered.
-        let only_reads = state
-            .as_object()
-            .is_some_and(|m| m.keys().all(|k| STATE_READS.contains(&k.as_str())));
-        let filtered;
-        let read = if only_reads {
-            state
-        } else {
-            filtered = Value::Object(
-                STATE_READS
-                    .iter()
-                    .filter_map(|k| Some((k.to_string(), state.get(*k)?.clone())))
-                    .collect(),
-            );
-            &filtered
-        };
-        let (Value::Object(next), statuses) = self.next_state(read, status) else {
+    /// status, not through JSON maps), or an account order lent as its ids (two
+    /// thousand at 1,000 profiles, copied once, into what the caller builds). Only the
+    /// [`STATE_READS`] keys of `state` are read and every other key stays as it is, so
+    /// a caller may convert only those keys, not the statuses saved before.
+    pub fn state_changes<'a>(
+        &'a self,
+        state: &'a Value,
+        status: &'a Status,
+    ) -> Vec<(String, Change<'a>)> {
+        let (Value::Object(next), statuses, orders) = self.next_state(state, status) else {
             return Vec::new();
         };
         let empty = Map::new();
-        let read = read.as_object().unwrap_or(&empty);
+        let read = state.as_object().unwrap_or(&empty);
         let mut out: Vec<(String, Change)> = read
             .keys()
             .filter(|k| !next.contains_key(*k) && !ORDERS.contains(&k.as_str()))
@@ -1095,15 +1083,20 @@ impl Decision {
                 .filter(|(k, v)| read.get(k) != Some(v))
                 .map(|(k, v)| (k, Change::Set(v))),
         );
+        out.extend(orders);
         if statuses {
             out.push(("profileStatuses".into(), Change::ProfileStatuses));
         }
         out
     }
 
-    /// The next state but `profileStatuses`, and whether that is to be recorded anew.
-    /// The [`ORDERS`] are in it only when they change; they are never removed.
-    fn next_state(&self, state: &Value, status: &Status) -> (Value, bool) {
+    /// The next state but `profileStatuses` and the [`ORDERS`], whether the statuses
+    /// are to be recorded anew, and the orders that change (they are never removed).
+    fn next_state<'a>(
+        &'a self,
+        state: &'a Value,
+        status: &'a Status,
+    ) -> (Value, bool, Vec<(String, Change<'a>)>) {
         // The account orders (two thousand ids at 1,000 profiles) are not copied: they
         // are in the next state only when they change.
         let mut s: Map<String, Value> = match state {
@@ -1163,17 +1156,26 @@ impl Decision {
                 json!({"at": self.now, "from": self.from, "to": self.to, "text": self.notice}),
             );
         }
-        let mut put = |key: &str, value: Vec<&str>| {
+        let mut orders = Vec::new();
+        let mut put = |key: &str, ids: Vec<&'a str>| {
             let saved = state.get(key).and_then(Value::as_object);
             // Compared in place: a thousand ids are copied only when they changed.
             if saved
                 .and_then(|o| o.get(cp))
-                .is_none_or(|now| !holds(now, &value))
+                .is_none_or(|now| !holds(now, &ids))
             {
-                let mut o = saved.cloned().unwrap_or_default();
-                let ids = value.into_iter().map(Value::from).collect();
-                o.insert(cp.to_string(), Value::Array(ids));
-                s.insert(key.to_string(), Value::Object(o));
+                let others = saved
+                    .into_iter()
+                    .flatten()
+                    .filter(|(p, _)| *p != cp)
+                    .map(|(p, v)| (p.clone(), v.clone()))
+                    .collect();
+                let change = Change::Order {
+                    others,
+                    provider: cp,
+                    ids,
+                };
+                orders.push((key.to_string(), change));
             }
         };
         put("accountOrder", preferred);
@@ -1217,7 +1219,7 @@ impl Decision {
                 s.insert("usageLeft".into(), Value::Object(kept));
             }
         }
-        (Value::Object(s), statuses)
+        (Value::Object(s), statuses, orders)
     }
 }
 
@@ -1234,8 +1236,14 @@ pub const DECISION_READS: [&str; 5] = [
 
 /// What [`Decision::state_changes`] does to one key of the state.
 #[derive(Debug, PartialEq)]
-pub enum Change {
+pub enum Change<'a> {
     Set(Value),
+    /// An account order: `{provider: ids}` beside the other providers' orders as saved.
+    Order {
+        others: Map<String, Value>,
+        provider: &'a str,
+        ids: Vec<&'a str>,
+    },
     Remove,
     /// Set to this status's [`profile_statuses`].
     ProfileStatuses,

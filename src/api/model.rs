@@ -1030,6 +1030,15 @@ fn decision(engine: &mut Engine) {
             for (key, change) in d.state_changes(&read, &s) {
                 match change {
                     Change::Set(v) => state.insert(key.into(), super::json::into_dynamic(v)),
+                    Change::Order { others, provider, ids } => {
+                        let mut order: Map = others
+                            .into_iter()
+                            .map(|(p, v)| (p.into(), super::json::into_dynamic(v)))
+                            .collect();
+                        let ids: Array = ids.into_iter().map(|id| rhai::ImmutableString::from(id).into()).collect();
+                        order.insert(provider.into(), ids.into());
+                        state.insert(key.into(), order.into())
+                    }
                     Change::ProfileStatuses => state.insert(key.into(), profile_statuses(&s, d.now)),
                     Change::Remove => state.remove(key.as_str()),
                 };

@@ -990,6 +990,41 @@ fn switch_back_among_codex_accounts_follows_the_order_from_before_the_switch() {
     );
 }
 
+/// The Codex provider was `openai-codex` before OpenClaw 2026.5: an order saved for it
+/// stays in the state beside the current provider's, which a switch rewrites.
+#[test]
+fn an_order_saved_for_another_codex_provider_is_kept_when_the_order_changes() {
+    let s = Sandbox::new();
+    seed(&s, "all-blocked");
+    s.cmd().arg("switch").assert().success();
+    let path = s.home().join("switch-state.json");
+    let read = || -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(&path).expect("state")).expect("json")
+    };
+    let mut state = read();
+    for key in ["accountOrder", "lastOrder"] {
+        state[key]["openai-codex"] = serde_json::json!(["openai-codex:old"]);
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&state).expect("json")).expect("write");
+    s.cmd()
+        .env("CLAWSHIFT_NOW", "2026-11-25T12:45:00Z")
+        .arg("switch")
+        .assert()
+        .success();
+    let state = read();
+    assert_eq!(
+        state["lastOrder"],
+        serde_json::json!({
+            "openai": ["openai:work", "openai:alice", "openai:bob"],
+            "openai-codex": ["openai-codex:old"],
+        })
+    );
+    assert_eq!(
+        state["accountOrder"]["openai-codex"],
+        serde_json::json!(["openai-codex:old"])
+    );
+}
+
 #[test]
 fn switch_explain_and_json_describe_the_run() {
     let s = Sandbox::new();
