@@ -356,22 +356,23 @@ struct Plain<'a> {
 
 impl Plain<'_> {
     fn value(&mut self, d: &Dynamic, depth: usize) -> bool {
+        // Each type asked for by `read_lock`, which says no without naming the type the
+        // value has (as `as_bool` and the like do): strings first, the most common.
         if d.is_shared() {
             false
-        } else if d.is_unit() {
-            self.out.extend_from_slice(b"null");
-            true
-        } else if let Ok(b) = d.as_bool() {
-            self.scalar(&b)
-        } else if let Ok(i) = d.as_int() {
-            self.scalar(&i)
-        } else if let Ok(f) = d.as_float() {
-            // serde_json writes a NaN or an infinity as null, as `to_value` converts it.
-            self.scalar(&f)
         } else if let Some(s) = d.read_lock::<rhai::ImmutableString>() {
             self.string(s.as_str())
-        } else if let Ok(c) = d.as_char() {
-            self.scalar(&c)
+        } else if d.is_unit() {
+            self.null()
+        } else if let Some(b) = d.read_lock::<bool>() {
+            self.scalar(&*b)
+        } else if let Some(i) = d.read_lock::<rhai::INT>() {
+            self.scalar(&*i)
+        } else if let Some(f) = d.read_lock::<rhai::FLOAT>() {
+            // serde_json writes a NaN or an infinity as null, as `to_value` converts it.
+            self.scalar(&*f)
+        } else if let Some(c) = d.read_lock::<char>() {
+            self.scalar(&*c)
         } else if let Some(a) = d.read_lock::<rhai::Array>() {
             self.out.push(b'[');
             for (i, v) in a.iter().enumerate() {
