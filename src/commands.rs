@@ -130,12 +130,20 @@ pub(crate) fn switch_args(
 /// a sink failed to take earlier are sent first. `--replay` and `--dry-run` change
 /// nothing, so they neither wait nor deliver.
 pub fn run_switch(host: &Rc<Host>, args: &[String]) -> Result<ExitCode, Error> {
-    if host.dry_run || args.iter().any(|a| a == "--replay") {
+    if args.iter().any(|a| a == "--replay") {
         return run_script(host, "switch", args);
     }
-    let _lock = switch_lock(host)?;
-    crate::testhook::point("switch-locked");
-    crate::api::notify::deliver_pending(host);
+    let _lock = if host.dry_run {
+        None
+    } else {
+        let lock = switch_lock(host)?;
+        crate::testhook::point("switch-locked");
+        Some(lock)
+    };
+    crate::openclaw::expect_store_size(host);
+    if !host.dry_run {
+        crate::api::notify::deliver_pending(host);
+    }
     run_script(host, "switch", args)
 }
 

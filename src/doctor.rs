@@ -471,7 +471,7 @@ fn layout(d: &mut Doctor) -> Option<openclaw::Detected> {
 /// and a leftover temp copy of any of them.
 fn token_files(host: &Host) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let db = host.openclaw_state_dir.join("state/openclaw.sqlite");
+    let db = crate::openclaw::shared_db(host);
     out.push(db);
     for (_, dir) in openclaw::all_agent_dirs(host) {
         out.push(dir.join(openclaw::STORE_FILE));

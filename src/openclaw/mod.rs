@@ -197,6 +197,30 @@ fn blocker_text(file: &Path, why: &str) -> String {
     )
 }
 
+/// OpenClaw's state database (2026.6+), shared by its agents.
+pub fn shared_db(host: &Host) -> PathBuf {
+    host.openclaw_state_dir.join("state/openclaw.sqlite")
+}
+
+/// Before a command builds anything: when the shared auth store holds hundreds of
+/// profiles, the heap is set up for the megabytes a run makes of it
+/// ([`crate::memory::expect_large_heap`]). Its length is asked of SQLite, which need not
+/// read the row; the connection is the one the run goes on to use. Any error is left
+/// for the reading to report.
+pub fn expect_store_size(host: &Host) {
+    let db = shared_db(host);
+    let Some(t) = sqlite::table(sqlite::SHARED_TABLE) else {
+        return;
+    };
+    if db.is_file()
+        && let Ok(conn) = sqlite::open(&db)
+        && sqlite::value_len(&conn, t, sqlite::STORE_KEY)
+            .is_some_and(|n| n >= crate::memory::LARGE_INPUT)
+    {
+        crate::memory::expect_large_heap();
+    }
+}
+
 /// Finds the layout for the host's agent. Asks `openclaw --version` only when the files
 /// cannot tell (an empty state dir, or a JSON store without `auth-state.json`).
 pub fn detect(host: &Host) -> Result<Detected, Error> {
@@ -210,7 +234,7 @@ pub fn detect(host: &Host) -> Result<Detected, Error> {
         config: host.openclaw_config_path.clone(),
         json_store: agent_dir.join(STORE_FILE),
         json_state: agent_dir.join(STATE_FILE),
-        shared_db: state_dir.join("state/openclaw.sqlite"),
+        shared_db: shared_db(host),
         agent_db: agent_dir.join(AGENT_DB),
         state_dir,
         agent,
@@ -1270,7 +1294,7 @@ fn store_texts(host: &Host) -> Result<Vec<(Option<String>, Loc, sqlite::Text)>, 
             Ok(text.map(|t| (loc, t)))
         };
     let mut out = Vec::new();
-    let shared = host.openclaw_state_dir.join("state/openclaw.sqlite");
+    let shared = shared_db(host);
     if shared.exists()
         && let Some((loc, text)) = row(&shared, sqlite::SHARED_TABLE, sqlite::STORE_KEY)?
     {

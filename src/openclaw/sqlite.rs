@@ -288,6 +288,18 @@ fn read_text(conn: &Connection, path: &Path, t: Table, key: &str) -> Result<Opti
         .transpose()
 }
 
+/// The length in bytes of one row's value, which SQLite tells without reading it; `None`
+/// when the row or the table is not there, or the database cannot say.
+pub fn value_len(conn: &Connection, t: Table, key: &str) -> Option<i64> {
+    let sql = format!(
+        "SELECT octet_length({}) FROM {} WHERE {} = ?1",
+        t.value, t.name, t.key
+    );
+    conn.prepare(&sql)
+        .and_then(|mut s| s.query_row([key], |r| r.get(0)))
+        .ok()
+}
+
 /// Sets (or with `None` deletes) one row. The table must exist.
 pub fn write_row(
     conn: &Connection,
