@@ -542,6 +542,83 @@ republishes the order).
 /// Issue #8: what the measurements showed and what was changed. These figures were
 /// measured once, while making the changes; the tables above are this run's.
 const CHANGES: &str = r#"
+## Page faults, and work done for nothing (issue #13, eighth pass)
+
+**Where the time was.** Sampling `perf record` over two hundred 1,000-profile switches
+(`b2ec0b8`) put 45% of the process's time in the kernel, most of it page faults (the trap,
+zeroing the page, charging it to the cgroup), 37% in clawshift's code and 13% in libc. Set
+side by side, the session's first changes cut 21% of a first switch's instructions but
+only 7% of its wall time. So this pass worked on both: what a run computes, and how many
+pages it takes from the kernel to do it.
+
+callgrind counts of `switch --dry-run` on the benchmark's own states (`cargo bench --bench
+compare -- --states DIR`), before and after this pass:
+
+| state | before (`b2ec0b8`) | after | page faults before → after (`perf stat`) |
+|---|---:|---:|---:|
+| 3 profiles | 8.2 M | 7.6 M | 440 → 440 |
+| 100 profiles | 10.7 M | 9.5 M | 525 → 520 |
+| 1,000 profiles, first switch | 33.9 M | 26.9 M | ~1,180 → ~250 |
+| 1,000 profiles, after OpenClaw ran | 42.3 M | 35.7 M | ~1,300 → ~340 |
+| 1,000 profiles, quiet run | 47.6 M | 43.7 M | ~1,420 → ~340 |
+
+What changed, largest first:
+
+- **Huge pages for a large store's run** (`memory::expect_large_heap`): before building
+  anything, a switch asks SQLite the store row's length (`octet_length`, which does not
+  read the row). From 256 KB (hundreds of profiles) the rest of the heap is marked
+  `MADV_HUGEPAGE` and the heap goes on from the next 2 MB boundary, so the kernel hands
+  out 2 MB per fault. Smaller stores stay on small pages: a huge page counts whole in
+  resident memory (a 1,000-profile run peaks ~2 MB higher) and zeroing 2 MB costs more
+  than a small heap's faults. The kernel honours it where THP is `madvise` or `always`.
+  (An allocation held only to move the heap to the boundary must be kept visibly: an
+  optimised build removes an allocation nothing reads, and did.) This reverses an
+  earlier pass's "tried, not kept" (below), which marked the heap at start for every
+  run: 355–769 faults at 1,000 profiles, and 100-profile runs paid for it. Its other
+  objection stands: with `defrag=madvise` a huge-page fault
+  may compact memory before it returns, on a machine short of free 2 MB blocks. Only a
+  run over hundreds of profiles can meet that, and a switch is a background job every
+  ten minutes, where such a stall weighs less than the ~2 ms every run saves.
+- **Recording every profile's status formatted a sentence per profile to keep a
+  boolean**: `rule_of` now judges which rule applies, apart from `block_of`'s sentence
+  (2.2 M).
+- **The state's profile statuses are written through member lines made once per depth**,
+  with room reserved for them (3.4 M → 1.8 M for the writer); the writer asks a value
+  for each type with `read_lock`, strings first, instead of `as_bool` and kin, which name
+  the value's type when they say no.
+- **The next state's account orders are lent to the script as ids** (`Change::Order`),
+  not built as JSON strings to be converted to script strings (1.0 M).
+- **Built-in scripts run with their comment lines blank** (`scripts::runnable`): lines
+  and columns stay put, and a test compiles every built-in text both ways and compares the
+  programs. This reverses the seventh pass's "not worth a second lexer": blanking whole
+  comment lines needs none, and the test holds it to Rhai's own reading (0.6 M).
+- **A quiet run's account order is OpenClaw's own**: `account_order` returns it at once
+  instead of hashing a thousand ids twice to merge it with itself (0.8 M).
+- **The store reader learns from the parser whether a string was written with escapes**
+  (serde lends a string without them), instead of scanning the store's text for a
+  backslash (0.5 M); `Cred::provider_or_id` lends the provider instead of copying it a
+  thousand times (0.5 M); `converts_to` asks each value for the one type its JSON
+  counterpart has.
+
+**Tried, not kept.**
+- *Opening the state database on a second thread* while the first compiles the scripts
+  (SQLite parses OpenClaw's ~330-entry schema on opening, 8 M instructions): on this
+  2-core VM the new thread did not start running until the main thread blocked waiting
+  for it, so nothing overlapped and the run was 0.3–0.6 ms slower.
+- *Huge pages for every run, from the start*: ~200 page faults at 1,000 profiles, but a
+  100-profile run peaked at 8.0 MB (8.4 MB after OpenClaw ran; the target is 8 MB) and
+  was slower (4.1 ms against 3.6).
+- *mimalloc and jemalloc* (preloaded): 1,770 and 1,670 page faults against glibc's 1,390.
+- *Packed relative relocations* (`-z pack-relative-relocs`): the relocation table shrank
+  from 306 KB to 8 KB, page faults did not.
+- *Checking a member name for `.` and `:` in one pass*: slower than two `contains`.
+
+**What is left at 1,000 profiles** (26.9 M for a first switch): reading the store 10.6 M
+(serde_json's scan of 450 KB is 5.5 M of it, learning two thousand secrets 1.6 M, their
+paths 0.8 M), the engine and both scripts 4.6 M, writing and masking the state 2.5 M, the
+candidates 1.6 M. After OpenClaw ran, SQLite's schema adds 8 M on opening and 0.9 M on
+closing, as it does for the sqlite3 floor.
+
 ## What a run keeps, and how much memory it touches (issue #13, seventh pass)
 
 callgrind counts of `switch --dry-run` at 1,000 profiles, on the plain generated state
