@@ -409,15 +409,9 @@ impl Plain<'_> {
     /// null), through the member lines `lines` made for its depth: a state holds one
     /// per profile, and this was most of writing it.
     fn entry(&mut self, e: &Entry, depth: usize, lines: &EntryLines) -> bool {
-        let (usable, kind, reason, until, model) = match e {
-            Entry::Recorded {
-                usable,
-                kind,
-                reason,
-                until,
-                model,
-            } => (usable, kind, reason, until, model),
-            Entry::Other(d) => return self.value(d, depth),
+        let (usable, kind, reason, until, model) = match e.parts() {
+            Ok(parts) => parts,
+            Err(d) => return self.value(d, depth),
         };
         let text = |w: &mut Self, t: &Option<rhai::ImmutableString>| match t {
             Some(t) => w.string(t),
@@ -498,17 +492,13 @@ impl Plain<'_> {
     }
 
     fn line(&mut self, depth: usize) {
-        // A newline and the indent of any depth a state reaches, written at once.
-        const LINES: &[u8; 65] =
-            b"\n                                                                ";
+        const SPACES: &[u8; 64] = &[b' '; 64];
         if self.pretty {
+            self.out.push(b'\n');
             let mut left = 2 * depth;
-            let first = left.min(LINES.len() - 1);
-            self.out.extend_from_slice(&LINES[..1 + first]);
-            left -= first;
             while left > 0 {
-                let n = left.min(LINES.len() - 1);
-                self.out.extend_from_slice(&LINES[1..1 + n]);
+                let n = left.min(SPACES.len());
+                self.out.extend_from_slice(&SPACES[..n]);
                 left -= n;
             }
         }

@@ -91,20 +91,34 @@ pub enum Entry {
 /// The members of a recorded entry, in the order a script map keeps them.
 pub const RECORDED: [&str; 5] = ["kind", "model", "reason", "until", "usable"];
 
+/// A recorded entry's fields, borrowed: `usable`, `kind`, `reason`, `until`, `model`.
+pub type Parts<'a> = (
+    &'a bool,
+    &'a Option<ImmutableString>,
+    &'a Option<ImmutableString>,
+    &'a Option<INT>,
+    &'a Option<ImmutableString>,
+);
+
 impl Entry {
-    /// The entry's members by name, in [`RECORDED`] order, when it is a recorded one;
-    /// any other, the value it holds.
-    pub fn fields(&self) -> Result<[(&'static str, Dynamic); 5], &Dynamic> {
-        let (usable, kind, reason, until, model) = match self {
+    /// A recorded entry's fields; any other, the value it holds.
+    pub fn parts(&self) -> Result<Parts<'_>, &Dynamic> {
+        match self {
             Entry::Recorded {
                 usable,
                 kind,
                 reason,
                 until,
                 model,
-            } => (usable, kind, reason, until, model),
-            Entry::Other(d) => return Err(d),
-        };
+            } => Ok((usable, kind, reason, until, model)),
+            Entry::Other(d) => Err(d),
+        }
+    }
+
+    /// The entry's members by name, in [`RECORDED`] order, when it is a recorded one;
+    /// any other, the value it holds.
+    pub fn fields(&self) -> Result<[(&'static str, Dynamic); 5], &Dynamic> {
+        let (usable, kind, reason, until, model) = self.parts()?;
         let text = |t: &Option<ImmutableString>| t.clone().map_or(Dynamic::UNIT, Dynamic::from);
         Ok([
             ("kind", text(kind)),
