@@ -138,12 +138,10 @@ pub fn run_switch(host: &Rc<Host>, args: &[String]) -> Result<ExitCode, Error> {
     } else {
         let lock = switch_lock(host)?;
         crate::testhook::point("switch-locked");
+        crate::api::notify::deliver_pending(host);
         Some(lock)
     };
     crate::openclaw::expect_store_size(host);
-    if !host.dry_run {
-        crate::api::notify::deliver_pending(host);
-    }
     run_script(host, "switch", args)
 }
 

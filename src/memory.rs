@@ -96,9 +96,8 @@ pub fn expect_large_heap() {
     unsafe {
         const HUGE: usize = 2 << 20;
         // Larger than any block freed this early in a run, so it is cut from the top of
-        // the heap, and small:
-        // glibc writes the header of the free space right after it, and a 2 MB block of
-        // which one page is in use can no longer get a huge page.
+        // the heap, and small: glibc writes the header of the free space right after
+        // it, and a 2 MB block of which one page is in use can no longer get a huge page.
         const PROBE: usize = 256 << 10;
         let probe = libc::malloc(PROBE);
         if probe.is_null() {

@@ -315,23 +315,58 @@ pub fn account_order<'a>(
     out
 }
 
-/// Which rule decides whether one profile can serve `model` at `now`: `(blocked, rule)`.
-fn rule_of(p: &Profile, model: Option<&str>, now: i64) -> (bool, &'static str) {
+/// The rule that decides whether one profile can serve a model at a time.
+#[derive(Clone, Copy)]
+enum Rule {
+    Disabled,
+    Expired,
+    /// Cooling down, but for another model only.
+    OtherModel,
+    Cooldown,
+    Unusable,
+    RefreshDue,
+    Usable,
+}
+
+impl Rule {
+    fn blocked(self) -> bool {
+        matches!(
+            self,
+            Rule::Disabled | Rule::Expired | Rule::Cooldown | Rule::Unusable
+        )
+    }
+
+    /// The name a verdict shows (`--explain`, `--json`).
+    fn name(self) -> &'static str {
+        match self {
+            Rule::Disabled => "disabled",
+            Rule::Expired => "expired",
+            Rule::OtherModel => "other-model",
+            Rule::Cooldown => "cooldown",
+            Rule::Unusable => "unusable",
+            Rule::RefreshDue => "refresh-due",
+            Rule::Usable => "usable",
+        }
+    }
+}
+
+/// Which rule decides whether one profile can serve `model` at `now`.
+fn rule_of(p: &Profile, model: Option<&str>, now: i64) -> Rule {
     let active = p.until.is_none_or(|e| e > now);
     match p.kind {
-        Some(BlockKind::Disabled) if active => (true, "disabled"),
-        Some(BlockKind::Expired) => (true, "expired"),
+        Some(BlockKind::Disabled) if active => Rule::Disabled,
+        Some(BlockKind::Expired) => Rule::Expired,
         Some(BlockKind::Cooldown) if active => match (&p.model, model) {
             (Some(scope), Some(model))
                 if scope != model && format!("{}/{scope}", provider_of(model)) != model =>
             {
-                (false, "other-model")
+                Rule::OtherModel
             }
-            _ => (true, "cooldown"),
+            _ => Rule::Cooldown,
         },
-        None if !p.usable => (true, "unusable"),
-        _ if p.state.as_deref() == Some("refresh-due") => (false, "refresh-due"),
-        _ => (false, "usable"),
+        None if !p.usable => Rule::Unusable,
+        _ if p.state.as_deref() == Some("refresh-due") => Rule::RefreshDue,
+        _ => Rule::Usable,
     }
 }
 
@@ -344,16 +379,16 @@ fn block_of(
     let id = &p.id;
     let ends = p.until;
     let left = || ends.map_or(String::new(), |e| format!(" for {}", human(e - now)));
-    let (blocked, rule) = rule_of(p, model, now);
+    let rule = rule_of(p, model, now);
     let (why, ends) = match rule {
-        "disabled" => {
+        Rule::Disabled => {
             let r = p
                 .reason
                 .as_ref()
                 .map_or(String::new(), |r| format!(" ({r})"));
             (format!("{id} disabled{r}{}", left()), ends)
         }
-        "expired" => {
+        Rule::Expired => {
             let why = if p.reason.as_deref() == Some("refresh-failed") {
                 " (OpenClaw's token refresh failed: sign in again)".to_string()
             } else {
@@ -364,22 +399,22 @@ fn block_of(
             };
             (format!("{id} expired{why}"), None)
         }
-        "other-model" => (
+        Rule::OtherModel => (
             format!(
                 "{id} usable (its cooldown is for {} only)",
                 p.model.as_deref().unwrap_or_default()
             ),
             None,
         ),
-        "cooldown" => (format!("{id} cooling down{}", left()), ends),
-        "unusable" => (format!("{id} unusable"), None),
-        "refresh-due" => (
+        Rule::Cooldown => (format!("{id} cooling down{}", left()), ends),
+        Rule::Unusable => (format!("{id} unusable"), None),
+        Rule::RefreshDue => (
             format!("{id} usable (refresh-due: OpenClaw refreshes its token on first use)"),
             None,
         ),
-        _ => (format!("{id} usable"), None),
+        Rule::Usable => (format!("{id} usable"), None),
     };
-    (blocked, rule, why, ends)
+    (rule.blocked(), rule.name(), why, ends)
 }
 
 /// True when a block ending at `a` ends strictly before one ending at `b` (a block
@@ -1323,7 +1358,7 @@ pub fn profile_statuses(
         (
             p.id.as_str(),
             ProfileStatus {
-                usable: !rule_of(p, None, now).0,
+                usable: !rule_of(p, None, now).blocked(),
                 kind: p.kind,
                 reason: p.reason.as_deref(),
                 until: p.until,

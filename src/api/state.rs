@@ -115,28 +115,21 @@ impl Entry {
         }
     }
 
-    /// The entry's members by name, in [`RECORDED`] order, when it is a recorded one;
-    /// any other, the value it holds.
-    pub fn fields(&self) -> Result<[(&'static str, Dynamic); 5], &Dynamic> {
-        let (usable, kind, reason, until, model) = self.parts()?;
-        let text = |t: &Option<ImmutableString>| t.clone().map_or(Dynamic::UNIT, Dynamic::from);
-        Ok([
-            ("kind", text(kind)),
-            ("model", text(model)),
-            ("reason", text(reason)),
-            ("until", until.map_or(Dynamic::UNIT, Dynamic::from_int)),
-            ("usable", Dynamic::from_bool(*usable)),
-        ])
-    }
-
-    /// The entry as a script value: a recorded one as its map.
+    /// The entry as a script value: a recorded one as its map of [`RECORDED`] members.
     pub fn to_dynamic(&self) -> Dynamic {
-        match self.fields() {
-            Ok(fields) => {
-                Dynamic::from_map(fields.into_iter().map(|(k, v)| (k.into(), v)).collect())
-            }
-            Err(d) => d.clone(),
-        }
+        let (usable, kind, reason, until, model) = match self.parts() {
+            Ok(parts) => parts,
+            Err(d) => return d.clone(),
+        };
+        let text = |t: &Option<ImmutableString>| t.clone().map_or(Dynamic::UNIT, Dynamic::from);
+        let values = [
+            text(kind),
+            text(model),
+            text(reason),
+            until.map_or(Dynamic::UNIT, Dynamic::from_int),
+            Dynamic::from_bool(*usable),
+        ];
+        Dynamic::from_map(RECORDED.into_iter().map(Into::into).zip(values).collect())
     }
 
     /// The members of an entry read from a state file, by their place in [`RECORDED`],
