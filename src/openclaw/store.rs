@@ -184,10 +184,13 @@ fn parse_learning(
     mut learning: Option<Learning>,
 ) -> serde_json::Result<Option<ReadDoc>> {
     let mut de = serde_json::Deserializer::from_str(text);
-    // Room for as many profiles as the text could hold (one takes well over a hundred
-    // bytes): a table grown step by step copies a thousand profiles three times over,
-    // and room never used is never touched.
-    let room = text.len() / 128;
+    // Room for as many profiles as the text holds at 400 bytes each, about what an OAuth
+    // profile's members and two tokens take (a real ChatGPT token alone takes more): a
+    // table grown step by step copies a thousand profiles several times over. Not more:
+    // a large store's run is on huge pages (`memory::expect_large_heap`), where room
+    // never used still costs its share of a 2 MB page. Room for one per 128 bytes had
+    // made a 1,000-profile switch fault in three huge pages instead of two.
+    let room = text.len() / 400;
     let doc = de.deserialize_any(DocVisitor(learning.as_mut(), room))?;
     de.end()?;
     Ok(doc)
