@@ -4,9 +4,37 @@
 //! the peak resident size it goes down again when a script frees what it built.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicIsize, Ordering};
 
-static IN_USE: AtomicUsize = AtomicUsize::new(0);
+/// The bytes held, as far as each thread has passed its count on.
+static IN_USE: AtomicIsize = AtomicIsize::new(0);
+
+thread_local! {
+    /// What this thread allocated less what it freed, not yet added to [`IN_USE`]. A
+    /// locked add on every allocation waits for the core's pending stores, and at
+    /// 25,000 allocations that was ~3% of a 1,000-profile switch. Memory freed on
+    /// another thread than the one that allocated it nets out once both have passed
+    /// their counts on.
+    static PENDING: Cell<isize> = const { Cell::new(0) };
+}
+
+/// How far a thread's count may drift before it is added to [`IN_USE`]: the memory
+/// limit ([`crate::engine::MAX_MEMORY_BYTES`]) is hundreds of megabytes.
+const PASS_ON: isize = 64 << 10;
+
+/// Counts `delta` bytes allocated (or freed, when negative) on this thread.
+fn count(delta: isize) {
+    PENDING.with(|p| {
+        let v = p.get() + delta;
+        if v.unsigned_abs() >= PASS_ON.unsigned_abs() {
+            IN_USE.fetch_add(v, Ordering::Relaxed);
+            p.set(0);
+        } else {
+            p.set(v);
+        }
+    })
+}
 
 /// The system allocator, counting the bytes it hands out and takes back.
 pub struct Counting;
@@ -18,7 +46,7 @@ unsafe impl GlobalAlloc for Counting {
         // SAFETY: the caller upholds `alloc`'s contract, passed on as is.
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
-            IN_USE.fetch_add(layout.size(), Ordering::Relaxed);
+            count(layout.size() as isize);
         }
         p
     }
@@ -26,14 +54,14 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: as for `alloc`.
         unsafe { System.dealloc(ptr, layout) };
-        IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
+        count(-(layout.size() as isize));
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: as for `alloc`.
         let p = unsafe { System.alloc_zeroed(layout) };
         if !p.is_null() {
-            IN_USE.fetch_add(layout.size(), Ordering::Relaxed);
+            count(layout.size() as isize);
         }
         p
     }
@@ -42,16 +70,17 @@ unsafe impl GlobalAlloc for Counting {
         // SAFETY: as for `alloc`.
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
-            IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
-            IN_USE.fetch_add(new_size, Ordering::Relaxed);
+            count(new_size as isize - layout.size() as isize);
         }
         p
     }
 }
 
-/// Bytes of heap held now.
+/// Bytes of heap held now: what every thread has passed on, and what this one has not
+/// yet (within [`PASS_ON`] of the truth per thread).
 pub fn in_use() -> u64 {
-    IN_USE.load(Ordering::Relaxed) as u64
+    let here = PENDING.with(Cell::get);
+    (IN_USE.load(Ordering::Relaxed) + here).max(0) as u64
 }
 
 /// Sets glibc's heap up for a run that builds a few megabytes and exits: it grows 8 MB at
@@ -114,5 +143,30 @@ pub fn expect_large_heap() {
             // `black_box`: an allocation nothing reads is removed from an optimised build.
             std::hint::black_box(libc::malloc(start - probe as usize - 32));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_use;
+
+    #[test]
+    fn memory_freed_on_another_thread_is_no_longer_counted() {
+        const BLOCK: usize = 64 << 20;
+        let block = vec![1u8; BLOCK];
+        let held = in_use();
+        assert!(
+            held >= BLOCK as u64,
+            "{held} bytes counted while 64 MB are held"
+        );
+        std::thread::spawn(move || drop(block))
+            .join()
+            .unwrap_or_else(|_| panic!("the freeing thread failed"));
+        // Other tests run beside this one; they do not hold 16 MB at once.
+        let now = in_use();
+        assert!(
+            now + (48 << 20) < held,
+            "{now} bytes counted after 64 MB of {held} were freed on another thread"
+        );
     }
 }
