@@ -50,14 +50,18 @@ static KNOWN: Mutex<Option<Registry>> = Mutex::new(None);
 /// but not their ends (signatures, account ids).
 #[derive(Default)]
 struct Registry {
-    /// Each value once with its hash, found by one hash of it (a token is a kilobyte)
-    /// and never hashed again when the table grows.
-    values: hashbrown::HashTable<(u64, Arc<str>)>,
+    /// Each value once. The tables below name a value by its place here: an `Arc`
+    /// cloned into each of them was a locked increment apiece, each waiting for the
+    /// copy of the value just written.
+    kept: Vec<Arc<str>>,
+    /// Each value's place, found by one hash of it (a token is a kilobyte) and never
+    /// hashed again when the table grows.
+    values: hashbrown::HashTable<(u64, usize)>,
     hasher: foldhash::quality::RandomState,
     /// Each value by its tail ([`tail`]), found by the tail's hash ([`tail_hash`]). One
     /// entry per value rather than a list per tail: tokens that end alike (unsigned
     /// test JWTs) are entries under one hash, and real ones rarely end alike.
-    by_tail: hashbrown::HashTable<(u64, Arc<str>)>,
+    by_tail: hashbrown::HashTable<(u64, usize)>,
     /// How far a scan may move on past a position, by the hash of the four bytes
     /// before it (Wu–Manber): how close before a value's end those bytes stand in any
     /// of the values' last [`MIN_LEARNED`] bytes, else [`MAX_SHIFT`]. A zero means a
@@ -75,16 +79,16 @@ impl Registry {
     fn insert(&mut self, value: &str) -> Arc<str> {
         use std::hash::BuildHasher;
         let hash = self.hasher.hash_one(value);
-        if let Some((_, known)) = self.values.find(hash, |(_, v)| **v == *value) {
-            return known.clone();
+        let kept = &self.kept;
+        if let Some(&(_, at)) = self.values.find(hash, |&(_, at)| *kept[at] == *value) {
+            return kept[at].clone();
         }
-        let value: Arc<str> = value.into();
-        self.values
-            .insert_unique(hash, (hash, value.clone()), |&(h, _)| h);
+        let at = self.kept.len();
+        self.values.insert_unique(hash, (hash, at), |&(h, _)| h);
         let b = value.as_bytes();
         let t = tail(b);
         self.by_tail
-            .insert_unique(tail_hash(t), (t, value.clone()), |&(t, _)| tail_hash(t));
+            .insert_unique(tail_hash(t), (t, at), |&(t, _)| tail_hash(t));
         if self.shift.is_empty() {
             self.shift = vec![MAX_SHIFT; 1 << 16];
         }
@@ -93,6 +97,8 @@ impl Registry {
             let slot = &mut self.shift[block_hash(&b[..b.len() - usize::from(to_end)])];
             *slot = (*slot).min(to_end);
         }
+        let value: Arc<str> = value.into();
+        self.kept.push(value.clone());
         value
     }
 
@@ -111,7 +117,8 @@ impl Registry {
     /// Adds to `found` every known value that ends at `end` of `b`.
     fn ending_at(&self, b: &[u8], end: usize, found: &mut Vec<(usize, usize)>) {
         let t = tail(&b[..end]);
-        for (_, v) in self.by_tail.iter_hash(tail_hash(t)).filter(|e| e.0 == t) {
+        for &(_, at) in self.by_tail.iter_hash(tail_hash(t)).filter(|e| e.0 == t) {
+            let v = &self.kept[at];
             if let Some(start) = end.checked_sub(v.len())
                 && &b[start..end] == v.as_bytes()
             {
@@ -121,6 +128,7 @@ impl Registry {
     }
 
     fn reserve(&mut self, additional: usize) {
+        self.kept.reserve(additional);
         self.values.reserve(additional, |&(h, _)| h);
         self.by_tail.reserve(additional, |&(t, _)| tail_hash(t));
     }
