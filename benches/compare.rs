@@ -542,6 +542,77 @@ republishes the order).
 /// Issue #8: what the measurements showed and what was changed. These figures were
 /// measured once, while making the changes; the tables above are this run's.
 const CHANGES: &str = r#"
+## Linking, touching less, waiting less (issue #13, ninth pass)
+
+**Where the time was.** A first switch at 1,000 profiles was 2.3× the sqlite3 floor, and
+its instructions were no longer most of it: `perf record` over two hundred runs found the
+dynamic loader (mapping libc, libm and libgcc_s, binding their symbols), two huge pages
+being zeroed, a locked add per allocation, and a masking loop that waited on each of its
+own lookups. About a tenth of every process on this VM, clawshift's and the floor's alike,
+is glibc asking the CPU for its cache sizes (`cpuid`, which traps to the hypervisor);
+nothing in clawshift can change that.
+
+What changed, each measured side by side with the commit before it (medians of 40–60
+alternated runs of `switch --dry-run` on the plain 1,000-profile state):
+
+- **The binary is a static PIE** where glibc's `libc.a` is installed (`.cargo/config.toml`
+  runs `tools/rustc-static.sh`, which gives `+crt-static` to the `clawshift` binary alone;
+  given to every crate it stops rustc building the derive proc-macros): 0.93× at 1,000
+  profiles, 0.92× at 100, peak RSS at 100 profiles 7.3 → 6.4 MB. A non-PIE static
+  binary was another 3% faster, but would give up address randomisation of a binary that
+  handles credentials; a non-PIE dynamic one gained nothing at 100 profiles.
+- **The profile table is sized for one profile per 400 bytes of store text**, not per 128:
+  on huge pages, room never used still costs its share of a 2 MB page. 2.8 → 2.0 huge
+  pages per run, same instructions. With no room reserved at all the table's growth cost
+  0.9 M instructions.
+- **The heap counter behind the scripts' memory limit is kept per thread** and passed on
+  every 64 KB: a locked add per allocation waited for the core's pending stores (0.97×).
+- **Masking scans a text as eight parts at once**, a step of each in turn: each step's
+  next position depends on the shift it looked up, so one scan waited on every lookup.
+  More instructions (0.7 → 0.9 M for the 195 KB state), 0.94–0.96× the switch.
+- **The registry of secrets names each value by its place** in its tables instead of an
+  `Arc` clone in each, a locked increment that waited for the token just copied (0.99×).
+- **`link/hot-symbols.txt` regenerated for the static binary**, which orders glibc's
+  functions too: 225 → 191 page faults at 1,000 profiles (0.97×), peak RSS at 100
+  profiles 7.1 → 5.2 MB.
+- **`opt-level = 3` for the whole release build**, not size outside Rhai and serde_json:
+  0.91–0.94× at 1,000 profiles, 0.96× at 100, peak RSS at 100 profiles 5.2 → 6.2 MB. The
+  fourth pass had rejected it (0.8 MB more, no clear gain) before the binary was static
+  and its hot functions packed.
+- Smaller: a store's `email` and `accountId` are no longer kept to be compared with the
+  next profile's (only the members profiles share are), and the next state's entries
+  share their few reasons and models (78 K instructions).
+
+callgrind counts of `switch --dry-run` on the benchmark's states, after the eighth pass
+(`cf7e71e`) and after this one:
+
+| state | eighth pass | ninth pass |
+|---|---:|---:|
+| 3 profiles | 7.6 M | 6.8 M |
+| 100 profiles | 9.5 M | 8.5 M |
+| 1,000 profiles, first switch | 26.9 M | 24.6 M |
+| 1,000 profiles, after OpenClaw ran | 35.7 M | 33.1 M |
+| 1,000 profiles, quiet run | 43.7 M | 40.3 M |
+
+Page faults at 1,000 profiles (`perf stat`): 217 for a first switch, 298 after OpenClaw
+ran, 299 for a quiet run, each with two huge pages (`thp_fault_alloc` in
+`/proc/vmstat`); 475 at 100 profiles.
+
+**Tried, not kept.**
+- *sonic-rs 0.5.10* as the store's parser, behind the same serde visitors: 0.6 M more
+  instructions at 1,000 profiles and no faster (built without AVX2, as a release build
+  for any x86_64 must be).
+- *mimalloc and jemalloc* again (preloaded): mimalloc ran 3.5 M fewer instructions, but
+  took 741 page faults against glibc's 263 on huge pages, and a 100-profile switch peaked
+  at 8.3 MB.
+- *No huge pages*: 1,078 page faults and 1.18× the time at 1,000 profiles.
+
+**What is left at 1,000 profiles** (24.6 M for a first switch): reading the store 10.8 M
+(serde_json's scan ~5 M, learning two thousand secrets 1.7 M), glibc's allocator ~4 M
+over 25,000 allocations (spread over all the rest), building the engine 1.5 M (Rhai's
+~800 standard functions with their metadata) and compiling both scripts 2.9 M, writing
+and masking the state 2.2 M, the candidates 1.5 M.
+
 ## Page faults, and work done for nothing (issue #13, eighth pass)
 
 **Where the time was.** Sampling `perf record` over two hundred 1,000-profile switches

@@ -1055,6 +1055,19 @@ fn profile_statuses(status: &Status, now: i64) -> Dynamic {
     // The three kinds, each one string shared by every entry.
     let kinds = [BlockKind::Cooldown, BlockKind::Disabled, BlockKind::Expired]
         .map(|k| (k, rhai::ImmutableString::from(k.name())));
+    // Reasons and models too are a few texts that many entries repeat (`rate_limit`,
+    // `billing`): each is made once and shared, up to a handful of them.
+    let mut seen: Vec<rhai::ImmutableString> = Vec::new();
+    let mut shared = |text: &str| {
+        if let Some(s) = seen.iter().find(|s| s.as_str() == text) {
+            return s.clone();
+        }
+        let s = rhai::ImmutableString::from(text);
+        if seen.len() < 16 {
+            seen.push(s.clone());
+        }
+        s
+    };
     let entries = policy::profile_statuses(status, now)
         .map(|(id, p)| {
             let entry = Entry::Recorded {
@@ -1063,9 +1076,9 @@ fn profile_statuses(status: &Status, now: i64) -> Dynamic {
                     .kind
                     .and_then(|k| kinds.iter().find(|(of, _)| *of == k))
                     .map(|(_, name)| name.clone()),
-                reason: p.reason.map(Into::into),
+                reason: p.reason.map(&mut shared),
                 until: p.until,
-                model: p.model.map(Into::into),
+                model: p.model.map(&mut shared),
             };
             (id.into(), entry)
         })

@@ -368,6 +368,12 @@ impl FieldSeed<'_, '_> {
         {
             return Field::Text(kept);
         }
+        // Only the members that profiles share are compared with the one before: keeping
+        // each account's own `email` and `accountId` there for the next profile cost a
+        // locked increment apiece, waiting for the copy just written.
+        if !SHARED_MEMBERS.contains(&self.index) {
+            return Field::Text(s.into());
+        }
         let text = match self.before.take() {
             Some(b) if *b == *s => b,
             _ => s.into(),
@@ -421,6 +427,10 @@ struct CredSeed<'l>(Option<&'l mut Learning>, &'l mut [Option<Arc<str>>; FIELDS]
 
 /// How many members a credential reads into [`Field`]s.
 const FIELDS: usize = 9;
+
+/// The members (by their index in [`CredSeed`]'s match) that most profiles hold the same
+/// text in: `type`, `mode`, `provider`, `chatgptPlanType`.
+const SHARED_MEMBERS: [usize; 4] = [0, 1, 2, 8];
 
 any_value_seed!(CredSeed, Cred);
 
