@@ -555,12 +555,13 @@ nothing in clawshift can change that.
 What changed, each measured side by side with the commit before it (medians of 40–60
 alternated runs of `switch --dry-run` on the plain 1,000-profile state):
 
-- **The binary is a static PIE** where glibc's `libc.a` is installed (`.cargo/config.toml`
-  runs `tools/rustc-static.sh`, which gives `+crt-static` to the `clawshift` binary alone;
-  given to every crate it stops rustc building the derive proc-macros): 0.93× at 1,000
-  profiles, 0.92× at 100, peak RSS at 100 profiles 7.3 → 6.4 MB. A non-PIE static
-  binary was another 3% faster, but would give up address randomisation of a binary that
-  handles credentials; a non-PIE dynamic one gained nothing at 100 profiles.
+- **A static PIE, measured and reverted.** Linking glibc statically (`+crt-static`, given
+  to the binary alone by a `build.rustc-workspace-wrapper` script, since a proc-macro
+  cannot be built with it) made a 1,000-profile switch 0.93× as long and cut peak RSS
+  at 100 profiles from 7.3 to 6.4 MB. But Cargo hashes the wrapper's absolute path into
+  the crate's metadata, so every checkout named its functions differently and
+  `link/hot-symbols.txt` matched only the tree it was made in (a clean clone found 1,767
+  of 2,308). The ordering working for every build is worth more.
 - **The profile table is sized for one profile per 400 bytes of store text**, not per 128:
   on huge pages, room never used still costs its share of a 2 MB page. 2.8 → 2.0 huge
   pages per run, same instructions. With no room reserved at all the table's growth cost
@@ -572,19 +573,17 @@ alternated runs of `switch --dry-run` on the plain 1,000-profile state):
   More instructions (0.7 → 0.9 M for the 195 KB state), 0.94–0.96× the switch.
 - **The registry of secrets names each value by its place** in its tables instead of an
   `Arc` clone in each, a locked increment that waited for the token just copied (0.99×).
-- **`link/hot-symbols.txt` regenerated for the static binary**, which orders glibc's
-  functions too: 225 → 191 page faults at 1,000 profiles (0.97×), peak RSS at 100
-  profiles 7.1 → 5.2 MB.
 - **`opt-level = 3` for the whole release build**, not size outside Rhai and serde_json:
   0.91–0.94× at 1,000 profiles, 0.96× at 100, peak RSS at 100 profiles 5.2 → 6.2 MB. The
-  fourth pass had rejected it (0.8 MB more, no clear gain) before the binary was static
-  and its hot functions packed.
+  fourth pass had rejected it (0.8 MB more, no clear gain) before its hot functions were
+  packed. (Measured on the static binary, before it was reverted; the table above is
+  the dynamic one: 7.3 MB at 100 profiles.)
 - Smaller: a store's `email` and `accountId` are no longer kept to be compared with the
   next profile's (only the members profiles share are), and the next state's entries
   share their few reasons and models (78 K instructions).
 
 callgrind counts of `switch --dry-run` on the benchmark's states, after the eighth pass
-(`cf7e71e`) and after this one:
+(`cf7e71e`) and after this one (the static binary at `1f9bd45`, before it was reverted):
 
 | state | eighth pass | ninth pass |
 |---|---:|---:|
@@ -594,9 +593,10 @@ callgrind counts of `switch --dry-run` on the benchmark's states, after the eigh
 | 1,000 profiles, after OpenClaw ran | 35.7 M | 33.1 M |
 | 1,000 profiles, quiet run | 43.7 M | 40.3 M |
 
-Page faults at 1,000 profiles (`perf stat`): 217 for a first switch, 298 after OpenClaw
-ran, 299 for a quiet run, each with two huge pages (`thp_fault_alloc` in
-`/proc/vmstat`); 475 at 100 profiles.
+Page faults at 1,000 profiles (`perf stat`, on the static binary): 217 for a first
+switch, 298 after OpenClaw ran, 299 for a quiet run, each with two huge pages
+(`thp_fault_alloc` in `/proc/vmstat`); 475 at 100 profiles. The dynamic binary's are in
+the table above.
 
 **Tried, not kept.**
 - *sonic-rs 0.5.10* as the store's parser, behind the same serde visitors: 0.6 M more
