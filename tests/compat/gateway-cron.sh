@@ -183,10 +183,12 @@ record() { # name file
 
 echo "== OpenClaw $V gateway on 127.0.0.1:$GW_PORT (state $S)"
 # A user's config: a Codex model as default, the gateway's port, and an A2A peer (the
-# bundled channel that delivers over plain HTTP) for clawshift's notices.
+# bundled channel that delivers over plain HTTP) for clawshift's notices. Heartbeats are
+# off and deliver nowhere: a wake the cron run caused once posted OpenClaw's own
+# "Heartbeat check failed" to the only channel, the inbox whose every message is checked.
 cat >"$state/openclaw.json" <<EOF
 {
-  agents: { defaults: { model: { primary: "openai/gpt-5.5" } } },
+  agents: { defaults: { model: { primary: "openai/gpt-5.5" }, heartbeat: { every: "0m", target: "none" } } },
   gateway: { port: $GW_PORT },
   channels: { a2a: { enabled: true, peers: { inbox: { token: "compat-inbound", url: "http://127.0.0.1:$INBOX_PORT/" } } } },
 }
