@@ -7,7 +7,8 @@
 //! Only `lld` reads an ordering file, and a stale one costs nothing but the gain: a
 //! symbol it names that no longer exists is skipped silently. So the file is passed
 //! only where the linker is Rust's own `lld` (the default on x86_64 Linux since Rust
-//! 1.90) and nobody chose another one.
+//! 1.90) and nobody chose another one: `tools/cc-static.sh`, which .cargo/config.toml
+//! sets, passes rustc's line on to `cc`, lld flags and all.
 
 use std::env;
 use std::process::Command;
@@ -17,7 +18,7 @@ fn main() {
     println!("cargo:rerun-if-env-changed=CLAWSHIFT_NO_SYMBOL_ORDER");
     let var = |k: &str| env::var(k).unwrap_or_default();
     let default_lld = var("TARGET") == "x86_64-unknown-linux-gnu"
-        && env::var_os("RUSTC_LINKER").is_none()
+        && env::var("RUSTC_LINKER").map_or(true, |l| l.ends_with("/tools/cc-static.sh"))
         && !var("CARGO_ENCODED_RUSTFLAGS").contains("link")
         && rustc_minor().is_some_and(|m| m >= 90);
     if var("PROFILE") != "release"
