@@ -1035,7 +1035,7 @@ fn expiry(d: &mut Doctor, st: &Status) {
         if p.credential.as_deref() != Some("oauth") {
             continue;
         }
-        let id = p.id.as_str();
+        let id = &*p.id;
         let name = id.split_once(':').map_or(id, |(_, n)| n);
         if p.kind == Some(BlockKind::Expired) {
             let why = match (p.reason.as_deref(), p.expires_in_ms) {

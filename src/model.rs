@@ -53,7 +53,8 @@ pub struct Block {
 /// keys of `models_status()`'s profile map (docs/architecture.md).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Profile {
-    pub id: String,
+    /// Shared with the candidates that name it.
+    pub id: Rc<str>,
     /// Shared with the store's credential, as the type below: a thousand profiles of
     /// one provider do not hold a thousand copies of `openai` and `oauth`.
     #[serde(default)]
@@ -375,7 +376,7 @@ impl Status {
             index
         });
         index
-            .find(hash(id), |&i| profiles[i].id == id)
+            .find(hash(id), |&i| *profiles[i].id == *id)
             .map(|&i| &profiles[i])
     }
 
@@ -399,7 +400,7 @@ impl Status {
         let profile = self.current_profile.clone().or_else(|| {
             self.profiles_of(provider_of(&model))
                 .first()
-                .map(|p| p.id.clone())
+                .map(|p| p.id.to_string())
         });
         Some(Route { model, profile })
     }
@@ -598,9 +599,9 @@ impl Serialize for Status {
         m.serialize_entry("current", &self.current)?;
         m.serialize_entry("current_source", &self.current_source)?;
         m.serialize_entry("current_profile", &self.current_profile)?;
-        m.serialize_entry("providers", &ById(&self.providers, |p| p.id.as_str()))?;
+        m.serialize_entry("providers", &ById(&self.providers, |p| &*p.id))?;
         let profiles: Vec<&Profile> = self.profiles.iter().map(Rc::as_ref).collect();
-        m.serialize_entry("profiles", &ById(&profiles, |p| p.id.as_str()))?;
+        m.serialize_entry("profiles", &ById(&profiles, |p| &*p.id))?;
         m.serialize_entry("warnings", &self.warnings)?;
         if let Some(u) = &self.usage {
             m.serialize_entry("usage", u)?;

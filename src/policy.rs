@@ -19,16 +19,63 @@ use crate::timefmt::{human_duration as human, iso};
 
 /// One route a priority entry names: a model, and the one account to use for it when
 /// the entry (or "codex") names one.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
     pub rank: usize,
-    pub key: String,
+    /// `model@profile`, or the model alone: written the first time it is asked for. A
+    /// switch asks only for the keys of the candidates it judges, not of all thousand.
+    key: std::cell::OnceCell<String>,
     // Shared by the candidates of one entry: "codex" makes one per account, and a
     // thousand accounts' candidates name the same model, provider and entry.
     pub model: Rc<str>,
     pub provider: Rc<str>,
-    pub profile: Option<String>,
+    /// The profile's id, shared with the status's profile.
+    pub profile: Option<Rc<str>>,
     pub entry: Rc<str>,
+}
+
+impl Candidate {
+    /// `model@profile`, or the model alone: the route's key.
+    pub fn key(&self) -> &str {
+        self.key.get_or_init(|| {
+            let mut key = String::with_capacity(
+                self.model.len() + self.profile.as_ref().map_or(0, |p| p.len() + 1),
+            );
+            self.write_key(&mut key);
+            key
+        })
+    }
+
+    fn write_key(&self, out: &mut String) {
+        out.push_str(&self.model);
+        if let Some(p) = &self.profile {
+            out.push('@');
+            out.push_str(p);
+        }
+    }
+
+    /// Whether its key is `key`, without writing its own.
+    fn has_key(&self, key: &str) -> bool {
+        match (key.strip_prefix(&*self.model), &self.profile) {
+            (Some(""), None) => true,
+            (Some(rest), Some(p)) => rest.strip_prefix('@') == Some(&**p),
+            _ => false,
+        }
+    }
+}
+
+impl Serialize for Candidate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut c = s.serialize_struct("Candidate", 6)?;
+        c.serialize_field("rank", &self.rank)?;
+        c.serialize_field("key", self.key())?;
+        c.serialize_field("model", &self.model)?;
+        c.serialize_field("provider", &self.provider)?;
+        c.serialize_field("profile", &self.profile)?;
+        c.serialize_field("entry", &self.entry)?;
+        c.end()
+    }
 }
 
 /// A candidate judged at a time: usable or not, by which rule, why, when its block
@@ -64,9 +111,22 @@ pub fn candidates(
         notes.extend(note);
         all.extend(list);
     }
-    // Each key once, the first; looked up in place rather than copied.
-    let mut seen = HashSet::default();
-    let first: Vec<bool> = all.iter().map(|c| seen.insert(c.key.as_str())).collect();
+    // Each key once, the first. The keys are written one at a time into one buffer to
+    // be hashed, and compared with the candidates seen in place: none is kept.
+    let hasher = foldhash::fast::RandomState::default();
+    let mut seen = hashbrown::HashTable::<(u64, usize)>::with_capacity(all.len());
+    let mut key = String::new();
+    let mut first = Vec::with_capacity(all.len());
+    for (i, c) in all.iter().enumerate() {
+        key.clear();
+        c.write_key(&mut key);
+        let hash = std::hash::BuildHasher::hash_one(&hasher, key.as_str());
+        let new = seen.find(hash, |&(_, j)| all[j].has_key(&key)).is_none();
+        if new {
+            seen.insert_unique(hash, (hash, i), |&(h, _)| h);
+        }
+        first.push(new);
+    }
     drop(seen);
     let mut out: Vec<Candidate> = all
         .into_iter()
@@ -105,7 +165,7 @@ pub fn validate(status: &Status, priority: &[String], state: &Value) -> Vec<Stri
         if let Some(p) = profile
             && status.profile(p).is_none()
         {
-            let ids: Vec<String> = status.profiles.iter().map(|p| p.id.clone()).collect();
+            let ids: Vec<String> = status.profiles.iter().map(|p| p.id.to_string()).collect();
             let hint = nearest(p, &ids)
                 .map(|m| format!("; did you mean {m}?"))
                 .unwrap_or_default();
@@ -196,21 +256,13 @@ impl Shared {
         }
     }
 
-    fn candidate(&self, profile: Option<&str>) -> Candidate {
-        // Not `format!`: a thousand accounts make a thousand keys, and the formatting
-        // machinery costs more than the copying.
-        let mut key = String::with_capacity(self.model.len() + profile.map_or(0, |p| p.len() + 1));
-        key.push_str(&self.model);
-        if let Some(p) = profile {
-            key.push('@');
-            key.push_str(p);
-        }
+    fn candidate(&self, profile: Option<Rc<str>>) -> Candidate {
         Candidate {
             rank: 0,
-            key,
+            key: Default::default(),
             model: self.model.clone(),
             provider: self.provider.clone(),
-            profile: profile.map(str::to_string),
+            profile,
             entry: self.entry.clone(),
         }
     }
@@ -247,9 +299,9 @@ fn expand(
             ));
         };
         let profiles = status.profiles_of(cp);
-        let ids: Vec<&str> = profiles.iter().map(|p| p.id.as_str()).collect();
+        let ids: Vec<&str> = profiles.iter().map(|p| &*p.id).collect();
         let by_id: foldhash::HashMap<&str, &Rc<Profile>> =
-            profiles.iter().map(|p| (p.id.as_str(), p)).collect();
+            profiles.iter().map(|p| (&*p.id, p)).collect();
         let shared = Shared::new(entry, &model);
         let mut out: Vec<Candidate> = account_order(state, cp, ids)
             .into_iter()
@@ -261,7 +313,10 @@ fn expand(
                     )
                 })
             })
-            .map(|id| shared.candidate(Some(id)))
+            .map(|id| {
+                let id = by_id.get(id).map_or_else(|| id.into(), |p| p.id.clone());
+                shared.candidate(Some(id))
+            })
             .collect();
         if out.is_empty() {
             // Shown (and rejected) so --explain says why Codex is out.
@@ -278,7 +333,10 @@ fn expand(
         ));
     }
     let (model, profile) = split_entry(entry);
-    Ok((vec![Shared::new(entry, model).candidate(profile)], None))
+    Ok((
+        vec![Shared::new(entry, model).candidate(profile.map(Rc::from))],
+        None,
+    ))
 }
 
 /// The order in which "codex" prefers `provider`'s accounts, given their ids in
@@ -469,14 +527,14 @@ pub fn judge(status: &Status, c: &Candidate, now: i64) -> Verdict {
             );
         };
         let (blocked, rule, why, ends) = block_of(p, model, now);
-        return verdict(!blocked, rule, why, ends, Some(id.clone()));
+        return verdict(!blocked, rule, why, ends, Some(id.to_string()));
     }
     let profiles = status.profiles_of(&c.provider);
     let mut soonest: Option<(&'static str, String, Option<i64>, &Rc<Profile>)> = None;
     for p in profiles {
         let (blocked, rule, why, ends) = block_of(p, model, now);
         if !blocked {
-            return verdict(true, rule, why, None, Some(p.id.clone()));
+            return verdict(true, rule, why, None, Some(p.id.to_string()));
         }
         if soonest.as_ref().is_none_or(|s| ends_before(ends, s.2)) {
             soonest = Some((rule, why, ends, p));
@@ -498,7 +556,7 @@ pub fn judge(status: &Status, c: &Candidate, now: i64) -> Verdict {
     } else {
         format!("every {} profile blocked; soonest: {why}", c.provider)
     };
-    verdict(false, rule, why, ends, Some(p.id.clone()))
+    verdict(false, rule, why, ends, Some(p.id.to_string()))
 }
 
 /// What the agent uses now, as the candidates name routes.
@@ -510,7 +568,8 @@ pub fn current(status: &Status) -> Option<Route> {
 /// account of its model).
 pub fn is_current(v: &Candidate, cur: Option<&Route>) -> bool {
     cur.is_some_and(|cur| {
-        *v.model == *cur.model && (v.profile.is_none() || v.profile == cur.profile)
+        *v.model == *cur.model
+            && (v.profile.is_none() || v.profile.as_deref() == cur.profile.as_deref())
     })
 }
 
@@ -841,7 +900,7 @@ impl Decision {
         let to = v[c.chosen].clone();
         let change = Some(c.chosen) != c.current;
         let from = match c.current {
-            Some(i) => Some(v[i].candidate.key.clone()),
+            Some(i) => Some(v[i].candidate.key().to_string()),
             None => cur.as_ref().map(Route::key),
         };
         let held = (c.held && c.best.is_some()).then(|| v[c.best.unwrap_or(0)].clone());
@@ -873,8 +932,8 @@ impl Decision {
                     .unwrap_or(c.now);
                 format!(
                     "{} usable again; staying on {} for {} more ({} minimum after a switch)",
-                    h.candidate.key,
-                    to.candidate.key,
+                    h.candidate.key(),
+                    to.candidate.key(),
                     human(since + c.hold_ms - c.now),
                     human(c.hold_ms)
                 )
@@ -908,16 +967,14 @@ impl Decision {
             format!(
                 "switched {} → {}: {why}",
                 from.clone().unwrap_or_else(|| "(none)".into()),
-                to.candidate.key
+                to.candidate.key()
             )
         });
         let last = state.get("lastNotice");
         let already = change
             && last.and_then(|l| l.get("from")).and_then(Value::as_str) == from.as_deref()
-            && last.and_then(|l| l.get("to")).and_then(Value::as_str)
-                == Some(to.candidate.key.as_str())
-            && state.get("lastEffectiveModel").and_then(Value::as_str)
-                == Some(to.candidate.key.as_str());
+            && last.and_then(|l| l.get("to")).and_then(Value::as_str) == Some(to.candidate.key())
+            && state.get("lastEffectiveModel").and_then(Value::as_str) == Some(to.candidate.key());
         let left = match c.current {
             Some(i)
                 if change
@@ -942,9 +999,9 @@ impl Decision {
             action: action.into(),
             change,
             from,
-            to: to.candidate.key.clone(),
+            to: to.candidate.key().to_string(),
             model: to.candidate.model.to_string(),
-            profile: to.candidate.profile.clone(),
+            profile: to.candidate.profile.as_deref().map(str::to_string),
             via: to.via.clone(),
             why,
             notice,
@@ -1064,7 +1121,7 @@ impl Decision {
         let width = self
             .candidates
             .iter()
-            .map(|v| v.candidate.key.len())
+            .map(|v| v.candidate.key().len())
             .max()
             .unwrap_or(0);
         for (i, v) in self.candidates.iter().enumerate() {
@@ -1077,7 +1134,10 @@ impl Decision {
             };
             lines.push(format!(
                 "{mark} {}. {:<width$}  {verdict:<8}  {:<15}  {}{here}",
-                v.candidate.rank, v.candidate.key, v.rule, v.why
+                v.candidate.rank,
+                v.candidate.key(),
+                v.rule,
+                v.why
             ));
         }
         lines.push(format!("decision: {}", self.summary()));
@@ -1143,11 +1203,7 @@ impl Decision {
             _ => Map::new(),
         };
         let cp = status.codex_provider.as_str();
-        let ids: Vec<&str> = status
-            .profiles_of(cp)
-            .iter()
-            .map(|p| p.id.as_str())
-            .collect();
+        let ids: Vec<&str> = status.profiles_of(cp).iter().map(|p| &*p.id).collect();
         let moved = self
             .profile
             .as_deref()
@@ -1161,7 +1217,7 @@ impl Decision {
         // counts from then; clawshift's own switch ends it.
         let cur = self
             .current_index
-            .map(|i| self.candidates[i].candidate.key.as_str());
+            .map(|i| self.candidates[i].candidate.key());
         let mine = state.get("lastEffectiveModel").and_then(Value::as_str);
         let known = s
             .get("userChoice")
@@ -1311,7 +1367,7 @@ fn user_choice_since(
     current: Option<usize>,
     now: i64,
 ) -> Option<i64> {
-    let key = v[current?].candidate.key.as_str();
+    let key = v[current?].candidate.key();
     let choice = state.get("userChoice");
     if choice
         .and_then(|c| c.get("route"))
@@ -1356,7 +1412,7 @@ pub fn profile_statuses(
 ) -> impl Iterator<Item = (&str, ProfileStatus<'_>)> {
     status.profiles.iter().map(move |p| {
         (
-            p.id.as_str(),
+            &*p.id,
             ProfileStatus {
                 usable: !rule_of(p, None, now).blocked(),
                 kind: p.kind,

@@ -182,7 +182,7 @@ pub fn render(st: &Status) -> Vec<String> {
             head.push_str(&format!(", last good {g}"));
         }
         out.push(head);
-        let usage_of = |p: &Profile| usage.and_then(|u| u.get(&p.id));
+        let usage_of = |p: &Profile| usage.and_then(|u| u.get(&*p.id));
         let with_usage = prov.profiles.iter().any(|p| usage_of(p).is_some());
         let mut rows: Vec<Vec<String>> = vec![vec![
             "#".into(),
@@ -200,7 +200,7 @@ pub fn render(st: &Status) -> Vec<String> {
             let (state, until) = state_text(p);
             let mut row = vec![
                 p.position.map_or("-".into(), |n| n.to_string()),
-                p.id.clone(),
+                p.id.to_string(),
                 p.identity.account_id().unwrap_or("-").to_string(),
                 p.identity.email().unwrap_or("-").to_string(),
                 state,

@@ -49,7 +49,7 @@ pub fn custom_value(d: &Dynamic) -> Option<Value> {
         return serde_json::to_value(&**x).ok();
     }
     if let Some(x) = d.read_lock::<C>() {
-        return serde_json::to_value(&**x).ok();
+        return serde_json::to_value(&*x).ok();
     }
     try_as!(Provider, Block, Route, Verdict);
     if let Some(x) = d.read_lock::<Rc<Decision>>() {
@@ -94,8 +94,9 @@ pub fn register(engine: &mut Engine, _host: &Rc<Host>) {
 }
 
 type S = Rc<Status>;
-/// Shared: a thousand candidates handed to a script are not a thousand copies.
-type C = Rc<Candidate>;
+/// Not behind an `Rc`: a candidate's parts are shared already, and a thousand
+/// candidates handed to a script are then one allocation each, not two.
+type C = Candidate;
 
 fn status(engine: &mut Engine) {
     let g = |e: &mut Engine, prop: &str, ret: &str, doc: &str, f: fn(&S) -> Dynamic| {
@@ -233,7 +234,7 @@ fn status(engine: &mut Engine) {
             let m: Map = s
                 .providers
                 .iter()
-                .map(|p| (p.id.as_str().into(), Dynamic::from(p.clone())))
+                .map(|p| ((&*p.id).into(), Dynamic::from(p.clone())))
                 .collect();
             m.into()
         },
@@ -247,7 +248,7 @@ fn status(engine: &mut Engine) {
             let m: Map = s
                 .profiles
                 .iter()
-                .map(|p| (p.id.as_str().into(), Dynamic::from(p.clone())))
+                .map(|p| ((&*p.id).into(), Dynamic::from(p.clone())))
                 .collect();
             m.into()
         },
@@ -379,7 +380,7 @@ fn expand(s: &S, priority: &Array, state: &Map) -> RhaiResult<Rc<Expansion>> {
     }
     let (list, notes) =
         policy::candidates(s, &priority, &state).map_err(|e| format!("policy: {e}"))?;
-    let e: Rc<Expansion> = Rc::new((list.into_iter().map(Rc::new).collect(), notes));
+    let e: Rc<Expansion> = Rc::new((list, notes));
     LAST.with(|l| *l.borrow_mut() = Some((s.clone(), priority, state, e.clone())));
     Ok(e)
 }
@@ -438,7 +439,7 @@ fn profile(engine: &mut Engine) {
         "id",
         "String",
         "The profile id, e.g. `openai:alice`.",
-        |p| p.id.clone().into(),
+        |p| (&*p.id).into(),
     );
     g(
         engine,
@@ -683,7 +684,7 @@ fn route(engine: &mut Engine) {
         "key",
         "String",
         "`model@profile`, or the model alone.",
-        |c| c.key.clone().into(),
+        |c| c.key().into(),
     );
     g(engine, "model", "String", "The candidate's model.", |c| {
         (*c.model).into()
@@ -696,7 +697,7 @@ fn route(engine: &mut Engine) {
         "profile",
         "Dynamic",
         "The one account the candidate names, or `()` for any account of the model.",
-        |c| opt(c.profile.clone()),
+        |c| opt(c.profile.as_deref()),
     );
     g(
         engine,
@@ -724,7 +725,7 @@ fn verdicts(engine: &mut Engine) {
         |v| Dynamic::from(Rc::new(v.candidate.clone())),
     );
     g(engine, "key", "String", "The candidate's key.", |v| {
-        v.candidate.key.clone().into()
+        v.candidate.key().into()
     });
     g(engine, "model", "String", "The candidate's model.", |v| {
         (*v.candidate.model).into()
@@ -734,7 +735,7 @@ fn verdicts(engine: &mut Engine) {
         "profile",
         "Dynamic",
         "The account the candidate names, or `()`.",
-        |v| opt(v.candidate.profile.clone()),
+        |v| opt(v.candidate.profile.as_deref()),
     );
     g(
         engine,
@@ -751,7 +752,7 @@ fn verdicts(engine: &mut Engine) {
         |v| {
             Dynamic::from(Route {
                 model: v.candidate.model.to_string(),
-                profile: v.candidate.profile.clone(),
+                profile: v.candidate.profile.as_deref().map(str::to_string),
             })
         },
     );
@@ -816,10 +817,10 @@ fn verdicts(engine: &mut Engine) {
          Example: `let v = c.judge(status, now).with_usage(readings, state, opts);`")
         .with_volatility(false)
         .register_into_engine(engine, |v: &mut Verdict, readings: Map, state: Map, opts: Map| -> RhaiResult<Verdict> {
-            let id = v.candidate.profile.clone().or_else(|| v.via.clone());
+            let id = v.candidate.profile.as_deref().or(v.via.as_deref());
             let Some(id) = id else { return Ok(v.clone()) };
-            let reading = readings.get(id.as_str()).map(|r| to_json(r, "with_usage")).transpose()?;
-            let wait = state.get("usageLeft").and_then(|w| w.read_lock::<Map>().and_then(|m| m.get(id.as_str()).cloned()));
+            let reading = readings.get(id).map(|r| to_json(r, "with_usage")).transpose()?;
+            let wait = state.get("usageLeft").and_then(|w| w.read_lock::<Map>().and_then(|m| m.get(id).cloned()));
             let wait = wait.map(|w| to_json(&w, "with_usage")).transpose()?;
             let now = opts.get("now").and_then(|n| n.as_int().ok()).ok_or("with_usage: opts.now (ms) is required")?;
             let leave = opts.get("leave_above").and_then(|x| x.as_int().ok().map(|i| i as f64).or_else(|| x.as_float().ok())).unwrap_or(90.0);
@@ -835,7 +836,7 @@ fn verdicts(engine: &mut Engine) {
             v.usable = false;
             v.health = "blocked".into();
             v.rule = "veto".into();
-            v.why = format!("{} vetoed: {reason}", v.candidate.key);
+            v.why = format!("{} vetoed: {reason}", v.candidate.key());
             v.ends_at = None;
             v
         });

@@ -118,7 +118,7 @@ pub fn profile_status(id: &str, cred: &Cred, usage: Option<&Usage>, now: i64) ->
     };
     let expires = if fenced { None } else { expires };
     Profile {
-        id: id.to_string(),
+        id: id.into(),
         provider,
         credential: ty,
         identity,
@@ -453,7 +453,7 @@ fn link(
         let index: HashMap<&str, usize> = profiles
             .iter()
             .enumerate()
-            .map(|(i, p)| (p.id.as_str(), i))
+            .map(|(i, p)| (&*p.id, i))
             .collect();
         orders
             .iter()
@@ -467,7 +467,7 @@ fn link(
                 }
                 let ordered: HashSet<&str> = order.iter().map(String::as_str).collect();
                 list.extend(profiles.iter().enumerate().filter_map(|(x, q)| {
-                    (*q.provider == **p && !ordered.contains(q.id.as_str())).then_some(x)
+                    (*q.provider == **p && !ordered.contains(&*q.id)).then_some(x)
                 }));
                 list
             })
@@ -634,7 +634,7 @@ pub fn from_openclaw(host: &Host) -> Result<Status, Error> {
                 plan.map(Arc::from),
                 None,
             ),
-            id,
+            id: id.into(),
             provider: provider.into(),
             credential: s(h.get("type")).map(Arc::from),
             expires,
@@ -655,7 +655,7 @@ pub fn from_openclaw(host: &Host) -> Result<Status, Error> {
         .map_or((&no_store, &no_store), |a| (&a.order, &a.last_good));
     let listed: Vec<(&str, Option<&str>)> = profiles
         .iter()
-        .map(|p| (p.id.as_str(), Some(&*p.provider)))
+        .map(|p| (&*p.id, Some(&*p.provider)))
         .collect();
     let orders = orders(&listed, order, &cfg);
     let profiles = profiles.into_iter().map(Rc::new).collect();

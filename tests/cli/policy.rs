@@ -347,3 +347,25 @@ fn next_state_keeps_what_it_does_not_read_and_replaces_what_it_records() {
         ])
     );
 }
+
+/// A route that two priority entries name is one candidate, in the first entry's place;
+/// the ranks count the candidates kept.
+#[test]
+fn a_route_two_priority_entries_name_is_one_candidate_in_its_first_place() {
+    let s = Sandbox::new();
+    crate::switch::seed(&s, "opus-available");
+    let out = s
+        .cmd()
+        .args([
+            "eval",
+            r#"let cs = models_status().candidates(["openai/gpt-5.5@openai:bob", "codex", "openai/gpt-5.5", "openai/gpt-5.5"], #{});
+               cs.map(|c| `${c.rank} ${c.key} ${c.entry}`)"#,
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "[\n  \"1 openai/gpt-5.5@openai:bob openai/gpt-5.5@openai:bob\",\n  \"2 openai/gpt-5.5@openai:work codex\",\n  \"3 openai/gpt-5.5@openai:alice codex\",\n  \"4 openai/gpt-5.5 openai/gpt-5.5\"\n]\n"
+    );
+}
