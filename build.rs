@@ -16,6 +16,8 @@ use std::process::Command;
 fn main() {
     println!("cargo:rerun-if-changed=link/hot-symbols.txt");
     println!("cargo:rerun-if-env-changed=CLAWSHIFT_NO_SYMBOL_ORDER");
+    // Read by tools/cc-static.sh, which Cargo does not know of: relinked when it changes.
+    println!("cargo:rerun-if-env-changed=CLAWSHIFT_DYNAMIC_LINK");
     let var = |k: &str| env::var(k).unwrap_or_default();
     let default_lld = var("TARGET") == "x86_64-unknown-linux-gnu"
         && env::var("RUSTC_LINKER").map_or(true, |l| l.ends_with("/tools/cc-static.sh"))
