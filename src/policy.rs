@@ -19,7 +19,7 @@ use crate::timefmt::{human_duration as human, iso};
 
 /// One route a priority entry names: a model, and the one account to use for it when
 /// the entry (or "codex") names one.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Candidate {
     pub rank: usize,
     /// `model@profile`, or the model alone: written the first time it is asked for. A
@@ -61,6 +61,18 @@ impl Candidate {
             (Some(rest), Some(p)) => rest.strip_prefix('@') == Some(&**p),
             _ => false,
         }
+    }
+}
+
+/// Equal when the routes and ranks are: whether a key has been written yet does not
+/// count.
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Candidate) -> bool {
+        self.rank == other.rank
+            && self.model == other.model
+            && self.provider == other.provider
+            && self.profile == other.profile
+            && self.entry == other.entry
     }
 }
 
@@ -1428,7 +1440,17 @@ pub fn profile_statuses(
 mod tests {
     use serde_json::json;
 
-    use super::{account_order, holds};
+    use super::{Shared, account_order, holds};
+
+    #[test]
+    fn a_candidate_equals_its_copy_whether_or_not_its_key_was_written() {
+        let c = Shared::new("codex", "openai/gpt-5.5").candidate(Some("openai:a".into()));
+        let copy = c.clone();
+        assert_eq!(c.key(), "openai/gpt-5.5@openai:a");
+        assert_eq!(c, copy);
+        let other = Shared::new("codex", "openai/gpt-5.5").candidate(Some("openai:b".into()));
+        assert_ne!(c, other);
+    }
 
     #[test]
     fn a_saved_order_counts_as_unchanged_only_when_its_ids_are_the_same_in_the_same_order() {
