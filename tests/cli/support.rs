@@ -17,10 +17,18 @@ pub struct Sandbox {
 #[allow(dead_code)]
 impl Sandbox {
     pub fn new() -> Sandbox {
-        let dir = tempfile::Builder::new()
-            .prefix("clawshift-test-")
-            .tempdir()
-            .expect("temp dir");
+        // The name ends in random letters and digits; one that happened to spell `eyJ`
+        // (how every JWT starts) made a test that looks for leaked tokens in the output
+        // fail on the sandbox's own path, so such a name is drawn again.
+        let dir = loop {
+            let dir = tempfile::Builder::new()
+                .prefix("clawshift-test-")
+                .tempdir()
+                .expect("temp dir");
+            if !dir.path().to_string_lossy().contains("eyJ") {
+                break dir;
+            }
+        };
         let s = Sandbox { dir };
         for d in ["home", "clawshift", "openclaw", "codex", "bin"] {
             fs::create_dir_all(s.root().join(d)).expect("mkdir");
