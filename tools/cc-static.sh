@@ -3,7 +3,7 @@
 # `clawshift` executable statically against glibc, as a static PIE, when the C compiler
 # finds glibc's static library (`libc.a`: Debian's libc6-dev, Fedora's glibc-static). A
 # run then maps no shared libraries and binds no symbols before `main`, which saves about
-# 7% of a switch (docs/performance.md). Everything else, and everything when
+# 0.4 ms of a 1,000-profile switch (docs/performance.md). Everything else, and everything when
 # CLAWSHIFT_DYNAMIC_LINK is set, is linked by `cc` exactly as rustc asked.
 #
 # A linker, unlike a rustc wrapper, is not part of the crates' metadata hash: the
@@ -23,14 +23,14 @@ esac
 case " $* " in
 *" -shared "*) exec "$cc" "$@" ;;
 esac
+if [ -n "${CLAWSHIFT_DYNAMIC_LINK:-}" ]; then
+  exec "$cc" "$@"
+fi
 # `-print-file-name` prints the bare name back when it finds no such file.
 case $("$cc" -print-file-name=libc.a 2>/dev/null) in
 /*) ;;
 *) exec "$cc" "$@" ;;
 esac
-if [ -n "${CLAWSHIFT_DYNAMIC_LINK:-}" ]; then
-  exec "$cc" "$@"
-fi
 # rustc's line for a dynamic PIE, turned into a static one: the libraries std asks for
 # (`-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc`) are taken from their archives, and
 # libgcc_s's unwinder from libgcc_eh, its static counterpart.
