@@ -204,20 +204,30 @@ pub fn shared_db(host: &Host) -> PathBuf {
 
 /// Before a command builds anything: when the shared auth store holds hundreds of
 /// profiles, the heap is set up for the megabytes a run makes of it
-/// ([`crate::memory::expect_large_heap`]). Its length is asked of SQLite, which need not
-/// read the row; the connection is the one the run goes on to use. Any error is left
-/// for the reading to report.
+/// ([`crate::memory::expect_large_heap`]), and the store is read and parsed on another
+/// thread while this one builds the engine ([`sqlite::read_ahead`]). Its length is
+/// asked of SQLite, which need not read the row; the connection is the one the run goes
+/// on to use. Any error is left for the reading to report.
 pub fn expect_store_size(host: &Host) {
     let db = shared_db(host);
     let Some(t) = sqlite::table(sqlite::SHARED_TABLE) else {
         return;
     };
-    if db.is_file()
-        && let Ok(conn) = sqlite::open(&db)
-        && sqlite::value_len(&conn, t, sqlite::STORE_KEY)
-            .is_some_and(|n| n >= crate::memory::LARGE_INPUT)
-    {
+    let large = db.is_file()
+        && sqlite::open(&db).is_ok_and(|conn| {
+            sqlite::value_len(&conn, t, sqlite::STORE_KEY)
+                .is_some_and(|n| n >= crate::memory::LARGE_INPUT)
+        });
+    if large {
         crate::memory::expect_large_heap();
+        sqlite::read_ahead(
+            &db,
+            &[
+                (sqlite::SHARED_TABLE, sqlite::SHARED_STORE_KEY, false),
+                (sqlite::SHARED_TABLE, sqlite::STORE_KEY, true),
+                (sqlite::SHARED_TABLE, sqlite::STATE_KEY, true),
+            ],
+        );
     }
 }
 
@@ -455,8 +465,10 @@ pub fn parse_doc(text: &str, loc: &Loc) -> Result<Map<String, Value>, Error> {
 }
 
 /// [`parse_doc`] for a document read only to read it: its profiles typed, not as JSON.
-fn read_doc(text: &str, loc: &Loc) -> Result<store::ReadDoc, Error> {
-    let doc = store::parse(text)
+/// Parsed already when the text was read ahead ([`expect_store_size`]).
+fn read_doc(text: &sqlite::Text, loc: &Loc) -> Result<store::ReadDoc, Error> {
+    let doc = sqlite::take_parsed(text)
+        .unwrap_or_else(|| store::parse(text))
         .map_err(|e| not_json(loc, e))?
         .ok_or_else(|| not_object(loc))?;
     check_doc(&doc.rest, !matches!(doc.profiles, Some(None)), loc)?;

@@ -15,10 +15,12 @@ use std::cell::RefCell;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
+use super::store;
 use crate::error::Error;
 use crate::files;
 use crate::host::Host;
@@ -89,8 +91,8 @@ pub fn db_error(path: &Path, e: rusqlite::Error) -> Error {
 /// A connection `open` keeps for the rest of the command.
 struct Kept {
     path: PathBuf,
-    /// Device, inode and change time of the file it opened.
-    file: (u64, u64, i64, i64),
+    /// The file it opened.
+    file: FileId,
     conn: Rc<Connection>,
     /// The rows read through it, each with the database's version when it was read.
     rows: Vec<KeptRow>,
@@ -104,7 +106,13 @@ struct KeptRow {
     key: String,
     version: Version,
     text: Option<Text>,
+    /// The document parsed from the text on the thread that read it ahead
+    /// ([`read_ahead`]), until [`take_parsed`] takes it.
+    parsed: Option<Parsed>,
 }
+
+/// A store document as parsed from a row's text.
+pub type Parsed = serde_json::Result<Option<store::ReadDoc>>;
 
 /// What changes whenever the database does: SQLite's `data_version` (bumped by every
 /// commit of another connection, OpenClaw's included) and this connection's own count
@@ -121,6 +129,205 @@ fn version(conn: &Connection, path: &Path) -> Result<Version, Error> {
 
 thread_local! {
     static OPEN: RefCell<Vec<Kept>> = const { RefCell::new(Vec::new()) };
+    static AHEAD: RefCell<Option<Ahead>> = const { RefCell::new(None) };
+}
+
+/// Device, inode and change time: a file replaced in between may reuse the inode.
+type FileId = (u64, u64, i64, i64);
+
+fn file_id(path: &Path) -> Option<FileId> {
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino(), m.ctime(), m.ctime_nsec()))
+}
+
+/// A kept connection lent to a thread that reads rows ahead ([`read_ahead`]).
+struct Ahead {
+    path: PathBuf,
+    file: FileId,
+    /// The work, until the thread or this one takes it.
+    job: Arc<Mutex<Option<Job>>>,
+    /// What the thread read, sent as soon as it is read: waiting for the thread to end
+    /// waited ~0.1 ms more, for glibc to give its stack back.
+    done: std::sync::mpsc::Receiver<Done>,
+}
+
+struct Job {
+    conn: Connection,
+    path: PathBuf,
+    rows: &'static [(&'static str, &'static str, bool)],
+}
+
+/// The connection back, and the rows as read.
+type Done = (Connection, Vec<ReadAhead>);
+
+/// A row as read ahead: a [`KeptRow`] before its text is shared.
+struct ReadAhead {
+    table: &'static str,
+    key: &'static str,
+    version: Version,
+    text: Option<String>,
+    parsed: Option<Parsed>,
+}
+
+impl Job {
+    fn run(self) -> Done {
+        let Job { conn, path, rows } = self;
+        let mut read = Vec::new();
+        for &(name, key, parse) in rows {
+            // An error is left for the run's own read to meet and report.
+            let (Some(t), Ok(version)) = (table(name), version(&conn, &path)) else {
+                break;
+            };
+            let Ok(text) = read_text(&conn, &path, t, key) else {
+                break;
+            };
+            let parsed = text.as_deref().filter(|_| parse).map(store::parse);
+            read.push(ReadAhead {
+                table: t.name,
+                key,
+                version,
+                text,
+                parsed,
+            });
+        }
+        crate::testhook::point("store-read-ahead");
+        (conn, read)
+    }
+}
+
+/// Reads `rows` (table, key, and whether the text is a store document to parse) of the
+/// database `open` kept for `path` on another core, while this one goes on building
+/// the engine and compiling the scripts: at 1,000 profiles, reading and parsing the
+/// store is ~45% of a switch. The next [`open`] of the path keeps the connection again,
+/// with the rows as read and the version each was read at: [`read_row`] hands one out
+/// only while the database is still at that version, so a commit OpenClaw makes in
+/// between is read, never missed. If the thread has not started by then, this one does
+/// the reading itself. Nothing happens when the connection is in use or in a
+/// transaction, or the process may use a single core.
+pub fn read_ahead(path: &Path, rows: &'static [(&'static str, &'static str, bool)]) {
+    let Some((all, elsewhere)) = cpus() else {
+        return;
+    };
+    let lent = OPEN.with_borrow_mut(|open| {
+        let at = open.iter().position(|k| k.path == path)?;
+        if Rc::strong_count(&open[at].conn) > 1 || !open[at].conn.is_autocommit() {
+            return None;
+        }
+        let k = open.remove(at);
+        Some((k.file, Rc::into_inner(k.conn)?))
+    });
+    let Some((file, conn)) = lent else {
+        return;
+    };
+    let job = Arc::new(Mutex::new(Some(Job {
+        conn,
+        path: path.to_path_buf(),
+        rows,
+    })));
+    let taken = job.clone();
+    let (send, done) = std::sync::mpsc::sync_channel(1);
+    let thread = std::thread::Builder::new()
+        .name("read-ahead".into())
+        .spawn(move || {
+            let Some(job) = taken.lock().ok().and_then(|mut j| j.take()) else {
+                return;
+            };
+            // SAFETY: `pthread_self` has no preconditions.
+            set_cpus(unsafe { libc::pthread_self() }, &all);
+            crate::memory::expect_large_thread_heap();
+            let _ = send.send(job.run());
+        });
+    // Without a thread (the system refused one) the connection is dropped with the
+    // closure, and the run opens another.
+    if let Ok(thread) = thread {
+        set_cpus(
+            std::os::unix::thread::JoinHandleExt::as_pthread_t(&thread),
+            &elsewhere,
+        );
+        AHEAD.set(Some(Ahead {
+            path: path.to_path_buf(),
+            file,
+            job,
+            done,
+        }));
+    }
+}
+
+/// The cores this process may use, and those of them other than the one it runs on
+/// now; `None` when there are no others.
+fn cpus() -> Option<(libc::cpu_set_t, libc::cpu_set_t)> {
+    // SAFETY: `cpu_set_t` is plain bits, valid zeroed; the call gets its true size.
+    unsafe {
+        let mut all: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of_val(&all), &mut all) != 0 {
+            return None;
+        }
+        let mut others = all;
+        if let Ok(here) = usize::try_from(libc::sched_getcpu()) {
+            libc::CPU_CLR(here, &mut others);
+        }
+        (libc::CPU_COUNT(&others) > 0).then_some((all, others))
+    }
+}
+
+/// Lets `thread` run only on `cpus`. A new thread is started on
+/// another core than the one that made it: the scheduler tended to queue it behind
+/// its maker, where it waited until that one blocked (needing what it reads), and half
+/// the runs gained nothing. Once running, it may go anywhere again, so that a core
+/// taken by another process cannot keep it from finishing.
+fn set_cpus(thread: libc::pthread_t, cpus: &libc::cpu_set_t) {
+    // SAFETY: callers pass a thread not yet joined; the set is the size passed.
+    unsafe {
+        libc::pthread_setaffinity_np(thread, std::mem::size_of_val(cpus), cpus);
+    }
+}
+
+/// Waits for the rows read ahead of `path` (any path: `None`), reading them here if the
+/// thread has not begun, and keeps the connection and rows as [`open`] would have.
+fn take_back(path: Option<&Path>) {
+    let Some(ahead) = AHEAD.with_borrow_mut(|a| a.take_if(|a| path.is_none_or(|p| p == a.path)))
+    else {
+        return;
+    };
+    let waiting = ahead.job.lock().ok().and_then(|mut j| j.take());
+    let done = match waiting {
+        Some(job) => Some(job.run()),
+        None => ahead.done.recv().ok(),
+    };
+    let Some((conn, read)) = done else {
+        return;
+    };
+    let rows = read
+        .into_iter()
+        .map(|r| KeptRow {
+            table: r.table,
+            key: r.key.to_string(),
+            version: r.version,
+            text: r.text.map(Rc::new),
+            parsed: r.parsed,
+        })
+        .collect();
+    OPEN.with_borrow_mut(|open| {
+        open.retain(|k| k.path != ahead.path);
+        open.push(Kept {
+            path: ahead.path,
+            file: ahead.file,
+            conn: Rc::new(conn),
+            rows,
+        });
+    });
+}
+
+/// The document parsed on the thread that read `text` ahead, once: `None` when the
+/// text was read here, or its document was taken before.
+pub fn take_parsed(text: &Text) -> Option<Parsed> {
+    OPEN.with_borrow_mut(|open| {
+        open.iter_mut()
+            .flat_map(|k| k.rows.iter_mut())
+            .find(|r| r.text.as_ref().is_some_and(|t| Rc::ptr_eq(t, text)))
+            .and_then(|r| r.parsed.take())
+    })
 }
 
 /// Opens an existing database (never creates one) with OpenClaw's busy timeout, once
@@ -131,9 +338,8 @@ thread_local! {
 /// (device, inode, change time: a file replaced in between may reuse the inode) and no
 /// transaction is left open on it; `close_all` closes them.
 pub fn open(path: &Path) -> Result<Rc<Connection>, Error> {
-    let id = std::fs::metadata(path)
-        .ok()
-        .map(|m| (m.dev(), m.ino(), m.ctime(), m.ctime_nsec()));
+    take_back(Some(path));
+    let id = file_id(path);
     let kept = OPEN.with_borrow(|open| {
         open.iter()
             .find(|k| k.path == path && Some(k.file) == id && k.conn.is_autocommit())
@@ -160,6 +366,7 @@ pub fn open(path: &Path) -> Result<Rc<Connection>, Error> {
 /// Closes the connections `open` kept (those still in use close when dropped). Called
 /// when a command ends.
 pub fn close_all() {
+    take_back(None);
     drop(OPEN.take());
 }
 
@@ -246,6 +453,7 @@ pub fn read_row(
             key: key.to_string(),
             version,
             text: text.clone(),
+            parsed: None,
         });
     });
     Ok(text)
@@ -509,6 +717,55 @@ mod tests {
         close_all();
         let e = open(&db).unwrap_or_else(|e| panic!("{e}"));
         assert!(!Rc::ptr_eq(&d, &e));
+        close_all();
+    }
+
+    #[test]
+    fn a_row_read_ahead_comes_parsed_once_and_is_read_again_after_another_writer() {
+        const ROWS: &[(&str, &str, bool)] = &[(SHARED_TABLE, STORE_KEY, true)];
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let db = dir.path().join("openclaw.sqlite");
+        make(&db, r#"{"version":1,"profiles":{"a":{"provider":"x"}}}"#);
+        let ahead = |db: &Path| {
+            drop(open(db).unwrap_or_else(|e| panic!("{e}")));
+            read_ahead(db, ROWS);
+            AHEAD.with_borrow(Option::is_some)
+        };
+        let row = |db: &Path| {
+            let conn = open(db).unwrap_or_else(|e| panic!("{e}"));
+            read_row(&conn, db, SHARED_TABLE, STORE_KEY)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|| panic!("the row is there"))
+        };
+        if !ahead(&db) {
+            // One core: nothing is read ahead.
+            assert!(cpus().is_none());
+            return;
+        }
+        let text = row(&db);
+        let parsed = take_parsed(&text).and_then(Result::ok).flatten();
+        let profiles = parsed.and_then(|d| d.profiles).flatten();
+        assert_eq!(
+            profiles.map(|p| p.keys().cloned().collect::<Vec<_>>()),
+            Some(vec!["a".to_string()])
+        );
+        assert!(take_parsed(&text).is_none(), "taken twice");
+
+        // The thread has read (its connection came back) before OpenClaw commits; the
+        // row is read again, and parsed where it is read.
+        assert!(ahead(&db));
+        take_back(Some(&db));
+        Connection::open(&db)
+            .and_then(|c| c.execute_batch("PRAGMA journal_mode = WAL"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(ahead(&db));
+        take_back(Some(&db));
+        Connection::open(&db)
+            .and_then(|c| c.execute(&format!("UPDATE {SHARED_TABLE} SET value_json = '2'"), []))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = row(&db);
+        assert_eq!(text.as_str(), "2");
+        assert!(take_parsed(&text).is_none());
         close_all();
     }
 }

@@ -832,3 +832,118 @@ fn an_old_openclaw_config_lock_of_a_live_process_is_never_broken() {
     );
     assert_eq!(crate::openclaw::snapshot(&s.openclaw()), before);
 }
+
+/// Pads the shared store with `n` API-key profiles of a provider no route uses, so that
+/// it is as large as a real store of hundreds of accounts (~440 bytes each) without
+/// changing what a switch decides.
+fn pad_store(s: &Sandbox, n: usize) {
+    let c = rusqlite::Connection::open(shared_db(s)).expect("open");
+    let text: String = c
+        .query_row(
+            "SELECT value_json FROM config_machine_state WHERE state_key = 'authProfiles.store'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("row");
+    let mut v: Value = serde_json::from_str(&text).expect("json");
+    for i in 0..n {
+        v["profiles"][format!("mistral:pad{i:04}")] = json!({
+            "type": "api_key",
+            "provider": "mistral",
+            "key": format!("mistral-FAKE-{i:04}-{}", "0".repeat(360)),
+        });
+    }
+    c.execute(
+        "UPDATE config_machine_state SET value_json = ?1 WHERE state_key = 'authProfiles.store'",
+        [v.to_string()],
+    )
+    .expect("update");
+}
+
+/// OpenClaw ends bob's billing block, in one transaction of its own.
+fn enable_bob(db: &Path) {
+    let c = rusqlite::Connection::open(db).expect("open");
+    c.execute_batch("BEGIN IMMEDIATE").expect("begin");
+    let text: String = c
+        .query_row(
+            "SELECT value_json FROM config_machine_state WHERE state_key = 'authProfiles.state'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("row");
+    let mut v: Value = serde_json::from_str(&text).expect("json");
+    let bob = v["usageStats"]["openai:bob"]
+        .as_object_mut()
+        .expect("bob's usage");
+    bob.remove("disabledUntil");
+    bob.remove("disabledReason");
+    c.execute(
+        "UPDATE config_machine_state SET value_json = ?1 WHERE state_key = 'authProfiles.state'",
+        [v.to_string()],
+    )
+    .expect("update");
+    c.execute_batch("COMMIT").expect("commit");
+}
+
+/// A switch over a store of hundreds of profiles reads and parses it on a second core
+/// while it compiles its scripts. OpenClaw commits exactly after that read: the switch
+/// must decide on the committed store, never on the copy it read ahead.
+#[test]
+fn a_switch_decides_on_an_openclaw_commit_made_after_it_read_the_store_ahead() {
+    if std::thread::available_parallelism().is_ok_and(|n| n.get() < 2) {
+        skip(
+            "a_switch_decides_on_an_openclaw_commit_made_after_it_read_the_store_ahead",
+            "one CPU: a switch reads nothing ahead",
+        );
+        return;
+    }
+    // In the rollback journal mode a commit changes the database file, and the run
+    // opens it afresh; in WAL mode only the database's version tells.
+    for mode in ["delete", "wal"] {
+        commit_after_read_ahead(mode);
+    }
+}
+
+fn commit_after_read_ahead(mode: &str) {
+    let prepare = |s: &Sandbox| {
+        layout(s, "sqlite");
+        pad_store(s, 700);
+        let c = rusqlite::Connection::open(shared_db(s)).expect("open");
+        let set: String = c
+            .query_row(&format!("PRAGMA journal_mode = {mode}"), [], |r| r.get(0))
+            .expect("journal mode");
+        assert_eq!(set, mode);
+    };
+    let switch = |s: &Sandbox| clawshift(s, &["switch".into()]);
+    let run = |commit_first: bool| {
+        let s = Sandbox::new();
+        prepare(&s);
+        if commit_first {
+            enable_bob(&shared_db(&s));
+        }
+        ok(switch(&s).output().expect("run"))
+    };
+    // Bob, the agent's account, is blocked until OpenClaw's commit unblocks him; the
+    // switch moves the agent to Claude either way, for a different reason.
+    assert_eq!(
+        run(false),
+        "switched openai/gpt-5.5@openai:bob → anthropic/claude-opus-4-7: openai:bob disabled (billing) for 2h; anthropic:me usable\n"
+    );
+    let committed = run(true);
+    assert_eq!(
+        committed,
+        "switched openai/gpt-5.5@openai:bob → anthropic/claude-opus-4-7: anthropic:me usable; preferred over openai/gpt-5.5@openai:bob\n"
+    );
+
+    let s = Sandbox::new();
+    prepare(&s);
+    let (out, err) = run_paused(prepare, &s, switch, "store-read-ahead", || {
+        enable_bob(&shared_db(&s))
+    });
+    assert_eq!(out.status.code(), Some(0), "{mode}: {err}");
+    assert_eq!(
+        stdout(&out),
+        committed,
+        "{mode}: decided on the store read ahead: {err}"
+    );
+}
