@@ -283,11 +283,10 @@ fn set_cpus(thread: libc::pthread_t, cpus: &libc::cpu_set_t) {
     }
 }
 
-/// Waits for the rows read ahead of `path` (any path: `None`), reading them here if the
-/// thread has not begun, and keeps the connection and rows as [`open`] would have.
-fn take_back(path: Option<&Path>) {
-    let Some(ahead) = AHEAD.with_borrow_mut(|a| a.take_if(|a| path.is_none_or(|p| p == a.path)))
-    else {
+/// Waits for the rows read ahead of `path`, reading them here if the thread has not
+/// begun, and keeps the connection and rows as [`open`] would have.
+fn take_back(path: &Path) {
+    let Some(ahead) = AHEAD.with_borrow_mut(|a| a.take_if(|a| a.path == path)) else {
         return;
     };
     let waiting = ahead.job.lock().ok().and_then(|mut j| j.take());
@@ -338,7 +337,7 @@ pub fn take_parsed(text: &Text) -> Option<Parsed> {
 /// (device, inode, change time: a file replaced in between may reuse the inode) and no
 /// transaction is left open on it; `close_all` closes them.
 pub fn open(path: &Path) -> Result<Rc<Connection>, Error> {
-    take_back(Some(path));
+    take_back(path);
     let id = file_id(path);
     let kept = OPEN.with_borrow(|open| {
         open.iter()
@@ -366,7 +365,15 @@ pub fn open(path: &Path) -> Result<Rc<Connection>, Error> {
 /// Closes the connections `open` kept (those still in use close when dropped). Called
 /// when a command ends.
 pub fn close_all() {
-    take_back(None);
+    if let Some(ahead) = AHEAD.take() {
+        // Rows no longer wanted are not read; a thread that has begun is waited for, so
+        // that its connection is closed as well (in WAL mode, closing the last one
+        // removes the -wal and -shm files).
+        let untaken = ahead.job.lock().ok().and_then(|mut j| j.take());
+        if untaken.is_none() {
+            let _ = ahead.done.recv();
+        }
+    }
     drop(OPEN.take());
 }
 
@@ -754,12 +761,12 @@ mod tests {
         // The thread has read (its connection came back) before OpenClaw commits; the
         // row is read again, and parsed where it is read.
         assert!(ahead(&db));
-        take_back(Some(&db));
+        take_back(&db);
         Connection::open(&db)
             .and_then(|c| c.execute_batch("PRAGMA journal_mode = WAL"))
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(ahead(&db));
-        take_back(Some(&db));
+        take_back(&db);
         Connection::open(&db)
             .and_then(|c| c.execute(&format!("UPDATE {SHARED_TABLE} SET value_json = '2'"), []))
             .unwrap_or_else(|e| panic!("{e}"));
