@@ -135,12 +135,6 @@ thread_local! {
 /// Device, inode and change time: a file replaced in between may reuse the inode.
 type FileId = (u64, u64, i64, i64);
 
-fn file_id(path: &Path) -> Option<FileId> {
-    std::fs::metadata(path)
-        .ok()
-        .map(|m| (m.dev(), m.ino(), m.ctime(), m.ctime_nsec()))
-}
-
 /// A kept connection lent to a thread that reads rows ahead ([`read_ahead`]).
 struct Ahead {
     path: PathBuf,
@@ -203,8 +197,9 @@ impl Job {
 /// with the rows as read and the version each was read at: [`read_row`] hands one out
 /// only while the database is still at that version, so a commit OpenClaw makes in
 /// between is read, never missed. If the thread has not started by then, this one does
-/// the reading itself. Nothing happens when the connection is in use or in a
-/// transaction, or the process may use a single core.
+/// the reading itself. Meant for rows of hundreds of kilobytes: the thread's heap is set
+/// up for them ([`crate::memory::expect_large_thread_heap`]). Nothing happens when the
+/// connection is in use or in a transaction, or the process may use a single core.
 pub fn read_ahead(path: &Path, rows: &'static [(&'static str, &'static str, bool)]) {
     let Some((all, elsewhere)) = cpus() else {
         return;
@@ -271,11 +266,11 @@ fn cpus() -> Option<(libc::cpu_set_t, libc::cpu_set_t)> {
     }
 }
 
-/// Lets `thread` run only on `cpus`. A new thread is started on
-/// another core than the one that made it: the scheduler tended to queue it behind
-/// its maker, where it waited until that one blocked (needing what it reads), and half
-/// the runs gained nothing. Once running, it may go anywhere again, so that a core
-/// taken by another process cannot keep it from finishing.
+/// Lets `thread` run only on `cpus`. A new thread is started on another core than the
+/// one that made it: the scheduler tended to queue it behind its maker, where it waited
+/// until that one blocked (needing what it reads), and half the runs gained nothing.
+/// Once running, it may go anywhere again, so that a core taken by another process
+/// cannot keep it from finishing.
 fn set_cpus(thread: libc::pthread_t, cpus: &libc::cpu_set_t) {
     // SAFETY: callers pass a thread not yet joined; the set is the size passed.
     unsafe {
@@ -338,7 +333,9 @@ pub fn take_parsed(text: &Text) -> Option<Parsed> {
 /// transaction is left open on it; `close_all` closes them.
 pub fn open(path: &Path) -> Result<Rc<Connection>, Error> {
     take_back(path);
-    let id = file_id(path);
+    let id = std::fs::metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino(), m.ctime(), m.ctime_nsec()));
     let kept = OPEN.with_borrow(|open| {
         open.iter()
             .find(|k| k.path == path && Some(k.file) == id && k.conn.is_autocommit())
