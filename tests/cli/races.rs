@@ -86,22 +86,27 @@ fn sqlite_commit(c: &rusqlite::Connection, i: usize) {
         ),
         ("authProfiles.state", "usageStats", json!({"lastUsed": i})),
     ] {
-        let text: String = c
-            .query_row(
-                "SELECT value_json FROM config_machine_state WHERE state_key = ?1",
-                [key],
-                |r| r.get(0),
-            )
-            .expect("row");
-        let mut v: Value = serde_json::from_str(&text).expect("json");
-        v[section][format!("anthropic:w{i}")] = value;
-        c.execute(
-            "UPDATE config_machine_state SET value_json = ?1 WHERE state_key = ?2",
-            rusqlite::params![v.to_string(), key],
-        )
-        .expect("update");
+        change_row(c, key, |v| v[section][format!("anthropic:w{i}")] = value);
     }
     c.execute_batch("COMMIT").expect("commit");
+}
+
+/// Reads one shared row, changes it and writes it back (in the caller's transaction).
+fn change_row(c: &rusqlite::Connection, key: &str, change: impl FnOnce(&mut Value)) {
+    let text: String = c
+        .query_row(
+            "SELECT value_json FROM config_machine_state WHERE state_key = ?1",
+            [key],
+            |r| r.get(0),
+        )
+        .expect("row");
+    let mut v: Value = serde_json::from_str(&text).expect("json");
+    change(&mut v);
+    c.execute(
+        "UPDATE config_machine_state SET value_json = ?1 WHERE state_key = ?2",
+        rusqlite::params![v.to_string(), key],
+    )
+    .expect("update");
 }
 
 /// The OpenClaw commits missing from a SQLite layout's shared rows.
@@ -833,56 +838,39 @@ fn an_old_openclaw_config_lock_of_a_live_process_is_never_broken() {
     assert_eq!(crate::openclaw::snapshot(&s.openclaw()), before);
 }
 
+/// Changes one shared row as OpenClaw does: read, change and write back in one
+/// transaction of its own.
+fn edit_row(db: &Path, key: &str, change: impl FnOnce(&mut Value)) {
+    let c = rusqlite::Connection::open(db).expect("open");
+    c.execute_batch("BEGIN IMMEDIATE").expect("begin");
+    change_row(&c, key, change);
+    c.execute_batch("COMMIT").expect("commit");
+}
+
 /// Pads the shared store with `n` API-key profiles of a provider no route uses, so that
 /// it is as large as a real store of hundreds of accounts (~440 bytes each) without
 /// changing what a switch decides.
 fn pad_store(s: &Sandbox, n: usize) {
-    let c = rusqlite::Connection::open(shared_db(s)).expect("open");
-    let text: String = c
-        .query_row(
-            "SELECT value_json FROM config_machine_state WHERE state_key = 'authProfiles.store'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("row");
-    let mut v: Value = serde_json::from_str(&text).expect("json");
-    for i in 0..n {
-        v["profiles"][format!("mistral:pad{i:04}")] = json!({
-            "type": "api_key",
-            "provider": "mistral",
-            "key": format!("mistral-FAKE-{i:04}-{}", "0".repeat(360)),
-        });
-    }
-    c.execute(
-        "UPDATE config_machine_state SET value_json = ?1 WHERE state_key = 'authProfiles.store'",
-        [v.to_string()],
-    )
-    .expect("update");
+    edit_row(&shared_db(s), "authProfiles.store", |v| {
+        for i in 0..n {
+            v["profiles"][format!("mistral:pad{i:04}")] = json!({
+                "type": "api_key",
+                "provider": "mistral",
+                "key": format!("mistral-FAKE-{i:04}-{}", "0".repeat(360)),
+            });
+        }
+    });
 }
 
-/// OpenClaw ends bob's billing block, in one transaction of its own.
+/// OpenClaw ends bob's billing block.
 fn enable_bob(db: &Path) {
-    let c = rusqlite::Connection::open(db).expect("open");
-    c.execute_batch("BEGIN IMMEDIATE").expect("begin");
-    let text: String = c
-        .query_row(
-            "SELECT value_json FROM config_machine_state WHERE state_key = 'authProfiles.state'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("row");
-    let mut v: Value = serde_json::from_str(&text).expect("json");
-    let bob = v["usageStats"]["openai:bob"]
-        .as_object_mut()
-        .expect("bob's usage");
-    bob.remove("disabledUntil");
-    bob.remove("disabledReason");
-    c.execute(
-        "UPDATE config_machine_state SET value_json = ?1 WHERE state_key = 'authProfiles.state'",
-        [v.to_string()],
-    )
-    .expect("update");
-    c.execute_batch("COMMIT").expect("commit");
+    edit_row(db, "authProfiles.state", |v| {
+        let bob = v["usageStats"]["openai:bob"]
+            .as_object_mut()
+            .expect("bob's usage");
+        bob.remove("disabledUntil");
+        bob.remove("disabledReason");
+    });
 }
 
 /// A switch over a store of hundreds of profiles reads and parses it on a second core
