@@ -106,8 +106,8 @@ struct KeptRow {
     key: String,
     version: Version,
     text: Option<Text>,
-    /// The document parsed from the text on the thread that read it ahead
-    /// ([`read_ahead`]), until [`take_parsed`] takes it.
+    /// The document parsed from the text when it was read ahead ([`read_ahead`]), until
+    /// [`take_parsed`] takes it.
     parsed: Option<Parsed>,
 }
 
@@ -214,9 +214,10 @@ impl Job {
 /// between is read, never missed. The thread hands the connection and the rows back as
 /// soon as it has read them and parses the largest document; this one parses the others
 /// meanwhile (the state row, 1,000 profiles' usage, is 0.15 ms it would otherwise wait
-/// through). If the thread has not started by then, this one does it all. Meant for rows of hundreds of kilobytes: the thread's heap is set
-/// up for them ([`crate::memory::expect_large_thread_heap`]). Nothing happens when the
-/// connection is in use or in a transaction, or the process may use a single core.
+/// through). If the thread has not started by then, this one does it all. Meant for
+/// rows of hundreds of kilobytes: the thread's heap is set up for them
+/// ([`crate::memory::expect_large_thread_heap`]). Nothing happens when the connection
+/// is in use or in a transaction, or the process may use a single core.
 pub fn read_ahead(path: &Path, rows: &'static [(&'static str, &'static str, bool)]) {
     let Some((all, elsewhere)) = cpus() else {
         return;
@@ -348,8 +349,8 @@ fn take_back(path: &Path) {
     });
 }
 
-/// The document parsed on the thread that read `text` ahead, once: `None` when the
-/// text was read here, or its document was taken before.
+/// The document parsed from `text` when it was read ahead ([`read_ahead`]), once:
+/// `None` when the text was read otherwise, or its document was taken before.
 pub fn take_parsed(text: &Text) -> Option<Parsed> {
     OPEN.with_borrow_mut(|open| {
         open.iter_mut()
@@ -777,9 +778,21 @@ mod tests {
                 )
             })
             .unwrap_or_else(|e| panic!("{e}"));
+        // Reads ahead and waits for the thread to begin, so that the thread's part is
+        // the one tested (had it not begun, this thread would do it all, as a test
+        // run on one core does).
         let ahead = |db: &Path| {
             drop(open(db).unwrap_or_else(|e| panic!("{e}")));
             read_ahead(db, ROWS);
+            let waiting = || {
+                AHEAD.with_borrow(|a| {
+                    a.as_ref()
+                        .is_some_and(|a| a.job.lock().is_ok_and(|j| j.is_some()))
+                })
+            };
+            while waiting() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
             AHEAD.with_borrow(Option::is_some)
         };
         let row = |db: &Path| {
