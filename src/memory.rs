@@ -83,6 +83,11 @@ pub fn in_use() -> u64 {
     (IN_USE.load(Ordering::Relaxed) + here).max(0) as u64
 }
 
+/// How much more than asked glibc makes usable each time a heap grows ([`tune_heap`]):
+/// a new thread's heap starts with this much, which [`expect_large_thread_heap`] relies on.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const TOP_PAD: libc::c_int = 8 << 20;
+
 /// Sets glibc's heap up for a run that builds a few megabytes and exits: it grows 8 MB at
 /// a time rather than 128 KB (a switch at 1,000 profiles asked the kernel 51 times),
 /// keeps buffers below 4 MB on the heap rather than in mappings of their own that are
@@ -94,7 +99,7 @@ pub fn tune_heap() {
     // SAFETY: `mallopt` only sets allocator parameters; it is called before any
     // thread starts, and each value is within glibc's documented range.
     unsafe {
-        libc::mallopt(libc::M_TOP_PAD, 8 << 20);
+        libc::mallopt(libc::M_TOP_PAD, TOP_PAD);
         libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
         libc::mallopt(libc::M_TRIM_THRESHOLD, 16 << 20);
     }
@@ -137,7 +142,8 @@ pub fn expect_large_thread_heap() {
         // glibc's HEAP_MAX_SIZE on 64-bit systems: twice the largest mmap threshold.
         const THREAD_HEAP: usize = 64 << 20;
         huge_pages_from_here(|probe| {
-            (probe > libc::sbrk(0) as usize).then(|| probe / THREAD_HEAP * THREAD_HEAP + (8 << 20))
+            (probe > libc::sbrk(0) as usize)
+                .then(|| probe / THREAD_HEAP * THREAD_HEAP + TOP_PAD as usize)
         });
     }
 }
