@@ -568,7 +568,8 @@ goes with its row's text (`sqlite::take_parsed`).
 - **The thread's heap is on huge pages too** (`memory::expect_large_thread_heap`). glibc
   gives the thread a heap of its own, and parsing the store there had faulted in ~400
   pages one at a time, which made the run 15% slower than before (636 page faults
-  against 233). With huge pages the run takes 205.
+  against 233). With huge pages it took 205; the final version, where both threads
+  parse, takes 226–228 (`perf stat`, 20 runs).
 - **What it costs.** The run executes 0.3–0.7 M more instructions. Most of them are in
   glibc's `malloc`, which takes its arena lock on every call once a process has a second
   thread. Peak memory of a quiet run at 1,000 profiles goes up by the thread's 2 MB
